@@ -1,0 +1,48 @@
+/* cli_int: what the command files (cli.c, cli_report.c, demo.c) share: the
+ * run context, parsed arguments and helpers for loading store and plugins. */
+#ifndef HEED_CLI_INT_H
+#define HEED_CLI_INT_H
+
+#include "plugin.h"
+#include "report.h"
+#include "store.h"
+
+enum { EXIT_OK = 0, EXIT_ERROR = 1, EXIT_USAGE = 2 };
+
+typedef struct cli_args {
+	char **pos;        /* positional arguments after the command */
+	int npos;
+	char **optname;    /* "--stage" style, parallel to optval */
+	char **optval;     /* NULL for flags */
+	int nopt;
+} cli_args;
+
+typedef struct heed_cli {
+	const char *db_path, *plugins_dir;
+	heed_store *store;
+	heed_plugins *plugins;
+	heed_format fmt;
+	int failed;        /* a non-fatal error happened (plugin, row): exit 1 at the end */
+} heed_cli;
+
+/* The value of option name (e.g. "--stage"), or NULL; flags give "". */
+const char *cli_opt(const cli_args *a, const char *name);
+/* Open the store / plugins on first use; print the error and return NULL on failure. */
+heed_store *cli_store(heed_cli *cli);
+heed_plugins *cli_plugins(heed_cli *cli);
+/* Print "heed: msg" to stderr and free msg. Returns code. */
+int cli_fail(int code, char *msg);
+/* Map a HEED_* code to an exit status. */
+int cli_exit(int rc);
+/* Resolve CONTACT or fail (printing). OUT: *id. */
+int cli_contact(heed_cli *cli, const char *ref, int64_t *id);
+
+int cmd_list(heed_cli *cli, const cli_args *a);
+int cmd_show(heed_cli *cli, const cli_args *a);
+int cmd_pipeline(heed_cli *cli, const cli_args *a);
+int cmd_today(heed_cli *cli, const cli_args *a);
+int cmd_demo(heed_cli *cli, const cli_args *a);
+int cmd_score(heed_cli *cli, const cli_args *a);
+int cmd_advance(heed_cli *cli, const cli_args *a);
+
+#endif

@@ -1,0 +1,37 @@
+/* csv: a streaming RFC 4180 reader. Handles a UTF-8 BOM, CRLF or LF, quoted
+ * fields with separators, doubled quotes and newlines, delimiter detection
+ * (, ; tab |), and Windows-1252 input converted to UTF-8 on request.
+ * It never returns invalid UTF-8. Owns its file handle and row buffers. */
+#ifndef HEED_CSV_H
+#define HEED_CSV_H
+
+#include <stddef.h>
+
+typedef struct heed_csv heed_csv;
+
+enum heed_csv_encoding { HEED_CSV_UTF8 = 0, HEED_CSV_CP1252 = 1 };
+
+typedef struct heed_csv_opts {
+	char delim;   /* 0 = detect from the header line */
+	int encoding; /* enum heed_csv_encoding */
+} heed_csv_opts;
+
+/* Open path for reading. Returns NULL and sets *err (naming the file) on failure. */
+heed_csv *heed_csv_open(const char *path, const heed_csv_opts *opts, char **err);
+
+/* Read the next record. Returns 1 with *fields and *n set (valid until the next call
+ * or close), 0 at end of file, or a negative HEED_* code with *err saying file,
+ * line and reason (unterminated quote starting on line N; invalid UTF-8 at
+ * line N byte offset B, with a hint to use --encoding cp1252).
+ * After an error in one record, the next call resumes at the following line. */
+int heed_csv_next(heed_csv *c, char ***fields, size_t *n, char **err);
+
+/* Line number (1-based) on which the last returned record started. */
+long heed_csv_line(const heed_csv *c);
+/* The delimiter in use (detected or given). */
+char heed_csv_delim(const heed_csv *c);
+/* Byte offset in the file where the last returned record started. */
+long long heed_csv_offset(const heed_csv *c);
+void heed_csv_close(heed_csv *c);
+
+#endif

@@ -1,0 +1,36 @@
+/* import: reads a CSV through a plugin's map into the store. By default one
+ * transaction: any bad row leaves the store unchanged; --skip-bad imports the
+ * good rows and lists the others. Dedupes by (source, external id) then email. */
+#ifndef HEED_IMPORT_H
+#define HEED_IMPORT_H
+
+#include "plugin.h"
+#include "store.h"
+
+typedef struct heed_import_opts {
+	const char *file;
+	const char *map;    /* plugin name */
+	int dry_run;        /* do everything, then roll back */
+	int skip_bad;       /* import good rows, report bad ones */
+	char delim;         /* 0 = detect */
+	int encoding;       /* enum heed_csv_encoding */
+} heed_import_opts;
+
+typedef struct heed_import_report {
+	long rows, created, updated, unchanged, merged, moved, skipped, bad, warnings, no_key;
+	char **msgs;        /* "FILE:LINE: ..." errors and warnings, at most HEED_IMPORT_MAXMSG */
+	size_t nmsgs;
+	long no_key_lines[8]; /* first lines whose rows have neither email nor external id */
+	int committed;
+} heed_import_report;
+
+enum { HEED_IMPORT_MAXMSG = 50 };
+
+/* Run an import. OUT: *rep (free with heed_import_report_clear). Returns HEED_OK,
+ * HEED_EINPUT when rows were bad (nothing stored unless skip_bad), or another
+ * code with *err for a failure that stops the import (file, map, store). */
+int heed_import_run(heed_store *s, heed_plugins *p, const heed_import_opts *o,
+                    heed_import_report *rep, char **err);
+void heed_import_report_clear(heed_import_report *rep);
+
+#endif

@@ -1,0 +1,127 @@
+/* store: the contact store. Owns the SQLite connection, the schema (numbered
+ * migrations under PRAGMA user_version) and every SQL statement in heed; no
+ * other module contains SQL. Statements are prepared once per connection.
+ * Contacts, organisations, activities, deals and stage history live here. */
+#ifndef HEED_STORE_H
+#define HEED_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "contact.h"
+
+typedef struct heed_store heed_store;
+
+/* Open (creating if needed) and migrate the store at path. WAL, busy timeout,
+ * foreign keys on. OUT: *out. Caller closes with heed_store_close. */
+int heed_store_open(const char *path, heed_store **out, char **err);
+void heed_store_close(heed_store *s);
+int heed_store_version(heed_store *s); /* schema version (user_version) */
+
+/* Write transactions. begin takes the write lock at once (BEGIN IMMEDIATE). */
+int heed_store_begin(heed_store *s, char **err);
+int heed_store_commit(heed_store *s, char **err);
+void heed_store_rollback(heed_store *s);
+
+/* Resolve CONTACT: a numeric id, an email, or an external id (any source; an
+ * external id used by two sources is reported as ambiguous). OUT: *id. */
+int heed_store_resolve(heed_store *s, const char *ref, int64_t *id, char **err);
+/* Find by (source, external_id) then by email; OUT: *id = 0 if none. */
+int heed_store_find(heed_store *s, const char *source, const char *external_id,
+                    const char *email, int64_t *id, char **err);
+
+enum { HEED_LOAD_HISTORY = 1 };
+/* Load contact id with its organisation, deal and activities (and history when
+ * flags has HEED_LOAD_HISTORY). OUT: *c (caller clears). HEED_ENOTFOUND if absent. */
+int heed_store_load(heed_store *s, int64_t id, unsigned flags, heed_contact *c, char **err);
+
+/* Find or create the organisation o->name by its match key; fills o->id and
+ * missing facts (industry, employees, country, domain) of an existing one. */
+int heed_store_org_ensure(heed_store *s, heed_org *o, char **err);
+
+/* Insert a new contact (c->org.id already resolved or 0). Sets c->id. The stage
+ * is c->stage and entered at c->stage_changed_at. HEED_ECONFLICT when the email
+ * or (source, external_id) already exists. */
+int heed_store_insert(heed_store *s, heed_contact *c, char **err);
+
+/* Merge non-empty fields of upd into stored contact id; every changed field is
+ * recorded as a "field_change" activity {field, old, new} at `at`.
+ * OUT: *changed = number of changed fields. */
+int heed_store_merge(heed_store *s, int64_t id, const heed_contact *upd, heed_time at,
+                     int *changed, char **err);
+
+int heed_store_add_activity(heed_store *s, int64_t id, const char *kind, heed_time at,
+                            const char *data_json, char **err);
+/* Insert or update the deal of contact id with the known fields of d (NaN/0/NULL
+ * fields keep stored values). A probability given here is marked user-set. */
+int heed_store_set_deal(heed_store *s, int64_t id, const heed_deal *d, char **err);
+
+/* One stage move, compare-and-set: only if the contact is still in `from`.
+ * Writes stage, stage_changed_at, peak, history row; sets the deal probability
+ * to stage_prob unless user-set or stage_prob is NaN. Must run inside a write
+ * transaction. HEED_ECONFLICT if the stage was no longer `from`. */
+typedef struct heed_move {
+	int64_t id;
+	const char *from, *to;
+	heed_time at;
+	const char *actor, *reason, *plugins;
+	int forced;
+	int peak;          /* funnel rank reached by `to` (-1 = none) */
+	double stage_prob; /* default probability of `to`, NaN = leave */
+} heed_move;
+int heed_store_move(heed_store *s, const heed_move *m, char **err);
+
+int heed_store_set_score(heed_store *s, int64_t id, double score, const char *parts_json,
+                         char **err);
+
+/* Visit contacts in id order, fully loaded (org, deal, activities), in chunks;
+ * stage NULL = all. The callback may write (score) but not move stages; return
+ * non-zero from it to stop. When write is set each chunk runs in one write
+ * transaction. */
+typedef int (*heed_store_visit)(void *ud, heed_contact *c);
+int heed_store_each(heed_store *s, const char *stage, int write, heed_store_visit fn, void *ud,
+                    char **err);
+/* Ids of contacts in stage (NULL = all) in id order. OUT: *ids (caller frees), *n. */
+int heed_store_ids(heed_store *s, const char *stage, int64_t **ids, size_t *n, char **err);
+
+/* A row of `list`/`today`: the columns reports print. Strings owned by the row. */
+typedef struct heed_listrow {
+	int64_t id;
+	char *email, *source, *external_id, *name, *org, *title, *stage, *owner;
+	double score; /* NaN = not scored */
+	heed_time created_at, updated_at, stage_changed_at, last_activity; /* 0 = none */
+	char *last_kind;
+	double deal_value, deal_prob;  /* NaN = none */
+	heed_time close_date;
+	char *decision_makers;
+	int two_way; /* has a call/meeting/reply/chat activity */
+} heed_listrow;
+
+typedef struct heed_listq {
+	const char *stage;     /* NULL = any */
+	double min_score;      /* NaN = no limit */
+	const char *order;     /* a column of heed_listrow: id, score, email, name, created_at, updated_at, stage_changed_at, stage, value */
+	int desc;              /* -1 = the order's natural direction, 0 asc, 1 desc */
+	long limit;            /* <= 0 = no limit */
+} heed_listq;
+
+/* Run a list query. OUT: *rows, *n (free with heed_listrows_free). */
+int heed_store_list(heed_store *s, const heed_listq *q, heed_listrow **rows, size_t *n, char **err);
+void heed_listrows_free(heed_listrow *rows, size_t n);
+/* Which order names heed_store_list accepts (NULL-terminated). */
+extern const char *const heed_store_orders[];
+
+/* Funnel figures for `pipeline`, one per stage name given; rank[i] is the funnel
+ * rank of stages[i] (-1: not a funnel step). forecast = sum over opportunities of
+ * deal value x probability (open_prob when a deal has none). */
+typedef struct heed_funnel_stage {
+	long count;        /* contacts now in the stage */
+	long reached;      /* contacts that ever reached it (or a later funnel stage) */
+	long left;         /* completed stints in the stage */
+	double median_days; /* NaN when no stint ended */
+} heed_funnel_stage;
+
+int heed_store_funnel(heed_store *s, const char *const *stages, size_t nstages, const int *rank,
+                      heed_funnel_stage *out, double open_prob, double *forecast,
+                      char **err);
+
+#endif

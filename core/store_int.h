@@ -1,0 +1,79 @@
+/* store_int: internals shared by the store's source files (store.c for the
+ * connection, schema and writes; store_query.c for reads and reports). */
+#ifndef HEED_STORE_INT_H
+#define HEED_STORE_INT_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+enum stmt_id {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_ORG_BY_KEY,
+	ST_ORG_INSERT,
+	ST_ORG_FILL,
+	ST_CONTACT_INSERT,
+	ST_FIND_EXT,
+	ST_FIND_EMAIL,
+	ST_FIND_ID,
+	ST_FIND_EXT_ANY,
+	ST_LOAD_CONTACT,
+	ST_LOAD_ACTS,
+	ST_LOAD_HIST,
+	ST_ACT_INSERT,
+	ST_DEAL_GET,
+	ST_DEAL_UPSERT,
+	ST_MOVE,
+	ST_MOVE_PROB,
+	ST_HIST_INSERT,
+	ST_SCORE,
+	ST_TOUCH,
+	ST_EACH,
+	ST_EACH_STAGE,
+	ST_EACH_ACTS,
+	ST_IDS,
+	ST_IDS_STAGE,
+	ST_FUNNEL_COUNTS,
+	ST_FUNNEL_LEFT,
+	ST_FUNNEL_MEDIAN,
+	ST_FORECAST,
+	ST_JSON_PATCH,
+	ST_COUNT
+};
+
+/* Organisation ids by match key, so an import does not query per row.
+ * facts: bit per known fact (domain, industry, employees, country). */
+struct orgslot {
+	char *key;
+	int64_t id;
+	unsigned facts;
+};
+
+struct heed_store {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *st[ST_COUNT];
+	int in_txn;
+	struct orgslot *orgs; /* open addressing, power-of-two size */
+	size_t norgs, orgcap;
+};
+
+void heed_store_orgcache_clear(heed_store *s);
+
+/* The prepared statement `id` (prepared on first use, reset and cleared of
+ * bindings). Sets *rc and *err and returns NULL on failure; does nothing once
+ * *rc is set (sticky error). */
+sqlite3_stmt *heed_store_stmt(heed_store *s, int id, int *rc, char **err);
+/* Record a SQLite failure of the connection as a heed error. */
+int heed_store_fail(heed_store *s, const char *what, char **err);
+
+/* Binding helpers: NULL/empty text and NaN bind as SQL NULL. */
+void heed_store_bind_text(sqlite3_stmt *st, int i, const char *v);
+void heed_store_bind_real(sqlite3_stmt *st, int i, double v);
+void heed_store_bind_time(sqlite3_stmt *st, int i, heed_time v); /* 0 = NULL */
+char *heed_store_col_text(sqlite3_stmt *st, int i);   /* copy or NULL; caller frees */
+double heed_store_col_real(sqlite3_stmt *st, int i);  /* NaN for NULL */
+
+#endif
