@@ -1,0 +1,440 @@
+/* store_query: the store's reads — loading contacts, visiting them in chunks,
+ * list queries and funnel figures (see store.h). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_int.h"
+#include "util.h"
+
+/* Fill c from a row of CONTACT_COLS. */
+static void row_to_contact(sqlite3_stmt *st, heed_contact *c)
+{
+	c->id = sqlite3_column_int64(st, 0);
+	c->email = heed_store_col_text(st, 1);
+	c->source = heed_store_col_text(st, 2);
+	c->external_id = heed_store_col_text(st, 3);
+	c->first_name = heed_store_col_text(st, 4);
+	c->last_name = heed_store_col_text(st, 5);
+	c->title = heed_store_col_text(st, 6);
+	c->phone = heed_store_col_text(st, 7);
+	c->owner = heed_store_col_text(st, 8);
+	c->org.id = sqlite3_column_int64(st, 9);
+	const unsigned char *stage = sqlite3_column_text(st, 10);
+	snprintf(c->stage, sizeof c->stage, "%s", stage ? (const char *)stage : "lead");
+	c->score = heed_store_col_real(st, 11);
+	c->score_parts = heed_store_col_text(st, 12);
+	c->do_not_contact = sqlite3_column_int(st, 13);
+	c->attrs = heed_store_col_text(st, 14);
+	c->created_at = sqlite3_column_int64(st, 15);
+	c->updated_at = sqlite3_column_int64(st, 16);
+	c->stage_changed_at = sqlite3_column_int64(st, 17);
+	if (c->org.id) {
+		c->org.name = heed_store_col_text(st, 18);
+		c->org.key = heed_store_col_text(st, 19);
+		c->org.domain = heed_store_col_text(st, 20);
+		c->org.industry = heed_store_col_text(st, 21);
+		c->org.employees = sqlite3_column_type(st, 22) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 22);
+		c->org.country = heed_store_col_text(st, 23);
+	}
+	if (sqlite3_column_type(st, 24) != SQLITE_NULL) {
+		c->deal.present = 1;
+		c->deal.value = heed_store_col_real(st, 25);
+		c->deal.currency = heed_store_col_text(st, 26);
+		c->deal.close_date = sqlite3_column_int64(st, 27);
+		c->deal.decision_makers = heed_store_col_text(st, 28);
+		c->deal.probability = heed_store_col_real(st, 29);
+		c->deal.probability_user = sqlite3_column_int(st, 30);
+	}
+	c->peak = sqlite3_column_int(st, 31);
+}
+
+static void push_activity(heed_contact *c, sqlite3_stmt *st, int first)
+{
+	heed_activity_add(c, (const char *)sqlite3_column_text(st, first + 1),
+	                  sqlite3_column_int64(st, first + 2),
+	                  (const char *)sqlite3_column_text(st, first + 3));
+	c->acts[c->nacts - 1].id = sqlite3_column_int64(st, first);
+}
+
+static int load_history(heed_store *s, heed_contact *c, char **err)
+{
+	int rc = HEED_OK;
+	sqlite3_stmt *st = heed_store_stmt(s, ST_LOAD_HIST, &rc, err);
+	if (!st)
+		return rc;
+	sqlite3_bind_int64(st, 1, c->id);
+	int r;
+	size_t cap = 0;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		if (c->nhist == cap) {
+			cap = cap ? cap * 2 : 8;
+			c->hist = xrealloc(c->hist, cap * sizeof *c->hist);
+		}
+		heed_history *h = &c->hist[c->nhist++];
+		h->id = sqlite3_column_int64(st, 0);
+		h->from = heed_store_col_text(st, 1);
+		h->to = heed_store_col_text(st, 2);
+		h->at = sqlite3_column_int64(st, 3);
+		h->from_since = sqlite3_column_int64(st, 4);
+		h->actor = heed_store_col_text(st, 5);
+		h->reason = heed_store_col_text(st, 6);
+		h->plugins = heed_store_col_text(st, 7);
+		h->forced = sqlite3_column_int(st, 8);
+	}
+	if (r != SQLITE_DONE)
+		rc = heed_store_fail(s, "history read", err);
+	sqlite3_reset(st);
+	return rc;
+}
+
+int heed_store_load(heed_store *s, int64_t id, unsigned flags, heed_contact *c, char **err)
+{
+	int rc = HEED_OK;
+	sqlite3_stmt *st = heed_store_stmt(s, ST_LOAD_CONTACT, &rc, err);
+	if (!st)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		row_to_contact(st, c);
+	} else if (r == SQLITE_DONE) {
+		heed_seterr(err, "no contact %lld", (long long)id);
+		rc = HEED_ENOTFOUND;
+	} else {
+		rc = heed_store_fail(s, "contact read", err);
+	}
+	sqlite3_reset(st);
+	if (rc != HEED_OK)
+		return rc;
+	st = heed_store_stmt(s, ST_LOAD_ACTS, &rc, err);
+	if (!st)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW)
+		push_activity(c, st, 0);
+	if (r != SQLITE_DONE)
+		rc = heed_store_fail(s, "activity read", err);
+	sqlite3_reset(st);
+	if (rc == HEED_OK && (flags & HEED_LOAD_HISTORY))
+		rc = load_history(s, c, err);
+	return rc;
+}
+
+enum { CHUNK = 4096 };
+
+/* Load one chunk of contacts after id `after` with their activities. OUT: cs, *n. */
+static int load_chunk(heed_store *s, const char *stage, int64_t after, heed_contact *cs, size_t *n,
+                      char **err)
+{
+	int rc = HEED_OK;
+	sqlite3_stmt *st = heed_store_stmt(s, stage ? ST_EACH_STAGE : ST_EACH, &rc, err);
+	*n = 0;
+	if (!st)
+		return rc;
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int(st, 2, CHUNK);
+	if (stage)
+		sqlite3_bind_text(st, 3, stage, -1, SQLITE_STATIC);
+	int r;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		heed_contact_init(&cs[*n]);
+		row_to_contact(st, &cs[(*n)++]);
+	}
+	if (r != SQLITE_DONE)
+		rc = heed_store_fail(s, "contact scan", err);
+	sqlite3_reset(st);
+	if (rc != HEED_OK || *n == 0)
+		return rc;
+	/* merge the chunk's activities, both sides in id order */
+	st = heed_store_stmt(s, ST_EACH_ACTS, &rc, err);
+	if (!st)
+		return rc;
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int64(st, 2, cs[*n - 1].id);
+	size_t i = 0;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t cid = sqlite3_column_int64(st, 0);
+		while (i < *n && cs[i].id < cid)
+			i++;
+		if (i < *n && cs[i].id == cid)
+			push_activity(&cs[i], st, 1);
+	}
+	if (r != SQLITE_DONE)
+		rc = heed_store_fail(s, "activity scan", err);
+	sqlite3_reset(st);
+	return rc;
+}
+
+int heed_store_each(heed_store *s, const char *stage, int write, heed_store_visit fn, void *ud,
+                    char **err)
+{
+	heed_contact *cs = xcalloc(CHUNK, sizeof *cs);
+	int64_t after = 0;
+	int rc = HEED_OK, stop = 0;
+	size_t n = 0;
+	while (rc == HEED_OK && !stop) {
+		if (write && (rc = heed_store_begin(s, err)) != HEED_OK)
+			break;
+		rc = load_chunk(s, stage, after, cs, &n, err);
+		for (size_t i = 0; i < n; i++) {
+			if (rc == HEED_OK && !stop)
+				stop = fn(ud, &cs[i]);
+			heed_contact_clear(&cs[i]);
+		}
+		if (n)
+			after = cs[n - 1].id;
+		if (write) {
+			if (rc == HEED_OK)
+				rc = heed_store_commit(s, err);
+			else
+				heed_store_rollback(s);
+		}
+		if (n < CHUNK)
+			break;
+	}
+	free(cs);
+	return rc;
+}
+
+int heed_store_ids(heed_store *s, const char *stage, int64_t **ids, size_t *n, char **err)
+{
+	int rc = HEED_OK;
+	sqlite3_stmt *st = heed_store_stmt(s, stage ? ST_IDS_STAGE : ST_IDS, &rc, err);
+	*ids = NULL;
+	*n = 0;
+	if (!st)
+		return rc;
+	if (stage)
+		sqlite3_bind_text(st, 1, stage, -1, SQLITE_STATIC);
+	size_t cap = 0;
+	int r;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 256;
+			*ids = xrealloc(*ids, cap * sizeof **ids);
+		}
+		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+	}
+	if (r != SQLITE_DONE)
+		rc = heed_store_fail(s, "id scan", err);
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* ---- list ---- */
+
+/* Accepted --order names and the SQL terms each sorts by, separated by ';'. */
+static const struct order {
+	const char *name, *sql;
+	int desc;
+} orders[] = {
+	{ "id", "c.id", 0 },
+	{ "score", "c.score IS NULL; c.score", 1 },
+	{ "email", "c.email IS NULL; c.email", 0 },
+	{ "name", "c.last_name IS NULL; c.last_name; c.first_name", 0 },
+	{ "created_at", "c.created_at", 1 },
+	{ "updated_at", "c.updated_at", 1 },
+	{ "stage_changed_at", "c.stage_changed_at", 1 },
+	{ "stage", "c.stage", 0 },
+	{ "value", "d.value IS NULL; d.value * coalesce(d.probability, 1)", 1 },
+	{ "close_date", "d.close_date IS NULL; d.close_date", 0 },
+	{ "last_activity", "last_at IS NULL; last_at", 1 },
+};
+
+const char *const heed_store_orders[] = {
+	"id", "score", "email", "name", "created_at", "updated_at", "stage_changed_at", "stage",
+	"value", "close_date", "last_activity", NULL,
+};
+
+static const struct order *find_order(const char *name)
+{
+	for (size_t i = 0; i < sizeof orders / sizeof orders[0]; i++)
+		if (heed_streq(orders[i].name, name))
+			return &orders[i];
+	return NULL;
+}
+
+void heed_listrows_free(heed_listrow *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		heed_listrow *r = &rows[i];
+		free(r->email), free(r->source), free(r->external_id), free(r->name), free(r->org);
+		free(r->title), free(r->stage), free(r->owner), free(r->last_kind);
+		free(r->decision_makers);
+	}
+	free(rows);
+}
+
+int heed_store_list(heed_store *s, const heed_listq *q, heed_listrow **rows, size_t *n, char **err)
+{
+	const struct order *o = find_order(q->order ? q->order : "id");
+	*rows = NULL;
+	*n = 0;
+	if (!o) {
+		heed_seterr(err, "unknown order '%s'", q->order);
+		return HEED_EUSAGE;
+	}
+	/* The key set decides the direction: "x IS NULL" terms always sort nulls last. */
+	int desc = q->desc >= 0 ? (q->desc ? 1 : 0) : o->desc;
+	heed_buf order = { 0 };
+	const char *p = o->sql;
+	while (*p) {
+		const char *comma = strchr(p, ';');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		heed_buf_add(&order, p, len);
+		if (!(len > 8 && strncmp(p + len - 8, " IS NULL", 8) == 0) && desc)
+			heed_buf_adds(&order, " DESC");
+		heed_buf_adds(&order, ", ");
+		p += len;
+		while (*p == ';' || *p == ' ')
+			p++;
+	}
+	heed_buf_adds(&order, "c.id");
+	char *sql = xasprintf(
+		"SELECT c.id, c.email, c.source, c.external_id,"
+		" trim(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '')), o.name, c.title,"
+		" c.stage, c.owner, c.score, c.created_at, c.updated_at, c.stage_changed_at,"
+		" (SELECT max(at) FROM activities a WHERE a.contact_id = c.id) AS last_at,"
+		" (SELECT kind FROM activities a WHERE a.contact_id = c.id ORDER BY at DESC, id DESC LIMIT 1),"
+		" d.value, d.probability, d.close_date, d.decision_makers,"
+		" EXISTS (SELECT 1 FROM activities a WHERE a.contact_id = c.id"
+		"   AND a.kind IN ('call', 'meeting', 'reply', 'chat'))"
+		" FROM contacts c LEFT JOIN organisations o ON o.id = c.org_id"
+		" LEFT JOIN deals d ON d.contact_id = c.id"
+		" WHERE (?1 IS NULL OR c.stage = ?1) AND (?2 IS NULL OR c.score >= ?2)"
+		" ORDER BY %s LIMIT ?3",
+		order.s);
+	heed_buf_free(&order);
+	sqlite3_stmt *st = NULL;
+	int rc = HEED_OK;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		rc = heed_store_fail(s, "list", err);
+		goto done;
+	}
+	heed_store_bind_text(st, 1, q->stage);
+	heed_store_bind_real(st, 2, q->min_score);
+	sqlite3_bind_int64(st, 3, q->limit > 0 ? q->limit : -1);
+	size_t cap = 0;
+	int r;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			*rows = xrealloc(*rows, cap * sizeof **rows);
+		}
+		heed_listrow *w = &(*rows)[(*n)++];
+		memset(w, 0, sizeof *w);
+		w->id = sqlite3_column_int64(st, 0);
+		w->email = heed_store_col_text(st, 1);
+		w->source = heed_store_col_text(st, 2);
+		w->external_id = heed_store_col_text(st, 3);
+		w->name = heed_store_col_text(st, 4);
+		w->org = heed_store_col_text(st, 5);
+		w->title = heed_store_col_text(st, 6);
+		w->stage = heed_store_col_text(st, 7);
+		w->owner = heed_store_col_text(st, 8);
+		w->score = heed_store_col_real(st, 9);
+		w->created_at = sqlite3_column_int64(st, 10);
+		w->updated_at = sqlite3_column_int64(st, 11);
+		w->stage_changed_at = sqlite3_column_int64(st, 12);
+		w->last_activity = sqlite3_column_int64(st, 13);
+		w->last_kind = heed_store_col_text(st, 14);
+		w->deal_value = heed_store_col_real(st, 15);
+		w->deal_prob = heed_store_col_real(st, 16);
+		w->close_date = sqlite3_column_int64(st, 17);
+		w->decision_makers = heed_store_col_text(st, 18);
+		w->two_way = sqlite3_column_int(st, 19);
+	}
+	if (r != SQLITE_DONE)
+		rc = heed_store_fail(s, "list", err);
+done:
+	sqlite3_finalize(st);
+	free(sql);
+	if (rc != HEED_OK) {
+		heed_listrows_free(*rows, *n);
+		*rows = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+/* ---- funnel ---- */
+
+static int64_t one_int(heed_store *s, sqlite3_stmt *st, int *rc, char **err)
+{
+	int64_t v = 0;
+	if (!st)
+		return 0;
+	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	else if (r != SQLITE_DONE)
+		*rc = heed_store_fail(s, "funnel", err);
+	sqlite3_reset(st);
+	return v;
+}
+
+int heed_store_funnel(heed_store *s, const char *const *stages, size_t nstages, const int *rank,
+                      heed_funnel_stage *out, double open_prob, double *forecast,
+                      char **err)
+{
+	int rc = HEED_OK;
+	memset(out, 0, nstages * sizeof *out);
+	sqlite3_stmt *st = heed_store_stmt(s, ST_FUNNEL_COUNTS, &rc, err);
+	if (!st)
+		return rc;
+	int r;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *stage = (const char *)sqlite3_column_text(st, 0);
+		int peak = sqlite3_column_int(st, 1);
+		long count = (long)sqlite3_column_int64(st, 2);
+		for (size_t i = 0; i < nstages; i++) {
+			if (heed_streq(stage, stages[i]))
+				out[i].count += count;
+			if (rank[i] >= 0 && peak >= rank[i])
+				out[i].reached += count;
+		}
+	}
+	if (r != SQLITE_DONE)
+		rc = heed_store_fail(s, "funnel", err);
+	sqlite3_reset(st);
+	for (size_t i = 0; i < nstages && rc == HEED_OK; i++) {
+		st = heed_store_stmt(s, ST_FUNNEL_LEFT, &rc, err);
+		if (st)
+			sqlite3_bind_text(st, 1, stages[i], -1, SQLITE_STATIC);
+		out[i].left = (long)one_int(s, st, &rc, err);
+		out[i].median_days = NAN;
+		if (out[i].left == 0 || rc != HEED_OK)
+			continue;
+		/* the middle one or two of the sorted durations, read off the index */
+		long two = out[i].left % 2 ? 1 : 2;
+		st = heed_store_stmt(s, ST_FUNNEL_MEDIAN, &rc, err);
+		if (!st)
+			break;
+		sqlite3_bind_text(st, 1, stages[i], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, two);
+		sqlite3_bind_int64(st, 3, (out[i].left - 1) / 2);
+		double sum = 0;
+		long got = 0;
+		while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+			sum += sqlite3_column_double(st, 0);
+			got++;
+		}
+		if (r != SQLITE_DONE)
+			rc = heed_store_fail(s, "funnel", err);
+		sqlite3_reset(st);
+		if (got)
+			out[i].median_days = sum / (double)got;
+	}
+	st = heed_store_stmt(s, ST_FORECAST, &rc, err);
+	if (st) {
+		sqlite3_bind_double(st, 1, open_prob);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			*forecast = sqlite3_column_double(st, 0);
+		else
+			rc = heed_store_fail(s, "forecast", err);
+		sqlite3_reset(st);
+	}
+	return rc;
+}
