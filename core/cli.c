@@ -1,0 +1,648 @@
+/* cli: the command table, argument parsing, dispatch and the commands that
+ * write contacts (init, import, add, event). See cli.h. */
+#include "cli.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli_int.h"
+#include "csv.h"
+#include "htime.h"
+#include "import.h"
+#include "json.h"
+#include "stage.h"
+#include "util.h"
+
+int cmd_move(heed_cli *cli, const cli_args *a);
+int cmd_why(heed_cli *cli, const cli_args *a);
+static int cmd_init(heed_cli *cli, const cli_args *a);
+static int cmd_import(heed_cli *cli, const cli_args *a);
+static int cmd_add(heed_cli *cli, const cli_args *a);
+static int cmd_event(heed_cli *cli, const cli_args *a);
+static int cmd_help(heed_cli *cli, const cli_args *a);
+
+/* Every command. options: space-separated; a trailing '=' takes a value. */
+static const struct command {
+	const char *name, *alias, *usage, *help, *options;
+	int minpos, maxpos;
+	int (*handler)(heed_cli *, const cli_args *);
+} commands[] = {
+	{ "init", NULL, "init", "create the store (or migrate it) and say where it is", "", 0, 0,
+	  cmd_init },
+	{ "import", NULL, "import FILE --map PLUGIN [--dry-run] [--skip-bad] [--delimiter C] [--encoding utf-8|cp1252]",
+	  "import a CSV through a plugin's map; all-or-nothing unless --skip-bad",
+	  "map= dry-run skip-bad delimiter= encoding=", 1, 1, cmd_import },
+	{ "add", NULL, "add field=value…",
+	  "create a contact, or update the one with that email / external_id",
+	  "", 1, 1000, cmd_add },
+	{ "event", "ev", "event CONTACT KIND [field=value…] [--at TIME]",
+	  "record an activity (call, reply, meeting, need, stakeholder, demo_request…)", "at=", 2,
+	  1000, cmd_event },
+	{ "show", NULL, "show CONTACT [--format F]",
+	  "fields, score parts, stage history and timeline of one contact", "format=", 1, 1,
+	  cmd_show },
+	{ "list", "ls", "list [--stage S] [--min-score N] [--order FIELD] [--asc|--desc] [--limit N] [--format F]",
+	  "list contacts", "stage= min-score= order= asc desc limit= format=", 0, 0, cmd_list },
+	{ "score", NULL, "score CONTACT|--all [--format F]",
+	  "run the scoring plugins and store the parts and their sum", "all format=", 0, 1,
+	  cmd_score },
+	{ "advance", "adv", "advance CONTACT|--all [--dry-run]",
+	  "evaluate the criteria and move every contact that passes", "all dry-run", 0, 1,
+	  cmd_advance },
+	{ "move", "mv", "move CONTACT STAGE [--force --reason TEXT] [--at TIME]",
+	  "move a contact to a stage by hand", "force reason= at=", 2, 2, cmd_move },
+	{ "why", NULL, "why CONTACT [STAGE] [--format F]",
+	  "every criterion for the next (or given) stage, passed or failed, with its reason",
+	  "format=", 1, 2, cmd_why },
+	{ "pipeline", "pipe", "pipeline [--format F]",
+	  "per stage: count, conversion to the next stage, median days; and the forecast",
+	  "format=", 0, 0, cmd_pipeline },
+	{ "today", NULL, "today [--limit N] [--format F]",
+	  "what sales should do today: opportunities first, then prospects", "limit= format=", 0,
+	  0, cmd_today },
+	{ "demo", NULL, "demo", "build a demo store (heed-demo.db unless --db), score, advance, report",
+	  "", 0, 0, cmd_demo },
+	{ "help", NULL, "help [COMMAND]", "this help, or one command's", "", 0, 1, cmd_help },
+};
+
+enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
+
+int cli_fail(int code, char *msg)
+{
+	fprintf(stderr, "heed: %s\n", msg ? msg : "failed");
+	free(msg);
+	return code;
+}
+
+int cli_exit(int rc)
+{
+	if (rc == HEED_OK)
+		return EXIT_OK;
+	return rc == HEED_EUSAGE ? EXIT_USAGE : EXIT_ERROR;
+}
+
+const char *cli_opt(const cli_args *a, const char *name)
+{
+	for (int i = a->nopt - 1; i >= 0; i--)
+		if (strcmp(a->optname[i], name) == 0)
+			return a->optval[i] ? a->optval[i] : "";
+	return NULL;
+}
+
+heed_store *cli_store(heed_cli *cli)
+{
+	if (cli->store)
+		return cli->store;
+	char *err = NULL;
+	if (heed_store_open(cli->db_path, &cli->store, &err) != HEED_OK) {
+		cli_fail(EXIT_ERROR, err);
+		return NULL;
+	}
+	return cli->store;
+}
+
+heed_plugins *cli_plugins(heed_cli *cli)
+{
+	if (cli->plugins)
+		return cli->plugins;
+	char *err = NULL;
+	cli->plugins = heed_plugins_open(cli->plugins_dir, &err);
+	if (!cli->plugins) {
+		cli_fail(EXIT_ERROR, err);
+		return NULL;
+	}
+	for (size_t i = 0; i < heed_plugins_nerrors(cli->plugins); i++) {
+		fprintf(stderr, "heed: %s\n", heed_plugins_error(cli->plugins, i));
+		cli->failed = 1;
+	}
+	return cli->plugins;
+}
+
+int cli_contact(heed_cli *cli, const char *ref, int64_t *id)
+{
+	char *err = NULL;
+	int rc = heed_store_resolve(cli->store, ref, id, &err);
+	if (rc != HEED_OK)
+		return cli_fail(cli_exit(rc) == EXIT_USAGE ? EXIT_USAGE : EXIT_ERROR, err);
+	return EXIT_OK;
+}
+
+/* ---- parsing ---- */
+
+static int option_known(const struct command *c, const char *name, int *takes_value)
+{
+	size_t n = strlen(name);
+	const char *p = c->options;
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		const char *e = p;
+		while (*e && *e != ' ')
+			e++;
+		size_t len = (size_t)(e - p);
+		int val = len && p[len - 1] == '=';
+		if ((val ? len - 1 : len) == n && strncmp(p, name, n) == 0) {
+			*takes_value = val;
+			return 1;
+		}
+		p = e;
+	}
+	return 0;
+}
+
+static void args_free(cli_args *a)
+{
+	free(a->pos);
+	free(a->optname);
+	free(a->optval);
+}
+
+static int parse_args(const struct command *c, int argc, char **argv, cli_args *a)
+{
+	memset(a, 0, sizeof *a);
+	a->pos = xcalloc((size_t)argc + 1, sizeof *a->pos);
+	a->optname = xcalloc((size_t)argc + 1, sizeof *a->optname);
+	a->optval = xcalloc((size_t)argc + 1, sizeof *a->optval);
+	int rest = 0;
+	for (int i = 0; i < argc; i++) {
+		char *arg = argv[i];
+		if (rest || strncmp(arg, "--", 2) != 0 || arg[2] == '\0') {
+			if (!rest && strcmp(arg, "--") == 0) {
+				rest = 1;
+				continue;
+			}
+			a->pos[a->npos++] = arg;
+			continue;
+		}
+		char *name = arg + 2, *eq = strchr(name, '=');
+		char namebuf[64];
+		snprintf(namebuf, sizeof namebuf, "%.*s", eq ? (int)(eq - name) : (int)strlen(name), name);
+		int takes = 0;
+		if (!option_known(c, namebuf, &takes)) {
+			fprintf(stderr, "heed: %s: unknown option --%s\nusage: heed %s\n", c->name, namebuf, c->usage);
+			return EXIT_USAGE;
+		}
+		a->optname[a->nopt] = arg;
+		if (eq)
+			*eq = '\0'; /* argv is ours to cut: "--stage=lead" → "--stage", "lead" */
+		if (takes) {
+			if (eq)
+				a->optval[a->nopt] = eq + 1;
+			else if (i + 1 < argc)
+				a->optval[a->nopt] = argv[++i];
+			else {
+				fprintf(stderr, "heed: %s: --%s needs a value\nusage: heed %s\n", c->name, namebuf, c->usage);
+				return EXIT_USAGE;
+			}
+		} else if (eq) {
+			fprintf(stderr, "heed: %s: --%s takes no value\n", c->name, namebuf);
+			return EXIT_USAGE;
+		}
+		a->nopt++;
+	}
+	if (a->npos < c->minpos || a->npos > c->maxpos) {
+		fprintf(stderr, "heed: %s: %s\nusage: heed %s\n", c->name,
+		        a->npos < c->minpos ? "missing arguments" : "too many arguments", c->usage);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+static const struct command *find_command(const char *name, int *ambiguous)
+{
+	const struct command *hit = NULL;
+	size_t n = strlen(name);
+	*ambiguous = 0;
+	for (int i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0 || heed_streq(commands[i].alias, name))
+			return &commands[i];
+	for (int i = 0; i < NCOMMANDS && n; i++) {
+		if (strncmp(commands[i].name, name, n) == 0) {
+			if (hit)
+				*ambiguous = 1;
+			hit = &commands[i];
+		}
+	}
+	return *ambiguous ? NULL : hit;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: heed [--db PATH] [--plugins DIR] [--format table|json|csv] COMMAND …\n\n"
+	             "commands:\n");
+	for (int i = 0; i < NCOMMANDS; i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help);
+	fprintf(out, "\nCONTACT is an id, an email or an external id. The store is --db, $HEED_DB or"
+	             " ./heed.db;\nplugins come from --plugins, $HEED_PLUGINS or ./plugins."
+	             " HEED_NOW fixes \"now\" (ISO 8601).\n");
+}
+
+static int cmd_help(heed_cli *cli, const cli_args *a)
+{
+	(void)cli;
+	if (a->npos == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	int amb;
+	const struct command *c = find_command(a->pos[0], &amb);
+	if (!c)
+		return cli_fail(EXIT_USAGE, xasprintf("help: no command '%s'", a->pos[0]));
+	printf("usage: heed %s\n  %s\n", c->usage, c->help);
+	if (c->alias)
+		printf("  alias: %s\n", c->alias);
+	return EXIT_OK;
+}
+
+/* ---- writing commands ---- */
+
+static int cmd_init(heed_cli *cli, const cli_args *a)
+{
+	(void)a;
+	heed_store *s = cli_store(cli);
+	if (!s)
+		return EXIT_ERROR;
+	printf("store %s ready (schema version %d)\n", cli->db_path, heed_store_version(s));
+	return EXIT_OK;
+}
+
+static void print_import(const heed_import_opts *o, const heed_import_report *r)
+{
+	for (size_t i = 0; i < r->nmsgs; i++)
+		fprintf(stderr, "heed: %s\n", r->msgs[i]);
+	long listed = (long)r->nmsgs, total = r->bad + r->warnings;
+	if (total > listed)
+		fprintf(stderr, "heed: … and %ld more messages\n", total - listed);
+	printf("%s %s with map %s: %ld rows, %ld created, %ld matched existing contacts (%ld updated,"
+	       " %ld unchanged), %ld stage moves, %ld skipped, %ld bad, %ld warnings\n",
+	       o->dry_run ? "dry run of" : (r->committed ? "imported" : "did not import"), o->file,
+	       o->map, r->rows, r->created, r->updated + r->unchanged, r->updated, r->unchanged,
+	       r->moved, r->skipped, r->bad, r->warnings);
+	if (r->no_key) {
+		printf("%ld rows have neither email nor external id (lines", r->no_key);
+		for (long i = 0; i < r->no_key && i < 8; i++)
+			printf("%s%ld", i ? ", " : " ", r->no_key_lines[i]);
+		printf("%s): each became a new contact and cannot be matched on re-import\n",
+		       r->no_key > 8 ? ", …" : "");
+	}
+}
+
+static int cmd_import(heed_cli *cli, const cli_args *a)
+{
+	heed_import_opts o = { .file = a->pos[0], .map = cli_opt(a, "--map") };
+	o.dry_run = cli_opt(a, "--dry-run") != NULL;
+	o.skip_bad = cli_opt(a, "--skip-bad") != NULL;
+	if (!o.map)
+		return cli_fail(EXIT_USAGE, xasprintf("import: --map PLUGIN is required (a plugin with a map)"));
+	const char *d = cli_opt(a, "--delimiter"), *enc = cli_opt(a, "--encoding");
+	if (d) {
+		if (strcmp(d, "tab") == 0 || strcmp(d, "\\t") == 0)
+			o.delim = '\t';
+		else if (strlen(d) == 1)
+			o.delim = d[0];
+		else
+			return cli_fail(EXIT_USAGE, xasprintf("import: --delimiter takes one character or 'tab'"));
+	}
+	if (enc) {
+		if (strcasecmp(enc, "cp1252") == 0 || strcasecmp(enc, "windows-1252") == 0)
+			o.encoding = HEED_CSV_CP1252;
+		else if (strcasecmp(enc, "utf-8") != 0 && strcasecmp(enc, "utf8") != 0)
+			return cli_fail(EXIT_USAGE, xasprintf("import: unknown encoding '%s' (utf-8 or cp1252)", enc));
+	}
+	if (!cli_store(cli) || !cli_plugins(cli))
+		return EXIT_ERROR;
+	heed_import_report rep;
+	char *err = NULL;
+	int rc = heed_import_run(cli->store, cli->plugins, &o, &rep, &err);
+	print_import(&o, &rep);
+	heed_import_report_clear(&rep);
+	if (rc != HEED_OK)
+		return cli_fail(cli_exit(rc), err);
+	free(err);
+	return rep.bad ? EXIT_ERROR : EXIT_OK;
+}
+
+/* Split "name=value"; returns 0 if there is no '=' or the name is empty. */
+static int split_kv(char *arg, char **name, char **value)
+{
+	char *eq = strchr(arg, '=');
+	if (!eq || eq == arg)
+		return 0;
+	*eq = '\0';
+	*name = arg;
+	*value = eq + 1;
+	return 1;
+}
+
+/* The contact fields `add` understands, with friendly aliases. */
+static const struct alias {
+	const char *alias, *field;
+} field_aliases[] = {
+	{ "company", "org.name" }, { "organisation", "org.name" }, { "organization", "org.name" },
+	{ "industry", "org.industry" }, { "employees", "org.employees" }, { "country", "org.country" },
+	{ "domain", "org.domain" }, { "value", "deal.value" }, { "currency", "deal.currency" },
+	{ "close_date", "deal.close_date" }, { "decision_makers", "deal.decision_makers" },
+	{ "probability", "deal.probability" }, { "need", "attrs.need" },
+	{ "challenge", "attrs.challenge" }, { "authority", "attrs.authority" },
+};
+
+static const char *const add_fields[] = {
+	"email", "external_id", "source", "first_name", "last_name", "title", "phone", "owner",
+	"do_not_contact", "org.name", "org.domain", "org.industry", "org.employees", "org.country",
+	"deal.value", "deal.currency", "deal.close_date", "deal.decision_makers", "deal.probability",
+	NULL,
+};
+
+static const char *canonical_field(const char *name)
+{
+	for (size_t i = 0; i < sizeof field_aliases / sizeof field_aliases[0]; i++)
+		if (strcmp(name, field_aliases[i].alias) == 0)
+			return field_aliases[i].field;
+	for (int i = 0; add_fields[i]; i++)
+		if (strcmp(name, add_fields[i]) == 0)
+			return add_fields[i];
+	if (strncmp(name, "attrs.", 6) == 0 && name[6])
+		return name;
+	return NULL;
+}
+
+static int set_add_field(heed_contact *c, heed_buf *attrs, const char *f, const char *v, char **err)
+{
+	char *end;
+	if (strcmp(f, "email") == 0) {
+		free(c->email);
+		if (!(c->email = heed_email_norm(v)))
+			return heed_seterr(err, "add: email '%s' is not an address", v), HEED_EUSAGE;
+	} else if (strncmp(f, "attrs.", 6) == 0) {
+		heed_buf_adds(attrs, attrs->len ? "," : "");
+		heed_json_str(attrs, f + 6);
+		heed_buf_addc(attrs, ':');
+		heed_json_str(attrs, v);
+	} else if (strcmp(f, "do_not_contact") == 0) {
+		c->do_not_contact = strcmp(v, "1") == 0 || strcasecmp(v, "yes") == 0 || strcasecmp(v, "true") == 0;
+	} else if (strcmp(f, "org.employees") == 0) {
+		long long n = strtoll(v, &end, 10);
+		if (*end || n < 0)
+			return heed_seterr(err, "add: org.employees '%s' is not a whole number", v), HEED_EUSAGE;
+		c->org.employees = n;
+	} else if (strcmp(f, "deal.value") == 0 || strcmp(f, "deal.probability") == 0) {
+		double d = strtod(v, &end);
+		int pct = *end == '%' && end[1] == '\0';
+		if (end == v || (*end && !pct) || !isfinite(d))
+			return heed_seterr(err, "add: %s '%s' is not a number", f, v), HEED_EUSAGE;
+		if (f[5] == 'v') {
+			c->deal.value = d;
+		} else {
+			if (pct || d > 1)
+				d /= 100;
+			if (d < 0 || d > 1)
+				return heed_seterr(err, "add: deal.probability '%s' is not 0..1 or 0%%..100%%", v), HEED_EUSAGE;
+			c->deal.probability = d;
+			c->deal.probability_user = 1;
+		}
+		c->deal.present = 1;
+	} else if (strcmp(f, "deal.close_date") == 0) {
+		if (heed_time_parse(v, &c->deal.close_date) != HEED_OK)
+			return heed_seterr(err, "add: deal.close_date '%s' is not an ISO 8601 date", v), HEED_EUSAGE;
+		c->deal.present = 1;
+	} else {
+		char **dst = NULL;
+		if (strcmp(f, "external_id") == 0) dst = &c->external_id;
+		else if (strcmp(f, "source") == 0) dst = &c->source;
+		else if (strcmp(f, "first_name") == 0) dst = &c->first_name;
+		else if (strcmp(f, "last_name") == 0) dst = &c->last_name;
+		else if (strcmp(f, "title") == 0) dst = &c->title;
+		else if (strcmp(f, "phone") == 0) dst = &c->phone;
+		else if (strcmp(f, "owner") == 0) dst = &c->owner;
+		else if (strcmp(f, "org.name") == 0) dst = &c->org.name;
+		else if (strcmp(f, "org.domain") == 0) dst = &c->org.domain;
+		else if (strcmp(f, "org.industry") == 0) dst = &c->org.industry;
+		else if (strcmp(f, "org.country") == 0) dst = &c->org.country;
+		else if (strcmp(f, "deal.currency") == 0) dst = &c->deal.currency, c->deal.present = 1;
+		else if (strcmp(f, "deal.decision_makers") == 0) dst = &c->deal.decision_makers, c->deal.present = 1;
+		if (!dst)
+			return heed_seterr(err, "add: unknown field '%s'", f), HEED_EUSAGE;
+		free(*dst);
+		*dst = xstrdup(v);
+	}
+	return HEED_OK;
+}
+
+static int cmd_add(heed_cli *cli, const cli_args *a)
+{
+	heed_contact c;
+	heed_contact_init(&c);
+	heed_buf attrs = { 0 };
+	char *err = NULL;
+	int rc = HEED_OK, exit = EXIT_OK;
+	for (int i = 0; i < a->npos && rc == HEED_OK; i++) {
+		char *name, *value;
+		if (!split_kv(a->pos[i], &name, &value)) {
+			rc = HEED_EUSAGE;
+			heed_seterr(&err, "add: '%s' is not field=value", a->pos[i]);
+			break;
+		}
+		const char *f = canonical_field(name);
+		if (!f) {
+			heed_seterr(&err, "add: unknown field '%s' (fields: email, first_name, last_name, title,"
+			                  " phone, owner, company, industry, employees, country, value,"
+			                  " close_date, decision_makers, probability, need, attrs.KEY…)", name);
+			rc = HEED_EUSAGE;
+		} else if (value[0]) {
+			rc = set_add_field(&c, &attrs, f, value, &err);
+		}
+	}
+	if (rc == HEED_OK && !c.email && !c.external_id && !c.first_name && !c.last_name) {
+		heed_seterr(&err, "add: give at least an email, an external_id or a name");
+		rc = HEED_EUSAGE;
+	}
+	if (rc != HEED_OK)
+		goto done;
+	if (!cli_store(cli)) {
+		exit = EXIT_ERROR;
+		goto done;
+	}
+	if (attrs.len) {
+		heed_buf obj = { 0 };
+		heed_buf_addf(&obj, "{%s}", attrs.s);
+		c.attrs = heed_buf_detach(&obj);
+	}
+	if (c.external_id && !c.source)
+		c.source = xstrdup("manual");
+	heed_time now = heed_time_now();
+	int64_t id = 0;
+	if ((rc = heed_store_begin(cli->store, &err)) != HEED_OK)
+		goto done;
+	rc = heed_store_org_ensure(cli->store, &c.org, &err);
+	if (rc == HEED_OK)
+		rc = heed_store_find(cli->store, c.source, c.external_id, c.email, &id, &err);
+	int changed = 0;
+	if (rc == HEED_OK && id) {
+		rc = heed_store_merge(cli->store, id, &c, now, &changed, &err);
+	} else if (rc == HEED_OK) {
+		strcpy(c.stage, "lead");
+		c.created_at = c.updated_at = c.stage_changed_at = now;
+		rc = heed_store_insert(cli->store, &c, &err);
+		id = c.id;
+	}
+	if (rc == HEED_OK && c.deal.present) {
+		rc = heed_store_set_deal(cli->store, id, &c.deal, &err);
+		changed++;
+	}
+	if (rc == HEED_OK)
+		rc = heed_store_commit(cli->store, &err);
+	else
+		heed_store_rollback(cli->store);
+	if (rc == HEED_OK) {
+		if (c.id)
+			printf("created contact %lld\n", (long long)id);
+		else
+			printf("updated contact %lld (%d field%s changed)\n", (long long)id, changed,
+			       changed == 1 ? "" : "s");
+	}
+done:
+	heed_contact_clear(&c);
+	heed_buf_free(&attrs);
+	if (rc != HEED_OK)
+		return cli_fail(cli_exit(rc), err);
+	return exit;
+}
+
+/* A JSON value for an event field: true/false/null and plain numbers keep their type. */
+static void event_value(heed_buf *b, const char *v)
+{
+	char *end;
+	if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0 || strcmp(v, "null") == 0) {
+		heed_buf_adds(b, v);
+		return;
+	}
+	double d = strtod(v, &end);
+	if (*v && !*end && isfinite(d) && !isspace((unsigned char)*v) && v[0] != '+' &&
+	    !(v[0] == '0' && isdigit((unsigned char)v[1])))
+		heed_json_num(b, d);
+	else
+		heed_json_str(b, v);
+}
+
+static int cmd_event(heed_cli *cli, const cli_args *a)
+{
+	const char *kind = a->pos[1];
+	for (const char *p = kind; *p; p++)
+		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '_'))
+			return cli_fail(EXIT_USAGE, xasprintf("event: kind '%s' must be lower-case letters,"
+			                                      " digits and _ (e.g. call, reply, demo_request)", kind));
+	heed_time at = heed_time_now();
+	const char *ats = cli_opt(a, "--at");
+	if (ats && heed_time_parse(ats, &at) != HEED_OK)
+		return cli_fail(EXIT_USAGE, xasprintf("event: --at '%s' is not an ISO 8601 time"
+		                                      " (e.g. 2026-12-01 or 2026-12-01T09:30:00Z)", ats));
+	heed_buf data = { 0 };
+	heed_buf_addc(&data, '{');
+	for (int i = 2; i < a->npos; i++) {
+		char *name, *value;
+		if (!split_kv(a->pos[i], &name, &value)) {
+			heed_buf_free(&data);
+			return cli_fail(EXIT_USAGE, xasprintf("event: '%s' is not field=value", a->pos[i]));
+		}
+		if (data.len > 1)
+			heed_buf_addc(&data, ',');
+		heed_json_str(&data, name);
+		heed_buf_addc(&data, ':');
+		event_value(&data, value);
+	}
+	heed_buf_addc(&data, '}');
+	int64_t id;
+	int exit = EXIT_ERROR;
+	char *err = NULL;
+	if (!cli_store(cli) || (exit = cli_contact(cli, a->pos[0], &id)) != EXIT_OK)
+		goto done;
+	int rc = heed_store_add_activity(cli->store, id, kind, at, data.len > 2 ? data.s : NULL, &err);
+	if (rc != HEED_OK) {
+		exit = cli_fail(cli_exit(rc), err);
+		goto done;
+	}
+	char when[24];
+	heed_time_format(at, when);
+	printf("recorded %s for contact %lld at %s\n", kind, (long long)id, when);
+	exit = EXIT_OK;
+done:
+	heed_buf_free(&data);
+	return exit;
+}
+
+/* ---- dispatch ---- */
+
+static const char *default_plugins(void)
+{
+	const char *env = getenv("HEED_PLUGINS");
+	if (!heed_empty(env))
+		return env;
+	if (access("plugins", R_OK | X_OK) == 0)
+		return "plugins";
+#ifdef HEED_DEFAULT_PLUGINS
+	return HEED_DEFAULT_PLUGINS;
+#else
+	return "plugins";
+#endif
+}
+
+int heed_cli_main(int argc, char **argv)
+{
+	heed_cli cli = { 0 };
+	const char *env = getenv("HEED_DB");
+	cli.db_path = heed_empty(env) ? "heed.db" : env;
+	cli.plugins_dir = default_plugins();
+	const char *fmt = NULL;
+	char *err = NULL;
+	int i = 1;
+	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
+		const char *o = argv[i];
+		const char **dst = strcmp(o, "--db") == 0        ? &cli.db_path
+		                   : strcmp(o, "--plugins") == 0 ? &cli.plugins_dir
+		                   : strcmp(o, "--format") == 0  ? &fmt
+		                                                 : NULL;
+		if (strcmp(o, "--help") == 0) {
+			usage(stdout);
+			return EXIT_OK;
+		}
+		if (!dst)
+			return cli_fail(EXIT_USAGE, xasprintf("unknown option '%s' (try: heed help)", o));
+		if (i + 1 >= argc)
+			return cli_fail(EXIT_USAGE, xasprintf("%s needs a value", o));
+		*dst = argv[++i];
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (heed_time_init(&err) != HEED_OK)
+		return cli_fail(EXIT_USAGE, err);
+	int amb;
+	const struct command *c = find_command(argv[i], &amb);
+	if (!c) {
+		if (amb)
+			return cli_fail(EXIT_USAGE, xasprintf("'%s' is ambiguous (try: heed help)", argv[i]));
+		return cli_fail(EXIT_USAGE, xasprintf("unknown command '%s' (try: heed help)", argv[i]));
+	}
+	cli_args a;
+	int exit = parse_args(c, argc - i - 1, argv + i + 1, &a);
+	if (exit == EXIT_OK) {
+		const char *f = cli_opt(&a, "--format");
+		if (f)
+			fmt = f;
+		if (fmt && heed_format_parse(fmt, &cli.fmt, &err) != HEED_OK)
+			exit = cli_fail(EXIT_USAGE, err);
+		else
+			exit = c->handler(&cli, &a);
+	}
+	if (exit == EXIT_OK && cli.failed)
+		exit = EXIT_ERROR;
+	args_free(&a);
+	heed_plugins_close(cli.plugins);
+	heed_store_close(cli.store);
+	return exit;
+}

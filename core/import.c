@@ -1,0 +1,652 @@
+/* import: CSV → map → store (see import.h). A row becomes a record in four
+ * steps: declarative fields (C), the map's row function (plugin), normalising,
+ * then create-or-merge in the store. */
+#include "import.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csv.h"
+#include "json.h"
+#include "stage.h"
+#include "util.h"
+
+enum field_id {
+	F_EMAIL, F_EXTERNAL_ID, F_FIRST_NAME, F_LAST_NAME, F_TITLE, F_PHONE, F_OWNER,
+	F_DO_NOT_CONTACT, F_CREATED_AT, F_STAGE, F_STAGE_AT, F_ORG_NAME, F_ORG_DOMAIN,
+	F_ORG_INDUSTRY, F_ORG_EMPLOYEES, F_ORG_COUNTRY, F_DEAL_VALUE, F_DEAL_CURRENCY,
+	F_DEAL_CLOSE_DATE, F_DEAL_DECISION_MAKERS, F_DEAL_PROBABILITY, F_ATTR, F_UNKNOWN
+};
+
+static const char *const field_names[] = {
+	"email", "external_id", "first_name", "last_name", "title", "phone", "owner",
+	"do_not_contact", "created_at", "stage", "stage_at", "org.name", "org.domain",
+	"org.industry", "org.employees", "org.country", "deal.value", "deal.currency",
+	"deal.close_date", "deal.decision_makers", "deal.probability",
+};
+
+static enum field_id field_id(const char *name)
+{
+	for (int i = 0; i < F_ATTR; i++)
+		if (strcmp(name, field_names[i]) == 0)
+			return (enum field_id)i;
+	if (strncmp(name, "attrs.", 6) == 0 && name[6])
+		return F_ATTR;
+	return F_UNKNOWN;
+}
+
+/* A declarative field bound to its column. */
+struct binding {
+	enum field_id id;
+	const char *attr; /* key for F_ATTR */
+	size_t col;
+};
+
+/* One row being built. */
+struct record {
+	heed_contact c;
+	char *stage;          /* mapped stage name or NULL */
+	heed_time stage_at;
+	int has_created;
+	heed_buf attrs;       /* JSON object under construction, without braces */
+	heed_fieldset extra;  /* from the row function */
+};
+
+struct importer {
+	heed_store *s;
+	heed_plugins *p;
+	const heed_import_opts *o;
+	const heed_mapspec *spec;
+	heed_import_report *rep;
+	heed_csv *csv;
+	char **header;
+	size_t ncols;
+	struct binding *b;
+	size_t nb;
+	long stage_col;       /* -1: none */
+	unsigned char *mapped; /* per column: used by a binding */
+	const char *file;
+	long line;
+	int row_bad;
+	heed_time now;
+};
+
+static void report(struct importer *im, int bad, const char *fmt, ...) HEED_PRINTF(3, 4);
+
+static void report(struct importer *im, int bad, const char *fmt, ...)
+{
+	heed_import_report *rep = im->rep;
+	if (bad)
+		im->row_bad = 1;
+	else
+		rep->warnings++;
+	if (rep->nmsgs >= HEED_IMPORT_MAXMSG)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	rep->msgs = xrealloc(rep->msgs, (rep->nmsgs + 1) * sizeof *rep->msgs);
+	rep->msgs[rep->nmsgs++] = xasprintf("%s:%ld: %s%s", im->file, im->line,
+	                                    bad ? "" : "warning: ", msg);
+	free(msg);
+}
+
+void heed_import_report_clear(heed_import_report *rep)
+{
+	for (size_t i = 0; i < rep->nmsgs; i++)
+		free(rep->msgs[i]);
+	free(rep->msgs);
+	memset(rep, 0, sizeof *rep);
+}
+
+/* ---- values ---- */
+
+static int parse_time(struct importer *im, const char *field, const char *v, heed_time *out)
+{
+	const char *layout = im->spec->time_layout;
+	if (heed_time_parse(v, out) == HEED_OK)
+		return 1;
+	if (layout && heed_time_parse_layout(v, layout, out) == HEED_OK)
+		return 1;
+	report(im, 1, "field %s: '%s' is not a date or time (expected %s)", field, v,
+	       layout ? layout : "ISO 8601, e.g. 2026-03-01 or 2026-03-01T09:30:00Z");
+	return 0;
+}
+
+static int parse_number(const char *v, double *out)
+{
+	char buf[64];
+	size_t n = 0;
+	for (const char *p = v; *p && n + 1 < sizeof buf; p++)
+		if (*p != ',' && *p != '_' && *p != ' ')
+			buf[n++] = *p; /* thousands separators */
+	buf[n] = '\0';
+	char *end;
+	errno = 0;
+	double d = strtod(buf, &end);
+	if (n == 0 || errno || !isfinite(d))
+		return 0;
+	if (*end == '%' && end[1] == '\0')
+		d /= 100;
+	else if (*end)
+		return 0;
+	*out = d;
+	return 1;
+}
+
+static int parse_bool(const char *v, int *out)
+{
+	static const char *const yes[] = { "1", "yes", "y", "true", "t", NULL };
+	static const char *const no[] = { "0", "no", "n", "false", "f", NULL };
+	for (int i = 0; yes[i]; i++)
+		if (strcasecmp(v, yes[i]) == 0)
+			return *out = 1, 1;
+	for (int i = 0; no[i]; i++)
+		if (strcasecmp(v, no[i]) == 0)
+			return *out = 0, 1;
+	return 0;
+}
+
+static void set_str(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = xstrdup(v);
+}
+
+static void add_attr(struct record *r, const char *key, const char *v)
+{
+	if (r->attrs.len)
+		heed_buf_addc(&r->attrs, ',');
+	heed_json_str(&r->attrs, key);
+	heed_buf_addc(&r->attrs, ':');
+	heed_json_str(&r->attrs, v);
+}
+
+/* Apply one field to the record. v is non-empty. */
+static void apply(struct importer *im, struct record *r, enum field_id id, const char *name,
+                  const char *attr, const char *v)
+{
+	heed_contact *c = &r->c;
+	double d;
+	int flag;
+	switch (id) {
+	case F_EMAIL: {
+		char *e = heed_email_norm(v);
+		if (!e)
+			report(im, 0, "email '%s' is not an address; the contact is stored without email", v);
+		free(c->email);
+		c->email = e;
+		break;
+	}
+	case F_EXTERNAL_ID: set_str(&c->external_id, v); break;
+	case F_FIRST_NAME: set_str(&c->first_name, v); break;
+	case F_LAST_NAME: set_str(&c->last_name, v); break;
+	case F_TITLE: set_str(&c->title, v); break;
+	case F_PHONE: set_str(&c->phone, v); break;
+	case F_OWNER: set_str(&c->owner, v); break;
+	case F_DO_NOT_CONTACT:
+		if (parse_bool(v, &flag))
+			c->do_not_contact = flag;
+		else
+			report(im, 1, "field do_not_contact: '%s' is not yes/no", v);
+		break;
+	case F_CREATED_AT:
+		if (parse_time(im, name, v, &c->created_at))
+			r->has_created = 1;
+		break;
+	case F_STAGE:
+		if (heed_stage_parse(v) < 0)
+			report(im, 1, "field stage: '%s' is not a stage (lead, prospect, opportunity, won,"
+			              " lost, disqualified)", v);
+		else
+			set_str(&r->stage, v);
+		break;
+	case F_STAGE_AT: parse_time(im, name, v, &r->stage_at); break;
+	case F_ORG_NAME: {
+		char *decoded = heed_html_decode(v);
+		free(c->org.name);
+		c->org.name = decoded;
+		break;
+	}
+	case F_ORG_DOMAIN: set_str(&c->org.domain, v); break;
+	case F_ORG_INDUSTRY: set_str(&c->org.industry, v); break;
+	case F_ORG_COUNTRY: set_str(&c->org.country, v); break;
+	case F_ORG_EMPLOYEES:
+		if (parse_number(v, &d) && d >= 0)
+			c->org.employees = (int64_t)d;
+		else
+			report(im, 0, "field org.employees: '%s' is not a number; left unknown", v);
+		break;
+	case F_DEAL_VALUE:
+		if (parse_number(v, &d))
+			c->deal.value = d, c->deal.present = 1;
+		else
+			report(im, 1, "field deal.value: '%s' is not a number", v);
+		break;
+	case F_DEAL_CURRENCY: set_str(&c->deal.currency, v), c->deal.present = 1; break;
+	case F_DEAL_CLOSE_DATE:
+		if (parse_time(im, name, v, &c->deal.close_date))
+			c->deal.present = 1;
+		break;
+	case F_DEAL_DECISION_MAKERS: set_str(&c->deal.decision_makers, v), c->deal.present = 1; break;
+	case F_DEAL_PROBABILITY:
+		if (parse_number(v, &d) && d > 1 && d <= 100 && !strchr(v, '%'))
+			d /= 100; /* "40" means 40 % */
+		if (parse_number(v, &d) && (d > 1 && !strchr(v, '%') ? (d /= 100, 1) : 1) && d >= 0 && d <= 1)
+			c->deal.probability = d, c->deal.probability_user = 1, c->deal.present = 1;
+		else
+			report(im, 1, "field deal.probability: '%s' is not a probability (0..1 or 0%%..100%%)", v);
+		break;
+	case F_ATTR: add_attr(r, attr, v); break;
+	case F_UNKNOWN: report(im, 1, "unknown field '%s'", name); break;
+	}
+}
+
+/* ---- set-up ---- */
+
+static long find_col(struct importer *im, const char *name)
+{
+	for (size_t i = 0; i < im->ncols; i++)
+		if (strcmp(im->header[i], name) == 0)
+			return (long)i;
+	return -1;
+}
+
+static int missing_column(struct importer *im, const char *what, const char *col, char **err)
+{
+	heed_buf cols = { 0 };
+	for (size_t i = 0; i < im->ncols; i++) {
+		if (i)
+			heed_buf_adds(&cols, ", ");
+		heed_buf_adds(&cols, im->header[i]);
+	}
+	heed_seterr(err, "map '%s' %s: column '%s' is not in the header of %s (its columns: %s)",
+	            im->spec->plugin, what, col, im->file, heed_buf_str(&cols));
+	heed_buf_free(&cols);
+	return HEED_EINPUT;
+}
+
+static int read_header(struct importer *im, char **err)
+{
+	char **f;
+	size_t n;
+	int r = heed_csv_next(im->csv, &f, &n, err);
+	if (r == 0) {
+		heed_seterr(err, "%s is empty: no header line", im->file);
+		return HEED_EINPUT;
+	}
+	if (r < 0)
+		return r;
+	im->ncols = n;
+	im->header = xcalloc(n, sizeof *im->header);
+	im->mapped = xcalloc(n, 1);
+	for (size_t i = 0; i < n; i++)
+		im->header[i] = xstrdup(heed_trim(f[i]));
+	const heed_mapspec *m = im->spec;
+	im->b = xcalloc(m->nfields ? m->nfields : 1, sizeof *im->b);
+	for (size_t i = 0; i < m->nfields; i++) {
+		enum field_id id = field_id(m->fields[i].name);
+		if (id == F_UNKNOWN) {
+			heed_seterr(err, "map '%s': unknown field '%s'", m->plugin, m->fields[i].name);
+			return HEED_EINPUT;
+		}
+		long col = find_col(im, m->fields[i].value);
+		if (col < 0) {
+			char *what = xasprintf("field %s", m->fields[i].name);
+			int rc = missing_column(im, what, m->fields[i].value, err);
+			free(what);
+			return rc;
+		}
+		im->mapped[col] = 1;
+		im->b[im->nb++] = (struct binding){ id, id == F_ATTR ? m->fields[i].name + 6 : NULL,
+			                                (size_t)col };
+	}
+	im->stage_col = -1;
+	if (m->stage_column) {
+		im->stage_col = find_col(im, m->stage_column);
+		if (im->stage_col < 0)
+			return missing_column(im, "stage", m->stage_column, err);
+		im->mapped[im->stage_col] = 1;
+	}
+	return HEED_OK;
+}
+
+/* ---- per row ---- */
+
+static int is_placeholder(const heed_mapspec *m, const char *v)
+{
+	for (size_t i = 0; i < m->nplaceholders; i++)
+		if (strcmp(v, m->placeholders[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static void record_clear(struct record *r)
+{
+	heed_contact_clear(&r->c);
+	free(r->stage);
+	r->stage = NULL;
+	r->stage_at = 0;
+	r->has_created = 0;
+	heed_buf_reset(&r->attrs);
+	heed_fieldset_clear(&r->extra);
+	memset(&r->extra, 0, sizeof r->extra);
+}
+
+/* Build the record of one CSV row: declarative part, then the row function. */
+static void build(struct importer *im, struct record *r, char **f)
+{
+	const heed_mapspec *m = im->spec;
+	for (size_t i = 0; i < im->ncols; i++) {
+		char *v = heed_trim(f[i]);
+		f[i] = (*v == '\0' || is_placeholder(m, v)) ? NULL : v;
+	}
+	if (m->keep_rest)
+		for (size_t i = 0; i < im->ncols; i++)
+			if (!im->mapped[i] && f[i] && im->header[i][0])
+				add_attr(r, im->header[i], f[i]);
+	for (size_t i = 0; i < im->nb; i++) {
+		const struct binding *b = &im->b[i];
+		if (f[b->col])
+			apply(im, r, b->id, field_names[b->id < F_ATTR ? b->id : 0], b->attr, f[b->col]);
+	}
+	if (m->stage_column || m->stage_default) {
+		const char *st = m->stage_default ? m->stage_default : "lead";
+		const char *v = im->stage_col >= 0 ? f[im->stage_col] : NULL;
+		for (size_t i = 0; v && i < m->nstage_values; i++)
+			if (strcmp(v, m->stage_values[i].name) == 0)
+				st = m->stage_values[i].value;
+		apply(im, r, F_STAGE, "stage", NULL, st);
+	}
+	if (!m->has_row_fn)
+		return;
+	heed_row row = { (const char *const *)im->header, (const char *const *)f, im->ncols, im->file,
+		             im->line };
+	char *err = NULL;
+	if (heed_plugins_map_row(im->p, m->plugin, &row, &r->extra, &err) != HEED_OK) {
+		report(im, 1, "%s", err ? err : "map row function failed");
+		free(err);
+		return;
+	}
+	for (size_t i = 0; i < r->extra.n; i++) {
+		const heed_field *x = &r->extra.f[i];
+		if (heed_empty(x->value))
+			continue;
+		enum field_id id = field_id(x->name);
+		apply(im, r, id, x->name, id == F_ATTR ? x->name + 6 : NULL, x->value);
+	}
+	for (size_t i = 0; i < r->extra.nwarnings; i++)
+		report(im, 0, "%s", r->extra.warnings[i]);
+}
+
+/* Attributes as one JSON object text (later keys win when merged by the store). */
+static void finish_attrs(struct record *r)
+{
+	if (!r->attrs.len)
+		return;
+	heed_buf b = { 0 };
+	heed_buf_addc(&b, '{');
+	heed_buf_add(&b, r->attrs.s, r->attrs.len);
+	heed_buf_addc(&b, '}');
+	free(r->c.attrs);
+	r->c.attrs = heed_buf_detach(&b);
+}
+
+static int add_activities(struct importer *im, struct record *r, int64_t id, char **err)
+{
+	int rc = HEED_OK;
+	for (size_t i = 0; i < r->extra.nacts && rc == HEED_OK; i++) {
+		heed_newact *a = &r->extra.acts[i];
+		heed_time at = im->now;
+		if (!heed_empty(a->at) && !parse_time(im, "activities.at", a->at, &at))
+			continue;
+		if (heed_empty(a->kind)) {
+			report(im, 1, "an activity without a kind");
+			continue;
+		}
+		rc = heed_store_add_activity(im->s, id, a->kind, at, a->data, err);
+	}
+	return rc;
+}
+
+/* Move an existing contact forward to the mapped stage, as a forced, audited import move. */
+static int import_move(struct importer *im, struct record *r, int64_t id, const char *cur,
+                       heed_time since, char **err)
+{
+	int from = heed_stage_parse(cur), to = heed_stage_parse(r->stage);
+	if (from == to)
+		return HEED_OK;
+	int forward = heed_stage_rank(to) > heed_stage_rank(from) ||
+	              (heed_stage_open(from) && !heed_stage_open(to));
+	if (!forward)
+		return HEED_OK; /* imports never move a contact backwards */
+	heed_time at = r->stage_at ? r->stage_at : im->now;
+	if (at < since) {
+		char a[24], b[24];
+		heed_time_format(at, a);
+		heed_time_format(since, b);
+		report(im, 0, "contact %lld enters %s at %s, before it entered %s at %s; kept as given",
+		       (long long)id, r->stage, a, cur, b);
+	}
+	char *reason = xasprintf("imported from %s line %ld by map %s", im->file, im->line,
+	                         im->spec->plugin);
+	char *actor = xasprintf("import:%s", im->spec->plugin);
+	heed_stage_req req = { id, from, to, at, actor, reason, heed_plugins_versions(im->p), 1 };
+	char *e = NULL;
+	int rc = heed_stage_move(im->s, &req, 1, &e);
+	if (rc == HEED_OK) {
+		im->rep->moved++;
+	} else if (rc == HEED_EREFUSED) {
+		report(im, 0, "stage of contact %lld left at %s: %s", (long long)id, cur, e);
+		rc = HEED_OK;
+	} else {
+		heed_seterr(err, "%s", e ? e : "stage move failed");
+	}
+	free(e);
+	free(reason);
+	free(actor);
+	return rc;
+}
+
+/* Store the record: create, or merge into the contact it matches. */
+static int store_record(struct importer *im, struct record *r, char **err)
+{
+	heed_contact *c = &r->c;
+	heed_import_report *rep = im->rep;
+	int rc = HEED_OK;
+	if (heed_empty(c->source))
+		set_str(&c->source, im->spec->source ? im->spec->source : im->spec->plugin);
+	if (heed_empty(c->external_id)) {
+		free(c->source);
+		c->source = NULL; /* the namespace only qualifies an external id */
+	}
+	if (!c->email && !c->external_id) {
+		if (im->spec->update_only) {
+			report(im, 0, "row has neither email nor external id to match; skipped");
+			rep->skipped++;
+			return HEED_OK;
+		}
+		if (rep->no_key < 8)
+			rep->no_key_lines[rep->no_key] = im->line;
+		rep->no_key++;
+	}
+	finish_attrs(r);
+	if ((rc = heed_store_org_ensure(im->s, &c->org, err)) != HEED_OK)
+		return rc;
+	int64_t id = 0;
+	if (!im->spec->update_only && (c->email || c->external_id)) {
+		int st = heed_stage_parse(r->stage ? r->stage : "lead");
+		snprintf(c->stage, sizeof c->stage, "%s", heed_stage_names[st]);
+		c->peak = heed_stage_rank(st) > 0 ? heed_stage_rank(st) : 0;
+		if (!r->has_created)
+			c->created_at = im->now;
+		c->updated_at = im->now;
+		c->stage_changed_at = r->stage_at ? r->stage_at : c->created_at;
+		rc = heed_store_insert(im->s, c, NULL);
+		if (rc == HEED_OK) {
+			id = c->id;
+			rep->created++;
+			if (c->deal.present && isnan(c->deal.probability))
+				c->deal.probability = heed_stage_prob(st);
+			goto extras;
+		}
+		if (rc != HEED_ECONFLICT)
+			return heed_store_insert(im->s, c, err); /* reproduce the message */
+		rc = HEED_OK;
+	} else if (!c->email && !c->external_id) {
+		/* no key: always a new contact */
+		snprintf(c->stage, sizeof c->stage, "%s", r->stage ? r->stage : "lead");
+		c->peak = heed_stage_rank(heed_stage_parse(c->stage)) > 0 ? heed_stage_rank(heed_stage_parse(c->stage)) : 0;
+		c->created_at = r->has_created ? c->created_at : im->now;
+		c->updated_at = im->now;
+		c->stage_changed_at = r->stage_at ? r->stage_at : c->created_at;
+		if ((rc = heed_store_insert(im->s, c, err)) != HEED_OK)
+			return rc;
+		id = c->id;
+		rep->created++;
+		goto extras;
+	}
+	if ((rc = heed_store_find(im->s, c->source, c->external_id, c->email, &id, err)) != HEED_OK)
+		return rc;
+	if (!id) {
+		report(im, 0, "no contact with %s '%s'%s; row skipped",
+		       c->external_id ? "external id" : "email",
+		       c->external_id ? c->external_id : c->email,
+		       im->spec->update_only ? " (this map only updates existing contacts)" : "");
+		rep->skipped++;
+		return HEED_OK;
+	}
+	heed_contact cur;
+	heed_contact_init(&cur);
+	int changed = 0;
+	rc = heed_store_merge(im->s, id, c, im->now, &changed, err);
+	if (rc == HEED_OK)
+		rc = heed_store_load(im->s, id, 0, &cur, err);
+	if (rc == HEED_OK && r->stage) {
+		long before = rep->moved;
+		rc = import_move(im, r, id, cur.stage, cur.stage_changed_at, err);
+		changed += rep->moved > before;
+	}
+	heed_contact_clear(&cur);
+	if (rc != HEED_OK)
+		return rc;
+	if (changed)
+		rep->updated++;
+	else
+		rep->unchanged++;
+extras:
+	if (rc == HEED_OK && c->deal.present)
+		rc = heed_store_set_deal(im->s, id, &c->deal, err);
+	if (rc == HEED_OK)
+		rc = add_activities(im, r, id, err);
+	return rc;
+}
+
+static void fill_opts(const heed_import_opts *o, heed_csv_opts *co)
+{
+	co->delim = o->delim;
+	co->encoding = o->encoding;
+}
+
+static int run_rows(struct importer *im, char **err)
+{
+	struct record r;
+	memset(&r, 0, sizeof r);
+	heed_contact_init(&r.c);
+	int rc = HEED_OK;
+	for (;;) {
+		char **f;
+		size_t n;
+		char *cerr = NULL;
+		int got = heed_csv_next(im->csv, &f, &n, &cerr);
+		im->line = heed_csv_line(im->csv);
+		if (got == 0)
+			break;
+		im->row_bad = 0;
+		im->rep->rows++;
+		if (got < 0) {
+			/* the reader's message already names file and line */
+			im->row_bad = 1;
+			if (im->rep->nmsgs < HEED_IMPORT_MAXMSG) {
+				im->rep->msgs = xrealloc(im->rep->msgs, (im->rep->nmsgs + 1) * sizeof(char *));
+				im->rep->msgs[im->rep->nmsgs++] = cerr;
+				cerr = NULL;
+			}
+			free(cerr);
+		} else if (n != im->ncols) {
+			report(im, 1, "%zu fields, but the header has %zu (too %s)", n, im->ncols,
+			       n > im->ncols ? "many" : "few");
+		} else {
+			build(im, &r, f);
+			if (!im->row_bad && !r.extra.skip)
+				rc = store_record(im, &r, err);
+			else if (r.extra.skip)
+				im->rep->skipped++;
+			record_clear(&r);
+		}
+		if (im->row_bad)
+			im->rep->bad++;
+		if (rc != HEED_OK)
+			break;
+	}
+	record_clear(&r);
+	heed_buf_free(&r.attrs);
+	return rc;
+}
+
+int heed_import_run(heed_store *s, heed_plugins *p, const heed_import_opts *o,
+                    heed_import_report *rep, char **err)
+{
+	struct importer im = { .s = s, .p = p, .o = o, .rep = rep, .file = o->file };
+	memset(rep, 0, sizeof *rep);
+	im.now = heed_time_now();
+	int rc = HEED_OK, began = 0;
+	im.spec = heed_plugins_mapspec(p, o->map, err);
+	if (!im.spec) {
+		rc = HEED_ENOTFOUND;
+		goto done;
+	}
+	heed_csv_opts co;
+	fill_opts(o, &co);
+	im.csv = heed_csv_open(o->file, &co, err);
+	if (!im.csv) {
+		rc = HEED_ENOTFOUND;
+		goto done;
+	}
+	if ((rc = read_header(&im, err)) != HEED_OK)
+		goto done;
+	if ((rc = heed_store_begin(s, err)) != HEED_OK)
+		goto done;
+	began = 1;
+	rc = run_rows(&im, err);
+	if (rc == HEED_OK && rep->bad && !o->skip_bad)
+		rc = HEED_EINPUT;
+	if (rc == HEED_OK && rep->bad)
+		rep->skipped += rep->bad;
+done:
+	if (began) {
+		if (rc == HEED_OK && !o->dry_run) {
+			rc = heed_store_commit(s, err);
+			rep->committed = rc == HEED_OK;
+		} else {
+			heed_store_rollback(s);
+		}
+	}
+	if (rc == HEED_EINPUT && rep->bad && !o->skip_bad)
+		heed_seterr(err, "%ld bad row%s in %s; nothing was imported (fix them, or use --skip-bad"
+		                 " to import the good rows)",
+		            rep->bad, rep->bad == 1 ? "" : "s", o->file);
+	heed_csv_close(im.csv);
+	for (size_t i = 0; i < im.ncols; i++)
+		free(im.header[i]);
+	free(im.header);
+	free(im.mapped);
+	free(im.b);
+	return rc;
+}
