@@ -50,7 +50,7 @@ typedef struct heed_contact {
 	heed_org org;
 	char stage[16];
 	int peak;          /* furthest funnel rank reached (see heed_stage_rank) */
-	double score;
+	double score;      /* NaN = not scored */
 	char *score_parts; /* JSON array of {plugin,name,points,reason} */
 	int do_not_contact;
 	char *attrs;       /* JSON object text; NULL = {} */
@@ -65,13 +65,19 @@ typedef struct heed_contact {
 void heed_contact_init(heed_contact *c);   /* zero + unknown markers */
 void heed_contact_clear(heed_contact *c);  /* free owned memory, re-init */
 void heed_org_clear(heed_org *o);
+/* Add an activity (id 0) to c->acts, copying kind and data_json (either may be NULL).
+ * acts stay ascending by time: it goes after every activity at or before `at`, so
+ * adding in (at, id) order always appends it last. */
 void heed_activity_add(heed_contact *c, const char *kind, heed_time at, const char *data_json);
 
 /* Normalise an email in place semantics: returns a new string (caller frees), trimmed
- * and lower-cased, or NULL if s is empty or has no '@'. */
+ * (ASCII blanks and U+00A0) and ASCII lower-cased, or NULL if s is empty, has no '@'
+ * with text on both sides, or has a blank inside. */
 char *heed_email_norm(const char *s);
 /* Organisation match key (caller frees): decodes HTML entities, folds case and
- * apostrophe variants, drops punctuation and legal suffixes (Ltd, Inc, GmbH...). */
+ * apostrophe variants, drops punctuation and legal suffixes (Ltd, Inc, GmbH...).
+ * Latin letters fold to ASCII (u-umlaut -> u, sharp s -> ss); words are joined by
+ * single spaces; other scripts are kept as they are. NULL in, NULL out. */
 char *heed_org_key(const char *name);
 /* Decode HTML character entities (&amp; &uuml; &#39; &#x2019;...) into UTF-8; caller frees. */
 char *heed_html_decode(const char *s);

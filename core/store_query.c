@@ -178,13 +178,13 @@ int heed_store_each(heed_store *s, const char *stage, int write, heed_store_visi
 		if (write && (rc = heed_store_begin(s, err)) != HEED_OK)
 			break;
 		rc = load_chunk(s, stage, after, cs, &n, err);
+		int64_t last = n ? cs[n - 1].id : after;
 		for (size_t i = 0; i < n; i++) {
 			if (rc == HEED_OK && !stop)
 				stop = fn(ud, &cs[i]);
 			heed_contact_clear(&cs[i]);
 		}
-		if (n)
-			after = cs[n - 1].id;
+		after = last;
 		if (write) {
 			if (rc == HEED_OK)
 				rc = heed_store_commit(s, err);

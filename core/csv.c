@@ -1,0 +1,477 @@
+/* csv: streaming RFC 4180 reader (see csv.h). Owns the file descriptor, one
+ * large read buffer holding at least the current record whole, and one output
+ * buffer into which the fields of the current record are unescaped. A record
+ * that runs past the end of the read buffer is re-parsed after a refill, so
+ * the parser itself never has to suspend mid-field. */
+#include "csv.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#ifndef HEED_CSV_BUFSIZE
+#define HEED_CSV_BUFSIZE (1u << 20) /* override at build time to test refills */
+#endif
+#define DETECT_MAX (4u << 20)       /* look no further than this for the header line */
+
+#define PAD 16                      /* slack after buffers for word-wide scans and copies */
+
+enum { NEED_MORE = 2 };            /* parse_record: buffer ends inside the record */
+
+struct heed_csv {
+	int fd;
+	char *path;
+	unsigned char *buf;  /* raw bytes [0, len); buf[len] is a '\n' sentinel, then PAD-1 bytes */
+	size_t cap, pos, len; /* pos: start of the unparsed data */
+	long long base;       /* file offset of buf[0] */
+	int eof;
+	long line;            /* physical line at pos */
+	long rec_line;
+	long long rec_off;
+	char delim;
+	int enc;
+	char *out;              /* unescaped fields of the current record, NUL-separated */
+	size_t outcap;
+	char **fields;
+	size_t nf, fcap;
+};
+
+/* Windows-1252 0x80..0x9F; the five unassigned bytes map to the C1 code points. */
+static const unsigned short cp1252_c1[32] = {
+	0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+	0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,
+	0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,
+};
+
+static char *put_cp1252(char *o, unsigned char ch)
+{
+	unsigned cp = ch >= 0xA0 ? ch : cp1252_c1[ch - 0x80];
+	if (cp < 0x800) {
+		*o++ = (char)(0xC0 | (cp >> 6));
+	} else {
+		*o++ = (char)(0xE0 | (cp >> 12));
+		*o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+	}
+	*o++ = (char)(0x80 | (cp & 0x3F));
+	return o;
+}
+
+/* Check s[0, n) is UTF-8 (the rules of heed_utf8_valid), skipping ASCII a
+ * word at a time. Returns 1, or 0 with *bad set to the first bad byte. */
+static int utf8_ok(const unsigned char *s, size_t n, size_t *bad)
+{
+	size_t i = 0;
+	while (i < n) {
+		uint64_t w;
+		if (i + 8 <= n) {
+			memcpy(&w, s + i, 8);
+			if ((w & 0x8080808080808080ull) == 0) {
+				i += 8;
+				continue;
+			}
+		}
+		unsigned ch = s[i];
+		if (ch < 0x80) {
+			i++;
+			continue;
+		}
+		size_t len;
+		unsigned cp, min;
+		if ((ch & 0xE0) == 0xC0)
+			len = 2, min = 0x80, cp = ch & 0x1F;
+		else if ((ch & 0xF0) == 0xE0)
+			len = 3, min = 0x800, cp = ch & 0x0F;
+		else if ((ch & 0xF8) == 0xF0)
+			len = 4, min = 0x10000, cp = ch & 0x07;
+		else
+			goto bad;
+		if (len > n - i)
+			goto bad;
+		for (size_t k = 1; k < len; k++) {
+			if ((s[i + k] & 0xC0) != 0x80)
+				goto bad;
+			cp = (cp << 6) | (s[i + k] & 0x3F);
+		}
+		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			goto bad;
+		i += len;
+	}
+	return 1;
+bad:
+	*bad = i;
+	return 0;
+}
+
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && \
+    !defined(HEED_CSV_NO_SWAR)
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+/* High bit set in each byte of v that is zero; the lowest one is always exact. */
+static inline uint64_t zero_bytes(uint64_t v)
+{
+	return (v - ONES) & ~v & HIGHS;
+}
+
+/* Copy bytes from *pp to *op up to the first byte equal to a, b or c (or, if
+ * high is HIGHS, with the top bit set), eight at a time. Both pointers end on
+ * that byte. The buffers must allow reading and writing 8 bytes past it. */
+static inline void copy_run(const unsigned char **pp, char **op, unsigned char a,
+                            unsigned char b, unsigned char c, uint64_t high, uint64_t *seen)
+{
+	const unsigned char *p = *pp;
+	char *o = *op;
+	const uint64_t ma = a * ONES, mb = b * ONES, mc = c * ONES;
+	for (;;) {
+		uint64_t w, m;
+		memcpy(&w, p, 8);
+		memcpy(o, &w, 8);
+		*seen |= w;
+		m = zero_bytes(w ^ ma) | zero_bytes(w ^ mb) | zero_bytes(w ^ mc) | (w & high);
+		if (m) {
+			unsigned k = (unsigned)__builtin_ctzll(m) >> 3;
+			*pp = p + k;
+			*op = o + k;
+			return;
+		}
+		p += 8;
+		o += 8;
+	}
+}
+#else
+static inline void copy_run(const unsigned char **pp, char **op, unsigned char a,
+                            unsigned char b, unsigned char c, uint64_t high, uint64_t *seen)
+{
+	const unsigned char *p = *pp;
+	char *o = *op;
+	while (*p != a && *p != b && *p != c && !(high && *p >= 0x80)) {
+		*seen |= *p;
+		*o++ = (char)*p++;
+	}
+	*pp = p;
+	*op = o;
+}
+#endif
+
+/* Move unparsed data to the front, grow if full, and read more. */
+static int fill(heed_csv *c, char **err)
+{
+	if (c->pos > 0) {
+		memmove(c->buf, c->buf + c->pos, c->len - c->pos);
+		c->base += (long long)c->pos;
+		c->len -= c->pos;
+		c->pos = 0;
+	}
+	if (c->len == c->cap) {
+		c->cap *= 2;
+		c->buf = xrealloc(c->buf, c->cap + PAD);
+	}
+	for (;;) {
+		ssize_t r = read(c->fd, c->buf + c->len, c->cap - c->len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			heed_seterr(err, "%s: read error: %s", c->path, strerror(errno));
+			c->buf[c->len] = '\n';
+			return HEED_ERR;
+		}
+		if (r == 0)
+			c->eof = 1;
+		c->len += (size_t)r;
+		break;
+	}
+	c->buf[c->len] = '\n';
+	memset(c->buf + c->len + 1, 0, PAD - 1);
+	return HEED_OK;
+}
+
+/* Count candidate delimiters outside quotes on the first non-blank line.
+ * Returns 1 if that line ends inside the buffer (or at end of file). */
+static int detect(const heed_csv *c, char *delim)
+{
+	static const char cand[] = {',', ';', '\t', '|'};
+	size_t count[4] = {0, 0, 0, 0};
+	const unsigned char *p = c->buf + c->pos, *end = c->buf + c->len;
+	int inq = 0, done = 0;
+	while (p < end && (*p == '\n' || *p == '\r'))
+		p++;
+	for (; p < end; p++) {
+		if (*p == '"') {
+			inq = !inq;
+		} else if (!inq && (*p == '\n' || *p == '\r')) {
+			done = 1;
+			break;
+		} else if (!inq) {
+			for (int k = 0; k < 4; k++)
+				count[k] += *p == (unsigned char)cand[k];
+		}
+	}
+	int best = 0;
+	for (int k = 1; k < 4; k++)
+		if (count[k] > count[best])
+			best = k;
+	*delim = cand[best];
+	return done || c->eof;
+}
+
+heed_csv *heed_csv_open(const char *path, const heed_csv_opts *opts, char **err)
+{
+	static const heed_csv_opts defaults = {0, HEED_CSV_UTF8};
+	heed_csv *c = NULL;
+	int rc = HEED_EUSAGE;
+	if (!opts)
+		opts = &defaults;
+	unsigned char d = (unsigned char)opts->delim;
+	if (d == '"' || d == '\n' || d == '\r' || d >= 0x80) {
+		heed_seterr(err, "%s: invalid CSV delimiter", path);
+		goto done;
+	}
+	if (opts->encoding != HEED_CSV_UTF8 && opts->encoding != HEED_CSV_CP1252) {
+		heed_seterr(err, "%s: unknown CSV encoding %d", path, opts->encoding);
+		goto done;
+	}
+	c = xcalloc(1, sizeof *c);
+	c->fd = open(path, O_RDONLY);
+	if (c->fd < 0) {
+		heed_seterr(err, "%s: cannot open: %s", path, strerror(errno));
+		rc = HEED_ENOTFOUND;
+		goto done;
+	}
+	c->path = xstrdup(path);
+	c->enc = opts->encoding;
+	c->cap = HEED_CSV_BUFSIZE;
+	c->buf = xcalloc(1, c->cap + PAD);
+	c->line = 1;
+	do {
+		if ((rc = fill(c, err)) != HEED_OK)
+			goto done;
+	} while (c->len < 3 && !c->eof);
+	if (c->len >= 3 && memcmp(c->buf, "\xEF\xBB\xBF", 3) == 0)
+		c->pos = 3;
+	c->delim = opts->delim;
+	if (!c->delim) {
+		while (!detect(c, &c->delim) && c->len < DETECT_MAX)
+			if ((rc = fill(c, err)) != HEED_OK)
+				goto done;
+	}
+	rc = HEED_OK;
+done:
+	if (rc != HEED_OK) {
+		heed_csv_close(c);
+		c = NULL;
+	}
+	return c;
+}
+
+static void push_field(heed_csv *c, char *f)
+{
+	if (c->nf == c->fcap) {
+		c->fcap = c->fcap ? c->fcap * 2 : 32;
+		c->fields = xrealloc(c->fields, c->fcap * sizeof *c->fields);
+	}
+	c->fields[c->nf++] = f;
+}
+
+/* Number of line breaks (LF, CR LF or lone CR) in s[0, n). */
+static long count_breaks(const unsigned char *s, size_t n)
+{
+	long k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == '\n' || (s[i] == '\r' && (i + 1 >= n || s[i + 1] != '\n')))
+			k++;
+	return k;
+}
+
+/* The record at rs never closes its quote: report it and resume on the
+ * physical line after the record's first one. */
+static int unterminated(heed_csv *c, const unsigned char *rs, long qline, char **err)
+{
+	const unsigned char *p = rs, *end = c->buf + c->len;
+	while (p < end && *p != '\n' && *p != '\r')
+		p++;
+	if (p < end)
+		p += (*p == '\r' && p + 1 < end && p[1] == '\n') ? 2 : 1;
+	c->pos = (size_t)(p - c->buf);
+	c->line = c->rec_line + 1;
+	heed_seterr(err, "%s: line %ld: unterminated quote starting on line %ld", c->path,
+	            c->rec_line, qline);
+	return HEED_EINPUT;
+}
+
+/* Parse one record from c->pos. Returns 1, 0 at end of file, NEED_MORE, or an error. */
+static int parse_record(heed_csv *c, char **err)
+{
+	unsigned char *const buf = c->buf;
+	const unsigned char *const end = buf + c->len;
+	const unsigned char *p = buf + c->pos;
+	const uint64_t high = c->enc == HEED_CSV_CP1252 ? 0x8080808080808080ull : 0;
+	const unsigned char delim = (unsigned char)c->delim;
+	const int eof = c->eof;
+
+	/* Blank lines are not records. */
+	for (;;) {
+		if (p == end)
+			return eof ? 0 : NEED_MORE;
+		if (*p == '\r') {
+			if (p + 1 == end && !eof)
+				return NEED_MORE;
+			p += (p + 1 < end && p[1] == '\n') ? 2 : 1;
+		} else if (*p == '\n') {
+			p++;
+		} else {
+			break;
+		}
+		c->line++;
+		c->pos = (size_t)(p - buf);
+	}
+
+	const unsigned char *const rs = p;
+	size_t need = (size_t)(end - rs) * (c->enc == HEED_CSV_CP1252 ? 3 : 1) + PAD;
+	if (c->outcap < need) {
+		free(c->out);
+		c->outcap = need + need / 2;
+		c->out = xmalloc(c->outcap);
+	}
+	char *o = c->out;
+	long nl = 0; /* line breaks inside quoted fields */
+	int ended_by_break = 0;
+	uint64_t seen = 0; /* OR of every word scanned: covers all non-ASCII bytes */
+	c->nf = 0;
+	for (;;) {
+		push_field(c, o);
+		if (p < end && *p == '"') {
+			long qline = c->line + nl;
+			p++;
+			for (;;) {
+				copy_run(&p, &o, '"', '\n', '\r', high, &seen);
+				if (p == end) {
+					if (!eof)
+						return NEED_MORE;
+					c->rec_line = c->line;
+					c->rec_off = c->base + (rs - buf);
+					return unterminated(c, rs, qline, err);
+				}
+				if (*p == '"') {
+					if (p + 1 == end && !eof)
+						return NEED_MORE;
+					if (p + 1 < end && p[1] == '"') {
+						*o++ = '"';
+						p += 2;
+						continue;
+					}
+					p++;
+					break;
+				}
+				if (*p == '\n') {
+					p++;
+				} else if (*p == '\r') {
+					if (p + 1 == end && !eof)
+						return NEED_MORE;
+					p += (p + 1 < end && p[1] == '\n') ? 2 : 1;
+				} else {
+					o = put_cp1252(o, *p++);
+					continue;
+				}
+				*o++ = '\n';
+				nl++;
+			}
+		}
+		/* Unquoted text, or anything after a closing quote, is taken literally. */
+		for (;;) {
+			copy_run(&p, &o, delim, '\n', '\r', high, &seen);
+			if (p == end) {
+				if (!eof)
+					return NEED_MORE;
+				*o++ = '\0';
+				goto record_done;
+			}
+			if (*p == delim) {
+				*o++ = '\0';
+				p++;
+				break;
+			}
+			if (*p == '\n') {
+				p++;
+			} else if (*p == '\r') {
+				if (p + 1 == end && !eof)
+					return NEED_MORE;
+				p += (p + 1 < end && p[1] == '\n') ? 2 : 1;
+			} else {
+				o = put_cp1252(o, *p++);
+				continue;
+			}
+			*o++ = '\0';
+			ended_by_break = 1;
+			goto record_done;
+		}
+	}
+
+record_done:
+	c->rec_line = c->line;
+	c->rec_off = c->base + (rs - buf);
+	c->line += nl + ended_by_break;
+	c->pos = (size_t)(p - buf);
+	size_t bad;
+	if (c->enc == HEED_CSV_UTF8 && (seen & 0x8080808080808080ull) &&
+	    !utf8_ok(rs, (size_t)(p - rs), &bad)) {
+		heed_seterr(err,
+		            "%s: line %ld: invalid UTF-8 at byte offset %lld; if the file is "
+		            "Windows-1252, use --encoding cp1252",
+		            c->path, c->rec_line + count_breaks(rs, bad), c->rec_off + (long long)bad);
+		return HEED_EINPUT;
+	}
+	return 1;
+}
+
+int heed_csv_next(heed_csv *c, char ***fields, size_t *n, char **err)
+{
+	*fields = NULL;
+	*n = 0;
+	for (;;) {
+		int rc = parse_record(c, err);
+		if (rc == NEED_MORE) {
+			if ((rc = fill(c, err)) != HEED_OK)
+				return rc;
+			continue;
+		}
+		if (rc == 1) {
+			*fields = c->fields;
+			*n = c->nf;
+		}
+		return rc;
+	}
+}
+
+long heed_csv_line(const heed_csv *c)
+{
+	return c->rec_line;
+}
+
+char heed_csv_delim(const heed_csv *c)
+{
+	return c->delim;
+}
+
+long long heed_csv_offset(const heed_csv *c)
+{
+	return c->rec_off;
+}
+
+void heed_csv_close(heed_csv *c)
+{
+	if (!c)
+		return;
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->path);
+	free(c->buf);
+	free(c->out);
+	free(c->fields);
+	free(c);
+}

@@ -1,0 +1,405 @@
+/* json: writer into heed_buf and a recursive-descent, callback-driven parser
+ * (see json.h). The parser owns one scratch buffer per call for decoded strings. */
+#include "json.h"
+
+#include <inttypes.h>
+#include <locale.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define JSON_MAX_DEPTH 256
+
+/* ---- writer ---- */
+
+void heed_json_strn(heed_buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	if (!s) {
+		heed_buf_add(b, "null", 4);
+		return;
+	}
+	heed_buf_addc(b, '"');
+	size_t run = 0; /* start of the pending span that needs no escaping */
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch >= 0x20 && ch != '"' && ch != '\\')
+			continue;
+		heed_buf_add(b, s + run, i - run);
+		run = i + 1;
+		switch (ch) {
+		case '"': heed_buf_add(b, "\\\"", 2); break;
+		case '\\': heed_buf_add(b, "\\\\", 2); break;
+		case '\n': heed_buf_add(b, "\\n", 2); break;
+		case '\r': heed_buf_add(b, "\\r", 2); break;
+		case '\t': heed_buf_add(b, "\\t", 2); break;
+		case '\b': heed_buf_add(b, "\\b", 2); break;
+		case '\f': heed_buf_add(b, "\\f", 2); break;
+		default: {
+			char u[6] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15]};
+			heed_buf_add(b, u, 6);
+		}
+		}
+	}
+	heed_buf_add(b, s + run, n - run);
+	heed_buf_addc(b, '"');
+}
+
+void heed_json_str(heed_buf *b, const char *s)
+{
+	heed_json_strn(b, s, s ? strlen(s) : 0);
+}
+
+/* snprintf follows LC_NUMERIC; JSON always wants '.'. */
+static void fix_decimal_point(char *s)
+{
+	const char *dp = localeconv()->decimal_point;
+	if (!dp || (dp[0] == '.' && dp[1] == '\0') || dp[0] == '\0')
+		return;
+	size_t dn = strlen(dp);
+	char *hit = strstr(s, dp);
+	if (!hit)
+		return;
+	*hit = '.';
+	memmove(hit + 1, hit + dn, strlen(hit + dn) + 1);
+}
+
+void heed_json_num(heed_buf *b, double v)
+{
+	char tmp[40];
+	if (!isfinite(v)) {
+		heed_buf_add(b, "null", 4);
+		return;
+	}
+	if (v == trunc(v) && fabs(v) < 1e15) {
+		heed_json_int(b, (int64_t)v);
+		return;
+	}
+	/* Shortest of 15 or 17 significant digits that reads back exactly. */
+	snprintf(tmp, sizeof tmp, "%.15g", v);
+	if (strtod(tmp, NULL) != v)
+		snprintf(tmp, sizeof tmp, "%.17g", v);
+	fix_decimal_point(tmp);
+	heed_buf_adds(b, tmp);
+}
+
+void heed_json_int(heed_buf *b, int64_t v)
+{
+	heed_buf_addf(b, "%" PRId64, v);
+}
+
+/* ---- parser ---- */
+
+typedef struct parser {
+	const char *text;
+	const char *p;
+	const heed_json_cb *cb;
+	void *ud;
+	char **err;
+	heed_buf str; /* decoded string scratch, reused */
+	int depth;
+} parser;
+
+static int fail(parser *ps, const char *at, const char *what)
+{
+	heed_seterr(ps->err, "JSON: %s at byte offset %td", what, at - ps->text);
+	return HEED_EINPUT;
+}
+
+static int stopped(parser *ps)
+{
+	heed_seterr(ps->err, "JSON: parsing stopped by a callback at byte offset %td",
+	            ps->p - ps->text);
+	return HEED_ERR;
+}
+
+static void skip_ws(parser *ps)
+{
+	while (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r')
+		ps->p++;
+}
+
+static int hex4(const char *s, unsigned *out)
+{
+	unsigned v = 0;
+	for (int i = 0; i < 4; i++) {
+		char ch = s[i];
+		v <<= 4;
+		if (ch >= '0' && ch <= '9')
+			v |= (unsigned)(ch - '0');
+		else if (ch >= 'a' && ch <= 'f')
+			v |= (unsigned)(ch - 'a' + 10);
+		else if (ch >= 'A' && ch <= 'F')
+			v |= (unsigned)(ch - 'A' + 10);
+		else
+			return 0;
+	}
+	*out = v;
+	return 1;
+}
+
+static void put_utf8(heed_buf *b, unsigned cp)
+{
+	char u[4];
+	size_t n;
+	if (cp < 0x80) {
+		u[0] = (char)cp, n = 1;
+	} else if (cp < 0x800) {
+		u[0] = (char)(0xC0 | (cp >> 6));
+		u[1] = (char)(0x80 | (cp & 0x3F));
+		n = 2;
+	} else if (cp < 0x10000) {
+		u[0] = (char)(0xE0 | (cp >> 12));
+		u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		u[2] = (char)(0x80 | (cp & 0x3F));
+		n = 3;
+	} else {
+		u[0] = (char)(0xF0 | (cp >> 18));
+		u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+		u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		u[3] = (char)(0x80 | (cp & 0x3F));
+		n = 4;
+	}
+	heed_buf_add(b, u, n);
+}
+
+/* Parse a string at ps->p (on the opening quote) into ps->str. */
+static int parse_string(parser *ps)
+{
+	const char *start = ps->p;
+	const char *p = ps->p + 1;
+	heed_buf_reset(&ps->str);
+	for (;;) {
+		const char *run = p;
+		size_t bad;
+		while (*p != '"' && *p != '\\' && (unsigned char)*p >= 0x20)
+			p++;
+		if (!heed_utf8_valid(run, (size_t)(p - run), &bad))
+			return fail(ps, run + bad, "invalid UTF-8 in string");
+		heed_buf_add(&ps->str, run, (size_t)(p - run));
+		if (*p == '"')
+			break;
+		if (*p == '\0')
+			return fail(ps, start, "unterminated string");
+		if (*p != '\\')
+			return fail(ps, p, "control character in string");
+		const char *esc = p++;
+		switch (*p++) {
+		case '"': heed_buf_addc(&ps->str, '"'); break;
+		case '\\': heed_buf_addc(&ps->str, '\\'); break;
+		case '/': heed_buf_addc(&ps->str, '/'); break;
+		case 'b': heed_buf_addc(&ps->str, '\b'); break;
+		case 'f': heed_buf_addc(&ps->str, '\f'); break;
+		case 'n': heed_buf_addc(&ps->str, '\n'); break;
+		case 'r': heed_buf_addc(&ps->str, '\r'); break;
+		case 't': heed_buf_addc(&ps->str, '\t'); break;
+		case 'u': {
+			unsigned cp, lo;
+			if (!hex4(p, &cp))
+				return fail(ps, esc, "bad \\u escape");
+			p += 4;
+			if (cp >= 0xDC00 && cp <= 0xDFFF)
+				return fail(ps, esc, "unpaired low surrogate");
+			if (cp >= 0xD800 && cp <= 0xDBFF) {
+				if (p[0] != '\\' || p[1] != 'u' || !hex4(p + 2, &lo) || lo < 0xDC00 ||
+				    lo > 0xDFFF)
+					return fail(ps, esc, "unpaired high surrogate");
+				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+				p += 6;
+			}
+			put_utf8(&ps->str, cp);
+			break;
+		}
+		default:
+			return fail(ps, esc, "bad escape in string");
+		}
+	}
+	ps->p = p + 1;
+	return HEED_OK;
+}
+
+static int parse_number(parser *ps)
+{
+	const char *s = ps->p, *p = s;
+	char tmp[64];
+	if (*p == '-')
+		p++;
+	if (*p == '0') {
+		p++;
+	} else if (*p >= '1' && *p <= '9') {
+		while (*p >= '0' && *p <= '9')
+			p++;
+	} else {
+		return fail(ps, s, "bad number");
+	}
+	if (*p == '.') {
+		p++;
+		if (!(*p >= '0' && *p <= '9'))
+			return fail(ps, s, "bad number");
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		if (!(*p >= '0' && *p <= '9'))
+			return fail(ps, s, "bad number");
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	size_t n = (size_t)(p - s);
+	if (n >= sizeof tmp)
+		return fail(ps, s, "number too long");
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	/* strtod follows LC_NUMERIC; swap in the locale's decimal point. */
+	const char *dp = localeconv()->decimal_point;
+	char *dot = strchr(tmp, '.');
+	if (dot && dp && dp[0] && dp[0] != '.' && dp[1] == '\0')
+		*dot = dp[0];
+	double v = strtod(tmp, NULL);
+	ps->p = p;
+	if (ps->cb->num && ps->cb->num(ps->ud, v))
+		return stopped(ps);
+	return HEED_OK;
+}
+
+static int parse_literal(parser *ps, const char *word, int kind)
+{
+	size_t n = strlen(word);
+	if (strncmp(ps->p, word, n) != 0)
+		return fail(ps, ps->p, "unexpected character");
+	ps->p += n;
+	int stop = 0;
+	if (kind < 0)
+		stop = ps->cb->null && ps->cb->null(ps->ud);
+	else
+		stop = ps->cb->boolean && ps->cb->boolean(ps->ud, kind);
+	return stop ? stopped(ps) : HEED_OK;
+}
+
+static int parse_value(parser *ps);
+
+static int parse_object(parser *ps)
+{
+	int rc;
+	if (ps->cb->begin_obj && ps->cb->begin_obj(ps->ud))
+		return stopped(ps);
+	ps->p++;
+	skip_ws(ps);
+	if (*ps->p == '}') {
+		ps->p++;
+		goto end;
+	}
+	for (;;) {
+		skip_ws(ps);
+		if (*ps->p != '"')
+			return fail(ps, ps->p, *ps->p ? "expected a string key" : "unexpected end of input");
+		if ((rc = parse_string(ps)) != HEED_OK)
+			return rc;
+		if (ps->cb->key && ps->cb->key(ps->ud, ps->str.s, ps->str.len))
+			return stopped(ps);
+		skip_ws(ps);
+		if (*ps->p != ':')
+			return fail(ps, ps->p, "expected ':'");
+		ps->p++;
+		if ((rc = parse_value(ps)) != HEED_OK)
+			return rc;
+		skip_ws(ps);
+		if (*ps->p == ',') {
+			ps->p++;
+			continue;
+		}
+		if (*ps->p == '}') {
+			ps->p++;
+			break;
+		}
+		return fail(ps, ps->p, *ps->p ? "expected ',' or '}'" : "unexpected end of input");
+	}
+end:
+	if (ps->cb->end_obj && ps->cb->end_obj(ps->ud))
+		return stopped(ps);
+	return HEED_OK;
+}
+
+static int parse_array(parser *ps)
+{
+	int rc;
+	if (ps->cb->begin_arr && ps->cb->begin_arr(ps->ud))
+		return stopped(ps);
+	ps->p++;
+	skip_ws(ps);
+	if (*ps->p == ']') {
+		ps->p++;
+		goto end;
+	}
+	for (;;) {
+		if ((rc = parse_value(ps)) != HEED_OK)
+			return rc;
+		skip_ws(ps);
+		if (*ps->p == ',') {
+			ps->p++;
+			continue;
+		}
+		if (*ps->p == ']') {
+			ps->p++;
+			break;
+		}
+		return fail(ps, ps->p, *ps->p ? "expected ',' or ']'" : "unexpected end of input");
+	}
+end:
+	if (ps->cb->end_arr && ps->cb->end_arr(ps->ud))
+		return stopped(ps);
+	return HEED_OK;
+}
+
+static int parse_value(parser *ps)
+{
+	int rc;
+	skip_ws(ps);
+	switch (*ps->p) {
+	case '{':
+	case '[':
+		if (++ps->depth > JSON_MAX_DEPTH)
+			return fail(ps, ps->p, "nesting too deep");
+		rc = *ps->p == '{' ? parse_object(ps) : parse_array(ps);
+		ps->depth--;
+		return rc;
+	case '"':
+		if ((rc = parse_string(ps)) != HEED_OK)
+			return rc;
+		if (ps->cb->str && ps->cb->str(ps->ud, ps->str.s, ps->str.len))
+			return stopped(ps);
+		return HEED_OK;
+	case 't':
+		return parse_literal(ps, "true", 1);
+	case 'f':
+		return parse_literal(ps, "false", 0);
+	case 'n':
+		return parse_literal(ps, "null", -1);
+	case '\0':
+		return fail(ps, ps->p, "unexpected end of input");
+	default:
+		if (*ps->p == '-' || (*ps->p >= '0' && *ps->p <= '9'))
+			return parse_number(ps);
+		return fail(ps, ps->p, "unexpected character");
+	}
+}
+
+int heed_json_parse(const char *text, const heed_json_cb *cb, void *ud, char **err)
+{
+	static const heed_json_cb none;
+	parser ps = {.text = text ? text : "", .cb = cb ? cb : &none, .ud = ud, .err = err};
+	ps.p = ps.text;
+	int rc = parse_value(&ps);
+	if (rc != HEED_OK)
+		goto done;
+	skip_ws(&ps);
+	if (*ps.p != '\0')
+		rc = fail(&ps, ps.p, "trailing characters after the value");
+done:
+	heed_buf_free(&ps.str);
+	return rc;
+}
