@@ -1,0 +1,1415 @@
+/* luahost: the Lua 5.4 plugin engine, heed_lua_engine (see plugin_int.h).
+ * Each plugin owns one lua_State with a memory cap, runs in a sandboxed _ENV
+ * and gets an instruction budget per call. Every call into plugin code goes
+ * through gate_call, which turns failures into heed errors naming plugin,
+ * function, file, line and contact or CSV row. The only file that includes lua.h. */
+#include "plugin_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+
+#include "htime.h"
+#include "json.h"
+#include "util.h"
+
+#define LH_MEMCAP_MB 64        /* memory per plugin state */
+#define LH_BUDGET 10000000     /* VM instructions per call into a plugin */
+#define LH_DEPTH 32            /* nesting limit between JSON and Lua tables */
+
+typedef struct lcheck {
+	char *name;
+	char *fn; /* "criteria.<target>.<name>", for messages */
+	int ref, line;
+} lcheck;
+
+typedef struct ltarget {
+	char *stage;
+	char *fn; /* "criteria.<target>" */
+	lcheck *v;
+	size_t n;
+} ltarget;
+
+typedef struct lkey {
+	const char *s;
+	size_t n;
+} lkey;
+
+typedef struct lplugin {
+	lua_State *L;
+	char *path, *chunkname, *name; /* name: the file name until the plugin says */
+	size_t mem;
+	int score_ref, score_line, row_ref, row_line;
+	int contact_mt;            /* registry reference of the contact metatable */
+	const heed_contact *cur;   /* record behind the running call's contact table */
+	ltarget *targets;
+	size_t ntargets;
+	int errline;      /* set by gate_msgh: line of the error in the plugin file, 0 = none */
+	heed_buf trace;   /* traceback of the last error */
+	heed_buf json;    /* scratch for activity data */
+	lkey *keys;       /* stack of object keys while writing JSON */
+	size_t nkeys, capkeys;
+} lplugin;
+
+static lplugin *plugin_of(lua_State *L)
+{
+	void *ud = NULL;
+	lua_getallocf(L, &ud);
+	return ud;
+}
+
+/* ---- memory ---- */
+
+/* Lua's allocator with a cap: growth beyond LH_MEMCAP_MB fails (Lua raises a
+ * memory error), shrinking and freeing always succeed. */
+static void *lh_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+	lplugin *lp = ud;
+	if (!ptr)
+		osize = 0;
+	if (nsize == 0) {
+		free(ptr);
+		lp->mem -= osize;
+		return NULL;
+	}
+	if (nsize > osize && lp->mem - osize + nsize > ((size_t)LH_MEMCAP_MB << 20))
+		return NULL;
+	void *p = realloc(ptr, nsize);
+	if (p)
+		lp->mem = lp->mem - osize + nsize;
+	return p;
+}
+
+static int lh_panic(lua_State *L)
+{
+	fprintf(stderr, "heed: unprotected error in plugin '%s': %s\n", plugin_of(L)->name,
+	        lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?");
+	return 0; /* Lua aborts */
+}
+
+/* ---- the gate ---- */
+
+typedef struct gate gate;
+struct gate {
+	lplugin *lp;
+	const char *fn;         /* plugin function for messages; NULL while loading */
+	const char *check;      /* name of the check being run */
+	int line;               /* where fn is defined: the location when no better one is known */
+	int ref;                /* registry reference of fn */
+	const heed_contact *c;  /* context for messages, or NULL */
+	const heed_row *row;
+	int (*body)(lua_State *L, gate *g); /* runs in protected mode */
+	void *out;
+	int nargs, nres;
+};
+
+/* If msg starts with "<path>:<line>: " (or Lua's shortened "...<tail of path>:<line>: "),
+ * return the text after it and set *line; else return msg. */
+static const char *strip_where(const char *msg, const char *path, int *line)
+{
+	size_t plen = strlen(path);
+	const char *p = NULL;
+	if (strncmp(msg, path, plen) == 0 && msg[plen] == ':') {
+		p = msg + plen + 1;
+	} else if (strncmp(msg, "...", 3) == 0) {
+		const char *colon = strchr(msg + 3, ':');
+		size_t tl = colon ? (size_t)(colon - (msg + 3)) : 0;
+		if (colon && tl > 0 && tl <= plen && memcmp(msg + 3, path + plen - tl, tl) == 0)
+			p = colon + 1;
+	}
+	if (!p || *p < '0' || *p > '9')
+		return msg;
+	int n = 0;
+	while (*p >= '0' && *p <= '9' && n < 100000000)
+		n = n * 10 + (*p++ - '0');
+	if (p[0] != ':' || p[1] != ' ')
+		return msg;
+	*line = n;
+	return p + 2;
+}
+
+/* Message handler: runs where the error happened, before the stack unwinds.
+ * Records the error's line in the plugin file and a traceback; returns the
+ * message without Lua's "file:line:" prefix. */
+static int gate_msgh(lua_State *L)
+{
+	lplugin *lp = plugin_of(L);
+	const char *msg;
+	if (lua_type(L, 1) == LUA_TSTRING || lua_type(L, 1) == LUA_TNUMBER)
+		msg = lua_tostring(L, 1);
+	else
+		msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+	int line = 0;
+	msg = strip_where(msg, lp->path, &line);
+	lua_Debug ar;
+	for (int lv = 1; line == 0 && lua_getstack(L, lv, &ar); lv++) {
+		if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0 && strcmp(ar.source, lp->chunkname) == 0)
+			line = ar.currentline;
+	}
+	lp->errline = line;
+	luaL_traceback(L, L, NULL, 1);
+	heed_buf_reset(&lp->trace);
+	heed_buf_adds(&lp->trace, lua_tostring(L, -1));
+	lua_pop(L, 1);
+	lua_pushstring(L, msg);
+	return 1;
+}
+
+static void gate_hook(lua_State *L, lua_Debug *ar)
+{
+	(void)ar;
+	/* From now on every instruction fails, so a pcall in the plugin cannot
+	 * swallow the error and keep looping. gate_call resets the budget. */
+	lua_sethook(L, gate_hook, LUA_MASKCOUNT, 1);
+	lua_pushfstring(L, "instruction budget exceeded (%d instructions per call)", LH_BUDGET);
+	lua_error(L);
+}
+
+static int gate_trampoline(lua_State *L)
+{
+	gate *g = lua_touserdata(L, 1);
+	lua_remove(L, 1);
+	return g->body(L, g);
+}
+
+static void add_context(heed_buf *b, const heed_contact *c, const heed_row *row)
+{
+	if (c && c->email)
+		heed_buf_addf(b, " (contact %lld <%s>)", (long long)c->id, c->email);
+	else if (c)
+		heed_buf_addf(b, " (contact %lld)", (long long)c->id);
+	else if (row)
+		heed_buf_addf(b, " (row %ld of %s)", row->line, row->file ? row->file : "?");
+}
+
+/* Error on top of the stack → "plugin 'NAME' (FILE:LINE) in FUNCTION: MESSAGE (CONTEXT)". */
+static void gate_fail(gate *g, int status, char **err)
+{
+	lplugin *lp = g->lp;
+	char mem[64];
+	const char *msg = lua_type(lp->L, -1) == LUA_TSTRING ? lua_tostring(lp->L, -1) : "unknown error";
+	if (status == LUA_ERRMEM) {
+		snprintf(mem, sizeof mem, "memory limit exceeded (%d MB per plugin)", LH_MEMCAP_MB);
+		msg = mem;
+	} else if (status == LUA_ERRERR) {
+		msg = "error while handling an error";
+	}
+	heed_buf b = {0};
+	heed_buf_addf(&b, "plugin '%s' (%s:%d)", lp->name, lp->path, lp->errline > 0 ? lp->errline : g->line);
+	if (g->fn)
+		heed_buf_addf(&b, " in %s", g->fn);
+	heed_buf_addf(&b, ": %s", msg);
+	add_context(&b, g->c, g->row);
+	if (getenv("HEED_TRACEBACK") && lp->trace.len)
+		heed_buf_addf(&b, "\n%s", heed_buf_str(&lp->trace));
+	heed_seterr(err, "%s", heed_buf_str(&b));
+	heed_buf_free(&b);
+}
+
+/* The one gate into Lua. Runs g->body in protected mode with g->nargs arguments
+ * already on the stack (replaced by g->nres results on success), a fresh
+ * instruction budget and the message handler. HEED_OK, or HEED_EPLUGIN with *err. */
+static int gate_call(gate *g, char **err)
+{
+	lplugin *lp = g->lp;
+	lua_State *L = lp->L;
+	int base = lua_gettop(L) - g->nargs;
+	lua_pushcfunction(L, gate_msgh);
+	lua_pushcfunction(L, gate_trampoline);
+	lua_pushlightuserdata(L, g);
+	lua_rotate(L, base + 1, 3);
+	lp->errline = 0;
+	lua_sethook(L, gate_hook, LUA_MASKCOUNT, LH_BUDGET);
+	int status = lua_pcall(L, g->nargs + 1, g->nres, base + 1);
+	lua_remove(L, base + 1);
+	if (status == LUA_OK)
+		return HEED_OK;
+	gate_fail(g, status, err);
+	lua_pop(L, 1);
+	return HEED_EPLUGIN;
+}
+
+/* ---- the heed library and the sandbox ---- */
+
+static int heed_days(lua_State *L)
+{
+	lua_Number a = luaL_checknumber(L, 1), b = luaL_checknumber(L, 2);
+	lua_pushnumber(L, (b - a) / 86400.0);
+	return 1;
+}
+
+static int heed_log(lua_State *L)
+{
+	int n = lua_gettop(L);
+	luaL_Buffer b;
+	luaL_buffinit(L, &b);
+	for (int i = 1; i <= n; i++) {
+		if (i > 1)
+			luaL_addchar(&b, ' ');
+		luaL_tolstring(L, i, NULL);
+		luaL_addvalue(&b);
+	}
+	luaL_pushresult(&b);
+	fprintf(stderr, "heed: [%s] %s\n", plugin_of(L)->name, lua_tostring(L, -1));
+	return 0;
+}
+
+static int heed_now(lua_State *L)
+{
+	lua_pushinteger(L, (lua_Integer)heed_time_now());
+	return 1;
+}
+
+static int heed_timeof(lua_State *L)
+{
+	const char *s = luaL_checkstring(L, 1);
+	heed_time t;
+	if (heed_time_parse(s, &t) != HEED_OK) {
+		luaL_pushfail(L);
+		lua_pushfstring(L, "invalid time '%s' (expected ISO 8601, e.g. 2024-05-01 or 2024-05-01T09:30:00Z)", s);
+		return 2;
+	}
+	lua_pushinteger(L, (lua_Integer)t);
+	return 1;
+}
+
+static const luaL_Reg heed_lib[] = {
+	{"days", heed_days},
+	{"log", heed_log},
+	{"now", heed_now},
+	{"time", heed_timeof},
+	{NULL, NULL},
+};
+
+/* load(chunk [, chunkname [, mode [, env]]]) for plugins: text chunks only, and
+ * the sandbox environment unless env is given. Upvalues: the real load, the env. */
+static int sandbox_load(lua_State *L)
+{
+	int has_env = !lua_isnone(L, 4);
+	lua_settop(L, 4);
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_pushvalue(L, 1);
+	lua_pushvalue(L, 2);
+	lua_pushliteral(L, "t");
+	lua_pushvalue(L, has_env ? 4 : lua_upvalueindex(2));
+	lua_call(L, 4, LUA_MULTRET);
+	return lua_gettop(L) - 4;
+}
+
+static const char *const sandbox_base[] = {
+	"assert", "error", "getmetatable", "ipairs", "next", "pairs", "pcall", "rawequal", "rawget",
+	"rawlen", "rawset", "select", "setmetatable", "tonumber", "tostring", "type", "xpcall",
+	"_VERSION", NULL,
+};
+static const char *const sandbox_os[] = {"clock", "date", "difftime", "time", NULL};
+
+static void copy_fields(lua_State *L, int from, int to, const char *const *names)
+{
+	from = lua_absindex(L, from);
+	to = lua_absindex(L, to);
+	for (; *names; names++) {
+		lua_getfield(L, from, *names);
+		lua_setfield(L, to, *names);
+	}
+}
+
+/* Open the libraries into the hidden real globals and push the plugin's _ENV. */
+static void push_sandbox(lua_State *L)
+{
+	luaL_requiref(L, LUA_GNAME, luaopen_base, 1);
+	int G = lua_gettop(L);
+	lua_createtable(L, 0, 32);
+	int env = G + 1;
+	copy_fields(L, G, env, sandbox_base);
+	static const struct {
+		const char *name;
+		lua_CFunction open;
+	} libs[] = {
+		{LUA_MATHLIBNAME, luaopen_math},
+		{LUA_STRLIBNAME, luaopen_string},
+		{LUA_TABLIBNAME, luaopen_table},
+		{LUA_UTF8LIBNAME, luaopen_utf8},
+	};
+	for (size_t i = 0; i < sizeof libs / sizeof libs[0]; i++) {
+		luaL_requiref(L, libs[i].name, libs[i].open, 0);
+		lua_setfield(L, env, libs[i].name);
+	}
+	luaL_requiref(L, LUA_OSLIBNAME, luaopen_os, 0);
+	lua_createtable(L, 0, 4);
+	copy_fields(L, -2, -1, sandbox_os);
+	lua_setfield(L, env, "os");
+	lua_pop(L, 1);
+	luaL_newlib(L, heed_lib);
+	lua_setfield(L, env, "heed");
+	lua_getfield(L, G, "load");
+	lua_pushvalue(L, env);
+	lua_pushcclosure(L, sandbox_load, 2);
+	lua_setfield(L, env, "load");
+	lua_pushcfunction(L, heed_log); /* stdout belongs to heed's output */
+	lua_setfield(L, env, "print");
+	lua_pushvalue(L, env);
+	lua_setfield(L, env, "_G");
+	lua_remove(L, G);
+}
+
+/* ---- contact → Lua ---- */
+
+typedef struct jbuild {
+	lua_State *L;
+	int depth;
+	int isarr[LH_DEPTH];
+	lua_Integer idx[LH_DEPTH];
+} jbuild;
+
+/* Store the value on top into the open container (or leave it as the root). */
+static int jb_store(jbuild *jb)
+{
+	if (jb->depth == 0)
+		return 0;
+	if (jb->isarr[jb->depth - 1])
+		lua_rawseti(jb->L, -2, ++jb->idx[jb->depth - 1]);
+	else
+		lua_rawset(jb->L, -3);
+	return 0;
+}
+
+static int jb_begin(jbuild *jb, int arr)
+{
+	if (jb->depth == LH_DEPTH || !lua_checkstack(jb->L, 4))
+		return 1;
+	int hint = jb->depth == 0 ? 8 : 4; /* attrs usually hold a handful of keys */
+	lua_createtable(jb->L, arr ? hint : 0, arr ? 0 : hint);
+	jb->isarr[jb->depth] = arr;
+	jb->idx[jb->depth] = 0;
+	jb->depth++;
+	return 0;
+}
+
+static int jb_end(jbuild *jb)
+{
+	jb->depth--;
+	return jb_store(jb);
+}
+
+static int jb_begin_obj(void *ud) { return jb_begin(ud, 0); }
+static int jb_begin_arr(void *ud) { return jb_begin(ud, 1); }
+static int jb_end_any(void *ud) { return jb_end(ud); }
+
+static int jb_key(void *ud, const char *s, size_t n)
+{
+	lua_pushlstring(((jbuild *)ud)->L, s, n);
+	return 0;
+}
+
+static int jb_str(void *ud, const char *s, size_t n)
+{
+	lua_pushlstring(((jbuild *)ud)->L, s, n);
+	return jb_store(ud);
+}
+
+static int jb_num(void *ud, double v)
+{
+	jbuild *jb = ud;
+	if (v == floor(v) && fabs(v) < 9007199254740992.0)
+		lua_pushinteger(jb->L, (lua_Integer)v);
+	else
+		lua_pushnumber(jb->L, v);
+	return jb_store(jb);
+}
+
+static int jb_bool(void *ud, int v)
+{
+	lua_pushboolean(((jbuild *)ud)->L, v);
+	return jb_store(ud);
+}
+
+static int jb_null(void *ud)
+{
+	jbuild *jb = ud;
+	if (jb->depth == 0)
+		lua_pushnil(jb->L);
+	else if (jb->isarr[jb->depth - 1])
+		jb->idx[jb->depth - 1]++; /* a hole keeps later positions */
+	else
+		lua_pop(jb->L, 1); /* drop the key: absent means null */
+	return 0;
+}
+
+static const heed_json_cb jb_cb = {
+	.begin_obj = jb_begin_obj,
+	.end_obj = jb_end_any,
+	.begin_arr = jb_begin_arr,
+	.end_arr = jb_end_any,
+	.key = jb_key,
+	.str = jb_str,
+	.num = jb_num,
+	.boolean = jb_bool,
+	.null = jb_null,
+};
+
+/* Push the JSON object text as a table ({} for NULL); raise an error naming what on bad JSON. */
+static void push_json_object(lua_State *L, const char *text, const char *what)
+{
+	if (!text) {
+		lua_createtable(L, 0, 0);
+		return;
+	}
+	int top = lua_gettop(L);
+	jbuild jb = {.L = L};
+	char *err = NULL;
+	if (heed_json_parse(text, &jb_cb, &jb, &err) != HEED_OK || lua_gettop(L) != top + 1 ||
+	    !lua_istable(L, -1)) {
+		lua_settop(L, top);
+		lua_pushfstring(L, "%s is not a JSON object: %s", what, err ? err : "wrong type or too deep");
+		free(err);
+		lua_error(L);
+	}
+}
+
+static void set_str(lua_State *L, const char *k, const char *v)
+{
+	if (v) {
+		lua_pushstring(L, v);
+		lua_setfield(L, -2, k);
+	}
+}
+
+static void set_int(lua_State *L, const char *k, lua_Integer v)
+{
+	lua_pushinteger(L, v);
+	lua_setfield(L, -2, k);
+}
+
+static void set_num(lua_State *L, const char *k, double v)
+{
+	if (!isnan(v)) {
+		lua_pushnumber(L, v);
+		lua_setfield(L, -2, k);
+	}
+}
+
+static void set_time(lua_State *L, const char *k, heed_time t)
+{
+	if (t)
+		set_int(L, k, (lua_Integer)t);
+}
+
+/* The contact given to plugins is a table filled on first access: the __index
+ * of its metatable pushes one field from the C record and stores it in the
+ * table, so a call pays only for the fields the plugin reads (the attrs JSON
+ * is parsed only when c.attrs is read). __pairs fills every field first.
+ * lp->cur is the record of the running call; reading a field that was never
+ * filled from a table kept past its call raises an error. */
+
+enum {
+	CF_ACTIVITIES, CF_ATTRS, CF_CREATED_AT, CF_DEAL, CF_DO_NOT_CONTACT, CF_EMAIL, CF_EXTERNAL_ID,
+	CF_FIRST_NAME, CF_ID, CF_LAST_NAME, CF_ORG, CF_OWNER, CF_PHONE, CF_SCORE, CF_SOURCE, CF_STAGE,
+	CF_STAGE_CHANGED_AT, CF_TITLE, CF_UPDATED_AT, CF_N
+};
+
+static const char *const cfield_names[CF_N] = {
+	"activities", "attrs", "created_at", "deal", "do_not_contact", "email", "external_id",
+	"first_name", "id", "last_name", "org", "owner", "phone", "score", "source", "stage",
+	"stage_changed_at", "title", "updated_at",
+};
+
+static const char contact_key = 'c'; /* registry[&contact_key]: the running call's contact table */
+
+static void push_opt(lua_State *L, const char *s)
+{
+	if (s)
+		lua_pushstring(L, s);
+	else
+		lua_pushnil(L);
+}
+
+static void push_time(lua_State *L, heed_time t)
+{
+	if (t)
+		lua_pushinteger(L, (lua_Integer)t);
+	else
+		lua_pushnil(L);
+}
+
+static void push_activities(lua_State *L, const heed_contact *c)
+{
+	lua_createtable(L, (int)c->nacts, 0);
+	for (size_t i = 0; i < c->nacts; i++) {
+		const heed_activity *a = &c->acts[i];
+		lua_createtable(L, 0, 4);
+		set_int(L, "id", (lua_Integer)a->id);
+		set_str(L, "kind", a->kind);
+		set_int(L, "at", (lua_Integer)a->at);
+		push_json_object(L, a->data, "activity data");
+		lua_setfield(L, -2, "data");
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+}
+
+/* Push field f of c (nil when unknown), as plugins/README.md documents it. */
+static void push_cfield(lua_State *L, const heed_contact *c, int f)
+{
+	switch (f) {
+	case CF_ACTIVITIES: push_activities(L, c); break;
+	case CF_ATTRS: push_json_object(L, c->attrs, "attrs"); break;
+	case CF_CREATED_AT: push_time(L, c->created_at); break;
+	case CF_DEAL:
+		if (!c->deal.present) {
+			lua_pushnil(L);
+			break;
+		}
+		lua_createtable(L, 0, 5);
+		set_num(L, "value", c->deal.value);
+		set_str(L, "currency", c->deal.currency);
+		set_time(L, "close_date", c->deal.close_date);
+		set_str(L, "decision_makers", c->deal.decision_makers);
+		set_num(L, "probability", c->deal.probability);
+		break;
+	case CF_DO_NOT_CONTACT: lua_pushboolean(L, c->do_not_contact); break;
+	case CF_EMAIL: push_opt(L, c->email); break;
+	case CF_EXTERNAL_ID: push_opt(L, c->external_id); break;
+	case CF_FIRST_NAME: push_opt(L, c->first_name); break;
+	case CF_ID: lua_pushinteger(L, (lua_Integer)c->id); break;
+	case CF_LAST_NAME: push_opt(L, c->last_name); break;
+	case CF_ORG:
+		lua_createtable(L, 0, 5);
+		set_str(L, "name", c->org.name);
+		set_str(L, "domain", c->org.domain);
+		set_str(L, "industry", c->org.industry);
+		if (c->org.employees >= 0)
+			set_int(L, "employees", (lua_Integer)c->org.employees);
+		set_str(L, "country", c->org.country);
+		break;
+	case CF_OWNER: push_opt(L, c->owner); break;
+	case CF_PHONE: push_opt(L, c->phone); break;
+	case CF_SCORE:
+		if (isnan(c->score))
+			lua_pushnil(L);
+		else
+			lua_pushnumber(L, c->score);
+		break;
+	case CF_SOURCE: push_opt(L, c->source); break;
+	case CF_STAGE: push_opt(L, c->stage[0] ? c->stage : NULL); break;
+	case CF_STAGE_CHANGED_AT: push_time(L, c->stage_changed_at); break;
+	case CF_TITLE: push_opt(L, c->title); break;
+	case CF_UPDATED_AT: push_time(L, c->updated_at); break;
+	default: lua_pushnil(L); break;
+	}
+}
+
+/* The record behind the contact table at index 1, or an error if the table outlived its call. */
+static const heed_contact *contact_of(lua_State *L)
+{
+	lplugin *lp = plugin_of(L);
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &contact_key);
+	int live = lp->cur && lua_rawequal(L, 1, -1);
+	lua_pop(L, 1);
+	if (!live)
+		luaL_error(L, "a contact table was used after its call ended; copy the fields you need during the call");
+	return lp->cur;
+}
+
+static int cfield_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* __index(t, k): fill t[k] from the record. */
+static int contact_index(lua_State *L)
+{
+	const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : NULL;
+	const char *const *hit = k ? bsearch(&k, cfield_names, CF_N, sizeof *cfield_names, cfield_cmp) : NULL;
+	if (!hit)
+		return 0;
+	push_cfield(L, contact_of(L), (int)(hit - cfield_names));
+	if (!lua_isnil(L, -1)) {
+		lua_pushvalue(L, 2);
+		lua_pushvalue(L, -2);
+		lua_rawset(L, 1);
+	}
+	return 1;
+}
+
+/* __pairs(t): fill every field, then iterate with next (upvalue 1). */
+static int contact_pairs(lua_State *L)
+{
+	const heed_contact *c = contact_of(L);
+	for (int f = 0; f < CF_N; f++) {
+		lua_pushstring(L, cfield_names[f]);
+		if (lua_rawget(L, 1) == LUA_TNIL) {
+			push_cfield(L, c, f);
+			if (!lua_isnil(L, -1)) {
+				lua_pushstring(L, cfield_names[f]);
+				lua_insert(L, -2);
+				lua_rawset(L, 1);
+			}
+		}
+		lua_settop(L, 1);
+	}
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_pushvalue(L, 1);
+	lua_pushnil(L);
+	return 3;
+}
+
+/* Create the contact metatable (registry reference in lp->contact_mt); env is the sandbox. */
+static void make_contact_mt(lua_State *L, lplugin *lp, int env)
+{
+	lua_createtable(L, 0, 3);
+	lua_pushcfunction(L, contact_index);
+	lua_setfield(L, -2, "__index");
+	lua_getfield(L, env, "next");
+	lua_pushcclosure(L, contact_pairs, 1);
+	lua_setfield(L, -2, "__pairs");
+	lua_pushliteral(L, "heed contact"); /* getmetatable returns this; setmetatable refuses */
+	lua_setfield(L, -2, "__metatable");
+	lp->contact_mt = luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+/* Push a contact table for c and make it the running call's. */
+static void push_contact(lua_State *L, lplugin *lp, const heed_contact *c)
+{
+	lua_createtable(L, 0, 8); /* room for the fields a plugin usually reads */
+	lua_rawgeti(L, LUA_REGISTRYINDEX, lp->contact_mt);
+	lua_setmetatable(L, -2);
+	lua_pushvalue(L, -1);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &contact_key);
+	lp->cur = c;
+}
+
+/* ---- Lua → C ---- */
+
+/* t[k] without metamethods; returns its type. t is an absolute index. */
+static int rawfield(lua_State *L, int t, const char *k)
+{
+	lua_pushstring(L, k);
+	return lua_rawget(L, t);
+}
+
+/* Copy of t[k] when a string, NULL when nil, else an error naming what. */
+static char *opt_string(lua_State *L, int t, const char *k, const char *what)
+{
+	char *s = NULL;
+	int type = rawfield(L, t, k);
+	if (type == LUA_TSTRING)
+		s = xstrdup(lua_tostring(L, -1));
+	else if (type != LUA_TNIL)
+		luaL_error(L, "%s must be a string, got %s", what, luaL_typename(L, -1));
+	lua_pop(L, 1);
+	return s;
+}
+
+static void check_keys(lua_State *L, int t, const char *what, const char *const *known, const char *list)
+{
+	lua_pushnil(L);
+	while (lua_next(L, t)) {
+		lua_pop(L, 1);
+		const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+		const char *const *p = known;
+		while (k && *p && strcmp(*p, k) != 0)
+			p++;
+		if (!k || !*p)
+			luaL_error(L, "%s: unknown key %s (known: %s)", what,
+			           k ? lua_pushfstring(L, "'%s'", k) : luaL_typename(L, -1), list);
+	}
+}
+
+static int fn_line(lua_State *L, int idx)
+{
+	lua_Debug ar;
+	lua_pushvalue(L, idx);
+	lua_getinfo(L, ">S", &ar);
+	return ar.linedefined > 0 ? ar.linedefined : 0;
+}
+
+static int field_cmp(const void *a, const void *b)
+{
+	return strcmp(((const heed_field *)a)->name, ((const heed_field *)b)->name);
+}
+
+static void add_field(heed_field **v, size_t *n, char *name, char *value)
+{
+	*v = xrealloc(*v, (*n + 1) * sizeof **v);
+	(*v)[*n].name = name;
+	(*v)[(*n)++].value = value;
+}
+
+/* Read a table of string → string at t[k] into v (sorted by name). */
+static void read_pairs(lua_State *L, int t, const char *k, const char *what, heed_field **v, size_t *n,
+                       int fieldnames)
+{
+	int type = rawfield(L, t, k);
+	if (type == LUA_TNIL) {
+		lua_pop(L, 1);
+		return;
+	}
+	if (type != LUA_TTABLE)
+		luaL_error(L, "%s must be a table, got %s", what, luaL_typename(L, -1));
+	int m = lua_gettop(L);
+	lua_pushnil(L);
+	while (lua_next(L, m)) {
+		if (lua_type(L, -2) != LUA_TSTRING)
+			luaL_error(L, "%s: keys must be strings, got %s", what, luaL_typename(L, -2));
+		const char *key = lua_tostring(L, -2);
+		if (fieldnames && !heed_field_known(key))
+			luaL_error(L, "%s: unknown field '%s' (see plugins/README.md for field names)", what, key);
+		if (lua_type(L, -1) != LUA_TSTRING)
+			luaL_error(L, "%s['%s'] must be a string, got %s", what, key, luaL_typename(L, -1));
+		add_field(v, n, xstrdup(key), xstrdup(lua_tostring(L, -1)));
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+	if (*n > 1)
+		qsort(*v, *n, sizeof **v, field_cmp);
+}
+
+static void read_bool(lua_State *L, int t, const char *k, const char *what, int *out)
+{
+	int type = rawfield(L, t, k);
+	if (type != LUA_TNIL && type != LUA_TBOOLEAN)
+		luaL_error(L, "%s must be a boolean, got %s", what, luaL_typename(L, -1));
+	*out = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+}
+
+static const char *const map_keys[] = {
+	"fields", "keep_rest", "placeholders", "row", "source", "stage", "time_layout", "update_only", NULL,
+};
+static const char *const stage_keys[] = {"column", "default", "values", NULL};
+
+static void read_map(lua_State *L, lplugin *lp, int t, heed_mapspec *m)
+{
+	check_keys(L, t, "map", map_keys,
+	           "fields, keep_rest, placeholders, row, source, stage, time_layout, update_only");
+	m->plugin = xstrdup(lp->name);
+	m->source = opt_string(L, t, "source", "map.source");
+	if (!m->source)
+		m->source = xstrdup(lp->name);
+	m->time_layout = opt_string(L, t, "time_layout", "map.time_layout");
+	read_bool(L, t, "keep_rest", "map.keep_rest", &m->keep_rest);
+	read_bool(L, t, "update_only", "map.update_only", &m->update_only);
+	read_pairs(L, t, "fields", "map.fields", &m->fields, &m->nfields, 1);
+
+	int type = rawfield(L, t, "placeholders");
+	if (type == LUA_TTABLE) {
+		lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
+		for (lua_Integer i = 1; i <= n; i++) {
+			if (lua_rawgeti(L, -1, i) != LUA_TSTRING)
+				luaL_error(L, "map.placeholders[%d] must be a string, got %s", (int)i, luaL_typename(L, -1));
+			m->placeholders = xrealloc(m->placeholders, (m->nplaceholders + 1) * sizeof *m->placeholders);
+			m->placeholders[m->nplaceholders++] = xstrdup(lua_tostring(L, -1));
+			lua_pop(L, 1);
+		}
+	} else if (type != LUA_TNIL) {
+		luaL_error(L, "map.placeholders must be an array of strings, got %s", luaL_typename(L, -1));
+	}
+	lua_pop(L, 1);
+
+	type = rawfield(L, t, "stage");
+	if (type == LUA_TTABLE) {
+		int s = lua_gettop(L);
+		check_keys(L, s, "map.stage", stage_keys, "column, default, values");
+		m->stage_column = opt_string(L, s, "column", "map.stage.column");
+		m->stage_default = opt_string(L, s, "default", "map.stage.default");
+		read_pairs(L, s, "values", "map.stage.values", &m->stage_values, &m->nstage_values, 0);
+		if (!m->stage_column && m->nstage_values)
+			luaL_error(L, "map.stage.values needs map.stage.column");
+	} else if (type != LUA_TNIL) {
+		luaL_error(L, "map.stage must be a table, got %s", luaL_typename(L, -1));
+	}
+	lua_pop(L, 1);
+
+	type = rawfield(L, t, "row");
+	if (type == LUA_TFUNCTION) {
+		lp->row_line = fn_line(L, -1);
+		lp->row_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+		m->has_row_fn = 1;
+	} else {
+		if (type != LUA_TNIL)
+			luaL_error(L, "map.row must be a function, got %s", luaL_typename(L, -1));
+		lua_pop(L, 1);
+	}
+}
+
+static int target_cmp(const void *a, const void *b)
+{
+	return strcmp(((const ltarget *)a)->stage, ((const ltarget *)b)->stage);
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void read_criteria(lua_State *L, lplugin *lp, int t, heed_plugin_info *info)
+{
+	lua_pushnil(L);
+	while (lua_next(L, t)) {
+		if (lua_type(L, -2) != LUA_TSTRING)
+			luaL_error(L, "criteria: keys must be stage names, got %s", luaL_typename(L, -2));
+		const char *stage = lua_tostring(L, -2);
+		if (!lua_istable(L, -1))
+			luaL_error(L, "criteria.%s must be an array of checks, got %s", stage, luaL_typename(L, -1));
+		lp->targets = xrealloc(lp->targets, (lp->ntargets + 1) * sizeof *lp->targets);
+		ltarget *tg = &lp->targets[lp->ntargets++];
+		*tg = (ltarget){.stage = xstrdup(stage), .fn = xasprintf("criteria.%s", stage)};
+		lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
+		for (lua_Integer i = 1; i <= n; i++) {
+			lua_rawgeti(L, -1, i);
+			int e = lua_gettop(L);
+			if (!lua_istable(L, e))
+				luaL_error(L, "criteria.%s[%d] must be a table {name = ..., check = function}", stage, (int)i);
+			char *name = opt_string(L, e, "name", "check name");
+			if (heed_empty(name)) {
+				free(name);
+				luaL_error(L, "criteria.%s[%d] has no name", stage, (int)i);
+			}
+			tg->v = xrealloc(tg->v, (tg->n + 1) * sizeof *tg->v);
+			lcheck *k = &tg->v[tg->n++];
+			*k = (lcheck){.name = name, .fn = xasprintf("criteria.%s.%s", stage, name), .ref = LUA_NOREF};
+			if (rawfield(L, e, "check") != LUA_TFUNCTION)
+				luaL_error(L, "criteria.%s.%s: check must be a function, got %s", stage, name,
+				           luaL_typename(L, -1));
+			k->line = fn_line(L, -1);
+			k->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+			lua_pop(L, 1);
+		}
+		lua_pop(L, 1);
+	}
+	if (lp->ntargets > 1)
+		qsort(lp->targets, lp->ntargets, sizeof *lp->targets, target_cmp);
+	info->targets = xcalloc(lp->ntargets, sizeof *info->targets);
+	for (size_t i = 0; i < lp->ntargets; i++)
+		info->targets[info->ntargets++] = xstrdup(lp->targets[i].stage);
+	if (info->ntargets > 1)
+		qsort(info->targets, info->ntargets, sizeof *info->targets, str_cmp);
+}
+
+static const char *const plugin_keys[] = {
+	"api", "criteria", "description", "map", "name", "score", "version", NULL,
+};
+
+/* The plugin table at t → info (and the function references in lp). */
+static void read_plugin(lua_State *L, lplugin *lp, int t, heed_plugin_info *info)
+{
+	info->name = opt_string(L, t, "name", "name");
+	if (heed_empty(info->name))
+		luaL_error(L, "the plugin table has no name (a non-empty string, e.g. name = \"icp\")");
+	free(lp->name);
+	lp->name = xstrdup(info->name);
+	info->version = opt_string(L, t, "version", "version");
+	if (heed_empty(info->version))
+		luaL_error(L, "the plugin table has no version (a non-empty string, e.g. version = \"1.0.0\")");
+	int type = rawfield(L, t, "api");
+	if (type == LUA_TNIL)
+		info->api = 1;
+	else if (lua_isinteger(L, -1) && lua_tointeger(L, -1) >= 1 && lua_tointeger(L, -1) <= 1000)
+		info->api = (int)lua_tointeger(L, -1);
+	else
+		luaL_error(L, "api must be a positive integer (api level), got %s", luaL_typename(L, -1));
+	lua_pop(L, 1);
+	check_keys(L, t, "plugin table", plugin_keys, "api, criteria, description, map, name, score, version");
+
+	type = rawfield(L, t, "criteria");
+	if (type == LUA_TTABLE)
+		read_criteria(L, lp, lua_gettop(L), info);
+	else if (type != LUA_TNIL)
+		luaL_error(L, "criteria must be a table keyed by stage, got %s", luaL_typename(L, -1));
+	lua_pop(L, 1);
+
+	type = rawfield(L, t, "score");
+	if (type == LUA_TFUNCTION) {
+		lp->score_line = fn_line(L, -1);
+		lp->score_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+		info->has_score = 1;
+	} else {
+		if (type != LUA_TNIL)
+			luaL_error(L, "score must be a function, got %s", luaL_typename(L, -1));
+		lua_pop(L, 1);
+	}
+
+	type = rawfield(L, t, "map");
+	if (type == LUA_TTABLE) {
+		info->has_map = 1;
+		read_map(L, lp, lua_gettop(L), &info->map);
+	} else if (type != LUA_TNIL) {
+		luaL_error(L, "map must be a table, got %s", luaL_typename(L, -1));
+	}
+	lua_pop(L, 1);
+}
+
+/* Highest line with code in the function on top (where a main chunk returns). */
+static int last_line(lua_State *L)
+{
+	lua_Debug ar;
+	int max = 1;
+	lua_pushvalue(L, -1);
+	lua_getinfo(L, ">L", &ar);
+	lua_pushnil(L);
+	while (lua_next(L, -2)) {
+		lua_pop(L, 1);
+		if (lua_isinteger(L, -1) && lua_tointeger(L, -1) > max)
+			max = (int)lua_tointeger(L, -1);
+	}
+	lua_pop(L, 1);
+	return max;
+}
+
+static int body_load(lua_State *L, gate *g)
+{
+	lplugin *lp = g->lp;
+	push_sandbox(L);
+	int env = lua_gettop(L);
+	make_contact_mt(L, lp, env);
+	if (luaL_loadfilex(L, lp->path, "t") != LUA_OK)
+		return lua_error(L);
+	lua_pushvalue(L, env);
+	if (!lua_setupvalue(L, -2, 1))
+		lua_pop(L, 1);
+	g->line = last_line(L);
+	lua_call(L, 0, 1);
+	if (!lua_istable(L, -1))
+		luaL_error(L, "the plugin must return a table, got %s", luaL_typename(L, -1));
+	read_plugin(L, lp, lua_gettop(L), g->out);
+	return 0;
+}
+
+/* ---- criteria and score ---- */
+
+static void add_check(heed_checks *out, const char *plugin, const char *name, const char *reason, int pass)
+{
+	out->v = xrealloc(out->v, (out->n + 1) * sizeof *out->v);
+	out->v[out->n++] = (heed_check){
+		.plugin = xstrdup(plugin), .name = xstrdup(name), .reason = xstrdup(reason), .pass = pass,
+	};
+}
+
+static int body_contact(lua_State *L, gate *g)
+{
+	push_contact(L, g->lp, g->c);
+	return 1;
+}
+
+/* Argument 1: the contact table. */
+static int body_check(lua_State *L, gate *g)
+{
+	lua_rawgeti(L, LUA_REGISTRYINDEX, g->ref);
+	lua_pushvalue(L, 1);
+	lua_call(L, 1, 2);
+	if (lua_type(L, -2) != LUA_TBOOLEAN || lua_type(L, -1) != LUA_TSTRING)
+		luaL_error(L, "a check must return pass (boolean) and reason (string), got %s and %s",
+		           luaL_typename(L, -2), luaL_typename(L, -1));
+	add_check(g->out, g->lp->name, g->check, lua_tostring(L, -1), lua_toboolean(L, -2));
+	return 0;
+}
+
+static int lh_criteria(void *state, const heed_contact *c, const char *target, heed_checks *out, char **err)
+{
+	lplugin *lp = state;
+	lua_State *L = lp->L;
+	ltarget *tg = NULL;
+	for (size_t i = 0; i < lp->ntargets && !tg; i++)
+		if (strcmp(lp->targets[i].stage, target) == 0)
+			tg = &lp->targets[i];
+	if (!tg || tg->n == 0)
+		return HEED_OK;
+	int rc = HEED_OK;
+	char *msg = NULL;
+	gate g = {.lp = lp, .fn = tg->fn, .line = tg->v[0].line, .c = c, .body = body_contact, .nres = 1};
+	if (gate_call(&g, &msg) != HEED_OK) {
+		lp->cur = NULL;
+		for (size_t i = 0; i < tg->n; i++)
+			add_check(out, lp->name, tg->v[i].name, msg, 0);
+		heed_seterr(err, "%s", msg);
+		free(msg);
+		return HEED_EPLUGIN;
+	}
+	for (size_t i = 0; i < tg->n; i++) {
+		lcheck *k = &tg->v[i];
+		lua_pushvalue(L, -1);
+		g = (gate){.lp = lp, .fn = k->fn, .check = k->name, .line = k->line, .ref = k->ref, .c = c,
+		           .body = body_check, .out = out, .nargs = 1};
+		msg = NULL;
+		if (gate_call(&g, &msg) != HEED_OK) {
+			add_check(out, lp->name, k->name, msg, 0);
+			heed_seterr(err, "%s", msg);
+			free(msg);
+			rc = HEED_EPLUGIN;
+		}
+	}
+	lp->cur = NULL;
+	lua_pop(L, 1);
+	return rc;
+}
+
+static void parts_cut(heed_parts *out, size_t n)
+{
+	while (out->n > n) {
+		heed_part *p = &out->v[--out->n];
+		free(p->plugin);
+		free(p->name);
+		free(p->reason);
+	}
+}
+
+static int body_score(lua_State *L, gate *g)
+{
+	heed_parts *out = g->out;
+	lua_rawgeti(L, LUA_REGISTRYINDEX, g->ref);
+	push_contact(L, g->lp, g->c);
+	lua_call(L, 1, 1);
+	int t = lua_gettop(L);
+	if (lua_isnil(L, t))
+		return 0;
+	if (!lua_istable(L, t))
+		luaL_error(L, "score must return an array of parts {name=, points=, reason=}, got %s",
+		           luaL_typename(L, t));
+	lua_Integer n = (lua_Integer)lua_rawlen(L, t);
+	for (lua_Integer i = 1; i <= n; i++) {
+		if (lua_rawgeti(L, t, i) != LUA_TTABLE)
+			luaL_error(L, "part %d must be a table {name=, points=, reason=}, got %s", (int)i,
+			           luaL_typename(L, -1));
+		int e = lua_gettop(L);
+		int tn = rawfield(L, e, "name"), tp = rawfield(L, e, "points"), tr = rawfield(L, e, "reason");
+		if ((tn != LUA_TSTRING && tn != LUA_TNIL) || (tr != LUA_TSTRING && tr != LUA_TNIL))
+			luaL_error(L, "part %d: name and reason must be strings", (int)i);
+		if (tp != LUA_TNUMBER)
+			luaL_error(L, "part %d: points must be a number, got %s", (int)i, luaL_typename(L, e + 2));
+		out->v = xrealloc(out->v, (out->n + 1) * sizeof *out->v);
+		out->v[out->n++] = (heed_part){
+			.plugin = xstrdup(g->lp->name),
+			.name = xstrdup(lua_tostring(L, e + 1)),
+			.reason = xstrdup(tr == LUA_TSTRING ? lua_tostring(L, e + 3) : ""),
+			.points = lua_tonumber(L, e + 2),
+		};
+		lua_settop(L, t);
+	}
+	return 0;
+}
+
+static int lh_score(void *state, const heed_contact *c, heed_parts *out, char **err)
+{
+	lplugin *lp = state;
+	if (lp->score_ref == LUA_NOREF)
+		return HEED_OK;
+	size_t n0 = out->n;
+	gate g = {.lp = lp, .fn = "score", .line = lp->score_line, .ref = lp->score_ref, .c = c,
+	          .body = body_score, .out = out};
+	int rc = gate_call(&g, err);
+	lp->cur = NULL;
+	if (rc != HEED_OK)
+		parts_cut(out, n0);
+	return rc;
+}
+
+/* ---- map rows ---- */
+
+static int key_cmp(const void *a, const void *b)
+{
+	const lkey *x = a, *y = b;
+	int d = memcmp(x->s, y->s, x->n < y->n ? x->n : y->n);
+	return d ? d : (x->n > y->n) - (x->n < y->n);
+}
+
+/* Append the value at idx as JSON: arrays for sequences, objects (sorted keys) for string keys. */
+static void json_from_lua(lua_State *L, lplugin *lp, int idx, heed_buf *b, int depth)
+{
+	idx = lua_absindex(L, idx);
+	size_t len;
+	const char *s;
+	switch (lua_type(L, idx)) {
+	case LUA_TNIL: heed_buf_adds(b, "null"); return;
+	case LUA_TBOOLEAN: heed_buf_adds(b, lua_toboolean(L, idx) ? "true" : "false"); return;
+	case LUA_TNUMBER:
+		if (lua_isinteger(L, idx))
+			heed_json_int(b, (int64_t)lua_tointeger(L, idx));
+		else
+			heed_json_num(b, (double)lua_tonumber(L, idx));
+		return;
+	case LUA_TSTRING:
+		s = lua_tolstring(L, idx, &len);
+		heed_json_strn(b, s, len);
+		return;
+	case LUA_TTABLE: break;
+	default: luaL_error(L, "activity data cannot hold a %s", luaL_typename(L, idx));
+	}
+	if (depth >= LH_DEPTH)
+		luaL_error(L, "activity data nests deeper than %d levels (a cycle?)", LH_DEPTH);
+	luaL_checkstack(L, 4, "activity data");
+	size_t count = 0, nstr = 0, n = lua_rawlen(L, idx);
+	lua_pushnil(L);
+	while (lua_next(L, idx)) {
+		lua_pop(L, 1);
+		count++;
+		nstr += lua_type(L, -1) == LUA_TSTRING;
+	}
+	if (n > 0 && count == n && nstr == 0) {
+		heed_buf_addc(b, '[');
+		for (size_t i = 1; i <= n; i++) {
+			if (i > 1)
+				heed_buf_addc(b, ',');
+			lua_rawgeti(L, idx, (lua_Integer)i);
+			json_from_lua(L, lp, -1, b, depth + 1);
+			lua_pop(L, 1);
+		}
+		heed_buf_addc(b, ']');
+		return;
+	}
+	if (nstr != count)
+		luaL_error(L, "activity data tables must be arrays or have only string keys");
+	size_t kb = lp->nkeys;
+	if (lp->capkeys < kb + count) {
+		lp->capkeys = (kb + count) * 2;
+		lp->keys = xrealloc(lp->keys, lp->capkeys * sizeof *lp->keys);
+	}
+	lua_pushnil(L);
+	while (lua_next(L, idx)) {
+		lua_pop(L, 1);
+		lkey *k = &lp->keys[lp->nkeys++];
+		k->s = lua_tolstring(L, -1, &k->n);
+	}
+	qsort(lp->keys + kb, count, sizeof *lp->keys, key_cmp);
+	heed_buf_addc(b, '{');
+	for (size_t i = 0; i < count; i++) {
+		lkey k = lp->keys[kb + i];
+		if (i)
+			heed_buf_addc(b, ',');
+		heed_json_strn(b, k.s, k.n);
+		heed_buf_addc(b, ':');
+		lua_pushlstring(L, k.s, k.n);
+		lua_rawget(L, idx);
+		json_from_lua(L, lp, -1, b, depth + 1);
+		lua_pop(L, 1);
+	}
+	heed_buf_addc(b, '}');
+	lp->nkeys = kb;
+}
+
+/* Text of a scalar field value: strings as they are, integers plainly, other
+ * numbers with %.17g, booleans "1"/"0". Caller frees. */
+static char *value_text(lua_State *L, int idx, const char *field)
+{
+	char num[48];
+	switch (lua_type(L, idx)) {
+	case LUA_TSTRING: return xstrdup(lua_tostring(L, idx));
+	case LUA_TBOOLEAN: return xstrdup(lua_toboolean(L, idx) ? "1" : "0");
+	case LUA_TNUMBER:
+		if (lua_isinteger(L, idx)) {
+			snprintf(num, sizeof num, "%lld", (long long)lua_tointeger(L, idx));
+		} else {
+			double v = (double)lua_tonumber(L, idx);
+			if (!isfinite(v))
+				luaL_error(L, "field '%s' is not a finite number", field);
+			if (v == floor(v) && fabs(v) < 9007199254740992.0)
+				snprintf(num, sizeof num, "%.0f", v);
+			else
+				snprintf(num, sizeof num, "%.17g", v);
+		}
+		return xstrdup(num);
+	default:
+		luaL_error(L, "field '%s' must be a string, number or boolean, got %s", field, luaL_typename(L, idx));
+		return NULL;
+	}
+}
+
+static void acts_from_lua(lua_State *L, lplugin *lp, int t, heed_fieldset *out)
+{
+	if (!lua_istable(L, t))
+		luaL_error(L, "activities must be an array of {kind=, at=, data=}, got %s", luaL_typename(L, t));
+	lua_Integer n = (lua_Integer)lua_rawlen(L, t);
+	for (lua_Integer i = 1; i <= n; i++) {
+		if (lua_rawgeti(L, t, i) != LUA_TTABLE)
+			luaL_error(L, "activities[%d] must be a table {kind=, at=, data=}", (int)i);
+		int e = lua_gettop(L);
+		if (rawfield(L, e, "kind") != LUA_TSTRING || heed_empty(lua_tostring(L, -1)))
+			luaL_error(L, "activities[%d].kind must be a non-empty string", (int)i);
+		int ta = rawfield(L, e, "at");
+		char at[24];
+		if (ta == LUA_TNUMBER && lua_isinteger(L, -1))
+			heed_time_format((heed_time)lua_tointeger(L, -1), at);
+		else if (ta != LUA_TSTRING && ta != LUA_TNIL)
+			luaL_error(L, "activities[%d].at must be a time (text or integer seconds), got %s", (int)i,
+			           luaL_typename(L, -1));
+		int td = rawfield(L, e, "data");
+		heed_buf_reset(&lp->json);
+		lp->nkeys = 0;
+		if (td == LUA_TTABLE)
+			json_from_lua(L, lp, -1, &lp->json, 0);
+		else if (td != LUA_TNIL)
+			luaL_error(L, "activities[%d].data must be a table, got %s", (int)i, luaL_typename(L, -1));
+		out->acts = xrealloc(out->acts, (out->nacts + 1) * sizeof *out->acts);
+		out->acts[out->nacts++] = (heed_newact){
+			.kind = xstrdup(lua_tostring(L, e + 1)),
+			.at = ta == LUA_TNIL ? NULL : xstrdup(ta == LUA_TSTRING ? lua_tostring(L, e + 2) : at),
+			.data = td == LUA_TTABLE ? xstrdup(heed_buf_str(&lp->json)) : NULL,
+		};
+		lua_settop(L, e - 1);
+	}
+}
+
+static void add_warning(lua_State *L, int idx, heed_fieldset *out)
+{
+	if (lua_type(L, idx) != LUA_TSTRING)
+		luaL_error(L, "warn must be a string or an array of strings, got %s", luaL_typename(L, idx));
+	out->warnings = xrealloc(out->warnings, (out->nwarnings + 1) * sizeof *out->warnings);
+	out->warnings[out->nwarnings++] = xstrdup(lua_tostring(L, idx));
+}
+
+static void fieldset_from_lua(lua_State *L, lplugin *lp, int t, heed_fieldset *out)
+{
+	if (lua_isnil(L, t))
+		return;
+	if (!lua_istable(L, t))
+		luaL_error(L, "map.row must return a table of fields or nil, got %s", luaL_typename(L, t));
+	lua_pushnil(L);
+	while (lua_next(L, t)) {
+		int v = lua_gettop(L);
+		if (lua_type(L, v - 1) != LUA_TSTRING)
+			luaL_error(L, "map.row returned a %s key; keys are field names", luaL_typename(L, v - 1));
+		const char *k = lua_tostring(L, v - 1);
+		if (strcmp(k, "activities") == 0) {
+			acts_from_lua(L, lp, v, out);
+		} else if (strcmp(k, "warn") == 0) {
+			if (lua_istable(L, v)) {
+				lua_Integer n = (lua_Integer)lua_rawlen(L, v);
+				for (lua_Integer i = 1; i <= n; i++) {
+					lua_rawgeti(L, v, i);
+					add_warning(L, -1, out);
+					lua_pop(L, 1);
+				}
+			} else {
+				add_warning(L, v, out);
+			}
+		} else if (strcmp(k, "skip") == 0) {
+			if (!lua_isboolean(L, v))
+				luaL_error(L, "skip must be a boolean, got %s", luaL_typename(L, v));
+			out->skip = lua_toboolean(L, v);
+		} else {
+			if (!heed_field_known(k))
+				luaL_error(L, "map.row returned unknown field '%s' (see plugins/README.md for field names)", k);
+			char *val = value_text(L, v, k);
+			add_field(&out->f, &out->n, xstrdup(k), val);
+		}
+		lua_settop(L, v - 1);
+	}
+	if (out->n > 1)
+		qsort(out->f, out->n, sizeof *out->f, field_cmp);
+}
+
+static int body_row(lua_State *L, gate *g)
+{
+	const heed_row *row = g->row;
+	lua_rawgeti(L, LUA_REGISTRYINDEX, g->ref);
+	lua_createtable(L, 0, (int)row->n);
+	for (size_t i = 0; i < row->n; i++) {
+		if (row->names[i] && row->values[i]) {
+			lua_pushstring(L, row->values[i]);
+			lua_setfield(L, -2, row->names[i]);
+		}
+	}
+	lua_call(L, 1, 1);
+	fieldset_from_lua(L, g->lp, lua_gettop(L), g->out);
+	return 0;
+}
+
+static int lh_map_row(void *state, const heed_row *row, heed_fieldset *out, char **err)
+{
+	lplugin *lp = state;
+	if (lp->row_ref == LUA_NOREF) {
+		heed_seterr(err, "plugin '%s' (%s): its map has no row function", lp->name, lp->path);
+		return HEED_ENOTFOUND;
+	}
+	gate g = {.lp = lp, .fn = "map.row", .line = lp->row_line, .ref = lp->row_ref, .row = row,
+	          .body = body_row, .out = out};
+	int rc = gate_call(&g, err);
+	if (rc != HEED_OK)
+		heed_fieldset_clear(out);
+	return rc;
+}
+
+/* ---- load and unload ---- */
+
+static void lh_unload(void *state)
+{
+	lplugin *lp = state;
+	if (!lp)
+		return;
+	if (lp->L) {
+		lua_sethook(lp->L, gate_hook, LUA_MASKCOUNT, LH_BUDGET); /* bounds __gc code run at close */
+		lua_close(lp->L);
+	}
+	for (size_t i = 0; i < lp->ntargets; i++) {
+		for (size_t k = 0; k < lp->targets[i].n; k++) {
+			free(lp->targets[i].v[k].name);
+			free(lp->targets[i].v[k].fn);
+		}
+		free(lp->targets[i].v);
+		free(lp->targets[i].stage);
+		free(lp->targets[i].fn);
+	}
+	free(lp->targets);
+	free(lp->path);
+	free(lp->chunkname);
+	free(lp->name);
+	heed_buf_free(&lp->trace);
+	heed_buf_free(&lp->json);
+	free(lp->keys);
+	free(lp);
+}
+
+/* "dir/x.lua" → "x": the plugin's name until its table gives one. Caller frees. */
+static char *file_stem(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	size_t n = strlen(base);
+	if (n > 4 && strcmp(base + n - 4, ".lua") == 0)
+		n -= 4;
+	return xstrndup(base, n);
+}
+
+static int lh_load(const char *path, void **state, heed_plugin_info *info, char **err)
+{
+	int rc = HEED_OK;
+	lplugin *lp = xcalloc(1, sizeof *lp);
+	lp->path = xstrdup(path);
+	lp->chunkname = xasprintf("@%s", path);
+	lp->name = file_stem(path);
+	lp->score_ref = lp->row_ref = lp->contact_mt = LUA_NOREF;
+	memset(info, 0, sizeof *info);
+	lp->L = lua_newstate(lh_alloc, lp);
+	if (!lp->L) {
+		heed_seterr(err, "plugin '%s' (%s:1): cannot create a Lua state", lp->name, path);
+		rc = HEED_EPLUGIN;
+		goto done;
+	}
+	lua_atpanic(lp->L, lh_panic);
+	gate g = {.lp = lp, .line = 1, .ref = LUA_NOREF, .body = body_load, .out = info};
+	rc = gate_call(&g, err);
+	if (rc == HEED_OK) {
+		info->line = g.line;
+		info->score_line = lp->score_line;
+	}
+done:
+	if (rc != HEED_OK) {
+		heed_plugin_info_clear(info);
+		lh_unload(lp);
+		lp = NULL;
+	}
+	*state = lp;
+	return rc;
+}
+
+const heed_engine heed_lua_engine = {
+	.name = "lua",
+	.load = lh_load,
+	.criteria = lh_criteria,
+	.score = lh_score,
+	.map_row = lh_map_row,
+	.unload = lh_unload,
+};

@@ -1,0 +1,414 @@
+/* plugin: the engine-agnostic plugin host (see plugin.h). Loads a directory of
+ * plugins through heed_lua_engine, keeps their load errors, composes criteria
+ * (every check counts) and scores (parts add up), and validates what plugins
+ * return. Owns the engine states and everything in heed_plugin_info. */
+#include "plugin_int.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "util.h"
+
+#define HEED_PLUGIN_API 1 /* the newest plugin api level this host runs */
+
+typedef struct hplugin {
+	char *path;
+	void *state;
+	heed_plugin_info info;
+} hplugin;
+
+struct heed_plugins {
+	const heed_engine *eng;
+	hplugin *v;
+	size_t n;
+	char **errors;
+	size_t nerrors;
+	char *versions;
+};
+
+/* Fields a map may fill, sorted for bsearch; attrs.<key> is handled apart. */
+static const char *const field_names[] = {
+	"created_at", "deal.close_date", "deal.currency", "deal.decision_makers", "deal.probability",
+	"deal.value", "do_not_contact", "email", "external_id", "first_name", "last_name", "org.country",
+	"org.domain", "org.employees", "org.industry", "org.name", "owner", "phone", "stage", "stage_at",
+	"title",
+};
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int heed_field_known(const char *name)
+{
+	if (!name)
+		return 0;
+	if (strncmp(name, "attrs.", 6) == 0)
+		return name[6] != '\0';
+	return bsearch(&name, field_names, sizeof field_names / sizeof field_names[0], sizeof field_names[0],
+	               name_cmp) != NULL;
+}
+
+/* ---- freeing ---- */
+
+static void fields_free(heed_field *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(f[i].name);
+		free(f[i].value);
+	}
+	free(f);
+}
+
+void heed_mapspec_clear(heed_mapspec *m)
+{
+	free(m->plugin);
+	free(m->source);
+	for (size_t i = 0; i < m->nplaceholders; i++)
+		free(m->placeholders[i]);
+	free(m->placeholders);
+	fields_free(m->fields, m->nfields);
+	free(m->stage_column);
+	fields_free(m->stage_values, m->nstage_values);
+	free(m->stage_default);
+	free(m->time_layout);
+	memset(m, 0, sizeof *m);
+}
+
+void heed_plugin_info_clear(heed_plugin_info *info)
+{
+	free(info->name);
+	free(info->version);
+	for (size_t i = 0; i < info->ntargets; i++)
+		free(info->targets[i]);
+	free(info->targets);
+	heed_mapspec_clear(&info->map);
+	memset(info, 0, sizeof *info);
+}
+
+void heed_checks_clear(heed_checks *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->v[i].plugin);
+		free(c->v[i].name);
+		free(c->v[i].reason);
+	}
+	free(c->v);
+	c->v = NULL;
+	c->n = 0;
+}
+
+static void parts_cut(heed_parts *p, size_t n)
+{
+	while (p->n > n) {
+		heed_part *t = &p->v[--p->n];
+		free(t->plugin);
+		free(t->name);
+		free(t->reason);
+	}
+}
+
+void heed_parts_clear(heed_parts *p)
+{
+	parts_cut(p, 0);
+	free(p->v);
+	p->v = NULL;
+	p->total = 0;
+}
+
+void heed_fieldset_clear(heed_fieldset *f)
+{
+	fields_free(f->f, f->n);
+	for (size_t i = 0; i < f->nacts; i++) {
+		free(f->acts[i].kind);
+		free(f->acts[i].at);
+		free(f->acts[i].data);
+	}
+	free(f->acts);
+	for (size_t i = 0; i < f->nwarnings; i++)
+		free(f->warnings[i]);
+	free(f->warnings);
+	memset(f, 0, sizeof *f);
+}
+
+/* ---- loading ---- */
+
+static void add_error(heed_plugins *p, char *msg)
+{
+	p->errors = xrealloc(p->errors, (p->nerrors + 1) * sizeof *p->errors);
+	p->errors[p->nerrors++] = msg;
+}
+
+static const hplugin *find(const heed_plugins *p, const char *name)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (strcmp(p->v[i].info.name, name) == 0)
+			return &p->v[i];
+	return NULL;
+}
+
+/* Load path; keep it, or keep its error. */
+static void load_one(heed_plugins *p, char *path)
+{
+	hplugin h = {.path = path};
+	char *err = NULL;
+	if (p->eng->load(path, &h.state, &h.info, &err) != HEED_OK) {
+		add_error(p, err ? err : xasprintf("plugin (%s): failed to load", path));
+		free(path);
+		return;
+	}
+	const hplugin *twin = find(p, h.info.name);
+	if (h.info.api > HEED_PLUGIN_API)
+		err = xasprintf("plugin '%s' (%s:%d): api level %d is newer than this heed supports (%d)",
+		                h.info.name, path, h.info.line, h.info.api, HEED_PLUGIN_API);
+	else if (twin)
+		err = xasprintf("plugin '%s' (%s:%d): duplicate plugin name, already loaded from %s", h.info.name,
+		                path, h.info.line, twin->path);
+	if (err) {
+		add_error(p, err);
+		p->eng->unload(h.state);
+		heed_plugin_info_clear(&h.info);
+		free(path);
+		return;
+	}
+	p->v = xrealloc(p->v, (p->n + 1) * sizeof *p->v);
+	p->v[p->n++] = h;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp((*(const hplugin *const *)a)->info.name, (*(const hplugin *const *)b)->info.name);
+}
+
+static char *make_versions(const heed_plugins *p)
+{
+	const hplugin **order = xcalloc(p->n, sizeof *order);
+	for (size_t i = 0; i < p->n; i++)
+		order[i] = &p->v[i];
+	qsort(order, p->n, sizeof *order, by_name);
+	heed_buf b = {0};
+	heed_buf_adds(&b, "");
+	for (size_t i = 0; i < p->n; i++)
+		heed_buf_addf(&b, "%s%s@%s", i ? "," : "", order[i]->info.name, order[i]->info.version);
+	free(order);
+	return heed_buf_detach(&b);
+}
+
+static int is_plugin_file(const char *dir, const char *name)
+{
+	size_t n = strlen(name);
+	if (name[0] == '.' || n <= 4 || strcmp(name + n - 4, ".lua") != 0)
+		return 0;
+	struct stat st;
+	char *path = xasprintf("%s/%s", dir, name);
+	int ok = stat(path, &st) == 0 && S_ISREG(st.st_mode);
+	free(path);
+	return ok;
+}
+
+heed_plugins *heed_plugins_open(const char *dir, char **err)
+{
+	DIR *d = opendir(dir);
+	if (!d) {
+		heed_seterr(err, "cannot read plugin directory %s: %s", dir, strerror(errno));
+		return NULL;
+	}
+	char **names = NULL;
+	size_t n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (!is_plugin_file(dir, e->d_name))
+			continue;
+		names = xrealloc(names, (n + 1) * sizeof *names);
+		names[n++] = xstrdup(e->d_name);
+	}
+	closedir(d);
+	if (n > 1)
+		qsort(names, n, sizeof *names, name_cmp);
+
+	heed_plugins *p = xcalloc(1, sizeof *p);
+	p->eng = &heed_lua_engine;
+	size_t dl = strlen(dir);
+	const char *sep = dl && dir[dl - 1] == '/' ? "" : "/";
+	for (size_t i = 0; i < n; i++) {
+		load_one(p, xasprintf("%s%s%s", dir, sep, names[i]));
+		free(names[i]);
+	}
+	free(names);
+	p->versions = make_versions(p);
+	return p;
+}
+
+void heed_plugins_close(heed_plugins *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n; i++) {
+		p->eng->unload(p->v[i].state);
+		heed_plugin_info_clear(&p->v[i].info);
+		free(p->v[i].path);
+	}
+	free(p->v);
+	for (size_t i = 0; i < p->nerrors; i++)
+		free(p->errors[i]);
+	free(p->errors);
+	free(p->versions);
+	free(p);
+}
+
+size_t heed_plugins_count(const heed_plugins *p)
+{
+	return p->n;
+}
+
+const char *heed_plugins_name(const heed_plugins *p, size_t i)
+{
+	return i < p->n ? p->v[i].info.name : NULL;
+}
+
+size_t heed_plugins_nerrors(const heed_plugins *p)
+{
+	return p->nerrors;
+}
+
+const char *heed_plugins_error(const heed_plugins *p, size_t i)
+{
+	return i < p->nerrors ? p->errors[i] : NULL;
+}
+
+const char *heed_plugins_versions(const heed_plugins *p)
+{
+	return p->versions;
+}
+
+/* ---- composition ---- */
+
+static int has_target(const hplugin *h, const char *target)
+{
+	for (size_t i = 0; i < h->info.ntargets; i++)
+		if (strcmp(h->info.targets[i], target) == 0)
+			return 1;
+	return 0;
+}
+
+int heed_plugins_has_criteria(const heed_plugins *p, const char *target)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (has_target(&p->v[i], target))
+			return 1;
+	return 0;
+}
+
+int heed_plugins_criteria(heed_plugins *p, const heed_contact *c, const char *target, heed_checks *out,
+                          char **err)
+{
+	int rc = HEED_OK;
+	for (size_t i = 0; i < p->n; i++) {
+		hplugin *h = &p->v[i];
+		if (!has_target(h, target))
+			continue;
+		char *perr = NULL;
+		if (p->eng->criteria(h->state, c, target, out, &perr) != HEED_OK) {
+			heed_seterr(err, "%s", perr ? perr : "plugin failed");
+			rc = HEED_EPLUGIN;
+		}
+		free(perr);
+	}
+	return rc;
+}
+
+int heed_plugins_has_score(const heed_plugins *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->v[i].info.has_score)
+			return 1;
+	return 0;
+}
+
+/* Parts [from, out->n) of plugin h must have a name and finite points. */
+static int check_parts(const hplugin *h, const heed_contact *c, const heed_parts *out, size_t from,
+                       char **err)
+{
+	for (size_t k = from; k < out->n; k++) {
+		const heed_part *t = &out->v[k];
+		const char *why = heed_empty(t->name) ? "has no name" : !isfinite(t->points) ? "is not a finite number" : NULL;
+		if (!why)
+			continue;
+		heed_buf b = {0};
+		heed_buf_addf(&b, "plugin '%s' (%s:%d) in score: part %zu", h->info.name, h->path, h->info.score_line,
+		              k - from + 1);
+		if (!heed_empty(t->name))
+			heed_buf_addf(&b, " '%s' points %g", t->name, t->points);
+		heed_buf_addf(&b, " %s (contact %lld", why, (long long)c->id);
+		if (c->email)
+			heed_buf_addf(&b, " <%s>", c->email);
+		heed_buf_adds(&b, ")");
+		*err = heed_buf_detach(&b);
+		return HEED_EPLUGIN;
+	}
+	return HEED_OK;
+}
+
+int heed_plugins_score(heed_plugins *p, const heed_contact *c, heed_parts *out, char **err)
+{
+	int rc = HEED_OK;
+	for (size_t i = 0; i < p->n; i++) {
+		hplugin *h = &p->v[i];
+		if (!h->info.has_score)
+			continue;
+		size_t from = out->n;
+		char *perr = NULL;
+		if (p->eng->score(h->state, c, out, &perr) != HEED_OK ||
+		    check_parts(h, c, out, from, &perr) != HEED_OK) {
+			parts_cut(out, from);
+			heed_seterr(err, "%s", perr ? perr : "plugin failed");
+			free(perr);
+			rc = HEED_EPLUGIN;
+			continue;
+		}
+		for (size_t k = from; k < out->n; k++)
+			out->total += out->v[k].points;
+	}
+	return rc;
+}
+
+/* ---- maps ---- */
+
+static const hplugin *find_map(const heed_plugins *p, const char *name, char **err)
+{
+	const hplugin *h = find(p, name);
+	if (!h) {
+		heed_buf b = {0};
+		heed_buf_addf(&b, "no plugin named '%s' (loaded:", name);
+		for (size_t i = 0; i < p->n; i++)
+			heed_buf_addf(&b, " %s", p->v[i].info.name);
+		heed_buf_adds(&b, p->n ? ")" : " none)");
+		heed_seterr(err, "%s", heed_buf_str(&b));
+		heed_buf_free(&b);
+		return NULL;
+	}
+	if (!h->info.has_map) {
+		heed_seterr(err, "plugin '%s' (%s) has no map", name, h->path);
+		return NULL;
+	}
+	return h;
+}
+
+const heed_mapspec *heed_plugins_mapspec(const heed_plugins *p, const char *name, char **err)
+{
+	const hplugin *h = find_map(p, name, err);
+	return h ? &h->info.map : NULL;
+}
+
+int heed_plugins_map_row(heed_plugins *p, const char *name, const heed_row *row, heed_fieldset *out,
+                         char **err)
+{
+	const hplugin *h = find_map(p, name, err);
+	if (!h)
+		return HEED_ENOTFOUND;
+	return p->eng->map_row(h->state, row, out, err);
+}
