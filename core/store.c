@@ -12,7 +12,8 @@
 
 /* Schema as data: migration N brings user_version from N-1 to N. */
 static const char *const migrations[] = {
-	/* 1: the first schema */
+	/* 1: the first schema. The stage CHECK is an OR chain, not IN (…): SQLite
+	 * builds a temporary index for an IN list on every insert. */
 	"CREATE TABLE organisations("
 	"  id INTEGER PRIMARY KEY,"
 	"  name TEXT NOT NULL,"
@@ -25,8 +26,9 @@ static const char *const migrations[] = {
 	"  source TEXT, external_id TEXT,"
 	"  first_name TEXT, last_name TEXT, title TEXT, phone TEXT, owner TEXT,"
 	"  org_id INTEGER REFERENCES organisations(id),"
-	"  stage TEXT NOT NULL CHECK (stage IN"
-	"    ('lead','prospect','opportunity','won','lost','disqualified')),"
+	"  stage TEXT NOT NULL CHECK (stage = 'lead' OR stage = 'prospect'"
+	"    OR stage = 'opportunity' OR stage = 'won' OR stage = 'lost'"
+	"    OR stage = 'disqualified'),"
 	"  peak INTEGER NOT NULL DEFAULT 0,"
 	"  score REAL, score_parts TEXT,"
 	"  do_not_contact INTEGER NOT NULL DEFAULT 0,"
@@ -35,7 +37,12 @@ static const char *const migrations[] = {
 	"  stage_changed_at INTEGER NOT NULL);"
 	"CREATE UNIQUE INDEX contacts_external ON contacts(external_id, source)"
 	"  WHERE external_id IS NOT NULL;"
-	"CREATE INDEX contacts_stage ON contacts(stage, peak);"
+	/* Per (stage, peak) counts for the funnel, kept by this module in the same
+	 * transaction as every insert and move: an index on stage would cost each
+	 * imported row another b-tree insert. */
+	"CREATE TABLE stage_counts("
+	"  stage TEXT NOT NULL, peak INTEGER NOT NULL, n INTEGER NOT NULL,"
+	"  PRIMARY KEY (stage, peak)) WITHOUT ROWID;"
 	"CREATE TABLE activities("
 	"  id INTEGER PRIMARY KEY,"
 	"  contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,"
@@ -92,7 +99,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_LOAD_HIST] = "SELECT id, from_stage, to_stage, at, from_since, actor, reason, plugins,"
 	                 " forced FROM stage_history WHERE contact_id = ?1 ORDER BY at, id",
 	[ST_ACT_INSERT] = "INSERT INTO activities(contact_id, kind, at, data) VALUES (?1, ?2, ?3, ?4)",
-	[ST_DEAL_GET] = "SELECT stage, stage_changed_at FROM contacts WHERE id = ?1",
+	[ST_STAGE_GET] = "SELECT stage, stage_changed_at, peak FROM contacts WHERE id = ?1",
+	[ST_COUNT_ADD] = "INSERT INTO stage_counts(stage, peak, n) VALUES (?1, ?2, ?3)"
+	                 " ON CONFLICT(stage, peak) DO UPDATE SET n = n + excluded.n",
 	[ST_DEAL_UPSERT] =
 		"INSERT INTO deals(contact_id, value, currency, close_date, decision_makers, probability,"
 		" probability_user) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
@@ -119,7 +128,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	                 " WHERE contact_id > ?1 AND contact_id <= ?2 ORDER BY contact_id, at, id",
 	[ST_IDS] = "SELECT id FROM contacts ORDER BY id",
 	[ST_IDS_STAGE] = "SELECT id FROM contacts WHERE stage = ?1 ORDER BY id",
-	[ST_FUNNEL_COUNTS] = "SELECT stage, peak, count(*) FROM contacts GROUP BY stage, peak",
+	[ST_FUNNEL_COUNTS] = "SELECT stage, peak, n FROM stage_counts WHERE n != 0",
 	[ST_FUNNEL_LEFT] = "SELECT count(*) FROM stage_history WHERE from_stage = ?1",
 	[ST_FUNNEL_MEDIAN] = "SELECT days FROM stage_history WHERE from_stage = ?1"
 	                     " ORDER BY days LIMIT ?2 OFFSET ?3",
@@ -296,6 +305,58 @@ void heed_store_close(heed_store *s)
 	free(s);
 }
 
+/* ---- stage counts ---- */
+
+/* The stages the schema's CHECK allows, in its order. */
+static const char *const count_stages[COUNT_STAGES] = {
+	"lead", "prospect", "opportunity", "won", "lost", "disqualified",
+};
+
+static int count_slot(const char *stage, int peak, int *si, int *pi)
+{
+	for (int i = 0; i < COUNT_STAGES; i++) {
+		if (strcmp(stage, count_stages[i]) == 0) {
+			*si = i;
+			*pi = peak < -1 ? 0 : peak > COUNT_PEAKS - 2 ? COUNT_PEAKS - 2 : peak;
+			(*pi)++; /* peak -1 is slot 0 */
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int counts_flush(heed_store *s, char **err)
+{
+	int rc = HEED_OK;
+	for (int i = 0; i < COUNT_STAGES; i++) {
+		for (int k = 0; k < COUNT_PEAKS && rc == HEED_OK; k++) {
+			if (!s->counts[i][k])
+				continue;
+			sqlite3_stmt *st = heed_store_stmt(s, ST_COUNT_ADD, &rc, err);
+			if (!st)
+				break;
+			sqlite3_bind_text(st, 1, count_stages[i], -1, SQLITE_STATIC);
+			sqlite3_bind_int(st, 2, k - 1);
+			sqlite3_bind_int64(st, 3, s->counts[i][k]);
+			step_done(s, st, "stage counts", &rc, err);
+			s->counts[i][k] = 0;
+		}
+	}
+	return rc;
+}
+
+/* Count one contact in or out of (stage, peak); written at commit, or at once
+ * outside a transaction. */
+static void count_add(heed_store *s, const char *stage, int peak, int delta)
+{
+	int si, pi;
+	if (!count_slot(stage, peak, &si, &pi))
+		return;
+	s->counts[si][pi] += delta;
+	if (!s->in_txn)
+		counts_flush(s, NULL);
+}
+
 int heed_store_begin(heed_store *s, char **err)
 {
 	int rc = HEED_OK;
@@ -308,7 +369,7 @@ int heed_store_begin(heed_store *s, char **err)
 
 int heed_store_commit(heed_store *s, char **err)
 {
-	int rc = HEED_OK;
+	int rc = counts_flush(s, err);
 	sqlite3_stmt *st = heed_store_stmt(s, ST_COMMIT, &rc, err);
 	step_done(s, st, "commit", &rc, err);
 	if (rc == HEED_OK)
@@ -326,6 +387,7 @@ void heed_store_rollback(heed_store *s)
 		step_done(s, st, "rollback", &rc, NULL);
 	}
 	s->in_txn = 0;
+	memset(s->counts, 0, sizeof s->counts);
 	heed_store_orgcache_clear(s); /* ids made in the transaction are gone */
 }
 
@@ -586,6 +648,7 @@ int heed_store_insert(heed_store *s, heed_contact *c, char **err)
 	int r = sqlite3_step(st);
 	if (r == SQLITE_DONE) {
 		c->id = sqlite3_last_insert_rowid(s->db);
+		count_add(s, c->stage[0] ? c->stage : "lead", c->peak, 1);
 	} else if ((r & 0xff) == SQLITE_CONSTRAINT) {
 		heed_seterr(err, "contact already exists (%s)", sqlite3_errmsg(s->db));
 		rc = HEED_ECONFLICT;
@@ -733,16 +796,18 @@ int heed_store_set_deal(heed_store *s, int64_t id, const heed_deal *d, char **er
 int heed_store_move(heed_store *s, const heed_move *m, char **err)
 {
 	int rc = HEED_OK;
-	sqlite3_stmt *st = heed_store_stmt(s, ST_DEAL_GET, &rc, err);
+	sqlite3_stmt *st = heed_store_stmt(s, ST_STAGE_GET, &rc, err);
 	if (!st)
 		return rc;
 	sqlite3_bind_int64(st, 1, m->id);
 	int r = sqlite3_step(st);
 	char *stage = NULL;
 	heed_time since = 0;
+	int peak = 0;
 	if (r == SQLITE_ROW) {
 		stage = heed_store_col_text(st, 0);
 		since = sqlite3_column_int64(st, 1);
+		peak = sqlite3_column_int(st, 2);
 	} else if (r == SQLITE_DONE) {
 		heed_seterr(err, "no contact %lld", (long long)m->id);
 		rc = HEED_ENOTFOUND;
@@ -771,6 +836,8 @@ int heed_store_move(heed_store *s, const heed_move *m, char **err)
 		heed_seterr(err, "contact %lld left %s meanwhile", (long long)m->id, m->from);
 		return HEED_ECONFLICT;
 	}
+	count_add(s, m->from, peak, -1);
+	count_add(s, m->to, m->peak > peak ? m->peak : peak, 1);
 	st = heed_store_stmt(s, ST_HIST_INSERT, &rc, err);
 	if (st) {
 		sqlite3_bind_int64(st, 1, m->id);

@@ -23,7 +23,8 @@ enum stmt_id {
 	ST_LOAD_ACTS,
 	ST_LOAD_HIST,
 	ST_ACT_INSERT,
-	ST_DEAL_GET,
+	ST_STAGE_GET,
+	ST_COUNT_ADD,
 	ST_DEAL_UPSERT,
 	ST_MOVE,
 	ST_MOVE_PROB,
@@ -51,11 +52,14 @@ struct orgslot {
 	unsigned facts;
 };
 
+enum { COUNT_STAGES = 6, COUNT_PEAKS = 5 }; /* peaks -1..3 */
+
 struct heed_store {
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *st[ST_COUNT];
 	int in_txn;
+	int64_t counts[COUNT_STAGES][COUNT_PEAKS]; /* pending stage_counts deltas */
 	struct orgslot *orgs; /* open addressing, power-of-two size */
 	size_t norgs, orgcap;
 };
