@@ -254,6 +254,14 @@ heed_csv *heed_csv_open(const char *path, const heed_csv_opts *opts, char **err)
 	} while (c->len < 3 && !c->eof);
 	if (c->len >= 3 && memcmp(c->buf, "\xEF\xBB\xBF", 3) == 0)
 		c->pos = 3;
+	if (c->len >= 2 && (memcmp(c->buf, "\xFF\xFE", 2) == 0 || memcmp(c->buf, "\xFE\xFF", 2) == 0)) {
+		/* read as Windows-1252 it would "work" and store NULs and mojibake */
+		heed_seterr(err, "%s: the file is UTF-16 (it starts with a UTF-16 byte order mark);"
+		                 " save it as UTF-8 (Excel: \"CSV UTF-8\") and import that",
+		            path);
+		rc = HEED_EINPUT;
+		goto done;
+	}
 	c->delim = opts->delim;
 	if (!c->delim) {
 		while (!detect(c, &c->delim) && c->len < DETECT_MAX)

@@ -1,7 +1,8 @@
 /* csv: a streaming RFC 4180 reader. Handles a UTF-8 BOM, CRLF or LF, quoted
  * fields with separators, doubled quotes and newlines, delimiter detection
  * (, ; tab |), and Windows-1252 input converted to UTF-8 on request.
- * It never returns invalid UTF-8. Owns its file handle and row buffers. */
+ * It never returns invalid UTF-8, and refuses UTF-16 files (by their byte
+ * order mark). Owns its file handle and row buffers. */
 #ifndef HEED_CSV_H
 #define HEED_CSV_H
 
@@ -16,7 +17,8 @@ typedef struct heed_csv_opts {
 	int encoding; /* enum heed_csv_encoding */
 } heed_csv_opts;
 
-/* Open path for reading. Returns NULL and sets *err (naming the file) on failure. */
+/* Open path for reading. Returns NULL and sets *err (naming the file) on failure,
+ * which includes a file that starts with a UTF-16 byte order mark. */
 heed_csv *heed_csv_open(const char *path, const heed_csv_opts *opts, char **err);
 
 /* Read the next record. Returns 1 with *fields and *n set (valid until the next call

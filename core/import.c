@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,10 @@ struct record {
 	int has_created;
 	heed_buf attrs;       /* JSON object under construction, without braces */
 	heed_fieldset extra;  /* from the row function */
+	heed_time *act_at;    /* parsed times of extra.acts */
+	long line;            /* where the row starts in the file */
+	int bad;              /* the row cannot be stored */
+	int skip;             /* nothing to store: empty row, or the row function said so */
 };
 
 struct importer {
@@ -71,30 +76,66 @@ struct importer {
 	long stage_col;       /* -1: none */
 	unsigned char *mapped; /* per column: used by a binding */
 	const char *file;
-	long line;
+	long line;            /* row in hand (each thread has its own importer copy) */
 	int row_bad;
 	heed_time now;
+	struct shared *sh;    /* what both threads' copies share */
+};
+
+/* Guarded by mu: rep->msgs, rep->warnings and the line of each message. */
+struct shared {
+	pthread_mutex_t mu;
+	long *lines;          /* line of each message, to list them in file order */
 };
 
 static void report(struct importer *im, int bad, const char *fmt, ...) HEED_PRINTF(3, 4);
 
-static void report(struct importer *im, int bad, const char *fmt, ...)
+/* Keep one message (taking msg) for the report; counts warnings. */
+static void add_message(struct importer *im, char *msg, int bad)
 {
 	heed_import_report *rep = im->rep;
+	pthread_mutex_lock(&im->sh->mu);
+	if (!bad)
+		rep->warnings++;
+	if (rep->nmsgs < HEED_IMPORT_MAXMSG) {
+		rep->msgs = xrealloc(rep->msgs, (rep->nmsgs + 1) * sizeof *rep->msgs);
+		im->sh->lines = xrealloc(im->sh->lines, (rep->nmsgs + 1) * sizeof *im->sh->lines);
+		im->sh->lines[rep->nmsgs] = im->line;
+		rep->msgs[rep->nmsgs++] = msg;
+		msg = NULL;
+	}
+	pthread_mutex_unlock(&im->sh->mu);
+	free(msg);
+}
+
+static void report(struct importer *im, int bad, const char *fmt, ...)
+{
 	if (bad)
 		im->row_bad = 1;
-	else
-		rep->warnings++;
-	if (rep->nmsgs >= HEED_IMPORT_MAXMSG)
-		return;
 	va_list ap;
 	va_start(ap, fmt);
 	char *msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	rep->msgs = xrealloc(rep->msgs, (rep->nmsgs + 1) * sizeof *rep->msgs);
-	rep->msgs[rep->nmsgs++] = xasprintf("%s:%ld: %s%s", im->file, im->line,
-	                                    bad ? "" : "warning: ", msg);
+	char *line = xasprintf("%s:%ld: %s%s", im->file, im->line, bad ? "" : "warning: ", msg);
 	free(msg);
+	add_message(im, line, bad);
+}
+
+/* List the messages in file order (threads may have added them out of order). */
+static void sort_messages(struct importer *im)
+{
+	heed_import_report *rep = im->rep;
+	for (size_t i = 1; i < rep->nmsgs; i++) { /* insertion sort: at most 50, stable */
+		char *m = rep->msgs[i];
+		long l = im->sh->lines[i];
+		size_t j = i;
+		for (; j > 0 && im->sh->lines[j - 1] > l; j--) {
+			rep->msgs[j] = rep->msgs[j - 1];
+			im->sh->lines[j] = im->sh->lines[j - 1];
+		}
+		rep->msgs[j] = m;
+		im->sh->lines[j] = l;
+	}
 }
 
 void heed_import_report_clear(heed_import_report *rep)
@@ -168,13 +209,23 @@ static void add_attr(struct record *r, const char *key, const char *v)
 	heed_json_str(&r->attrs, v);
 }
 
+/* Web exports often HTML-escape text (M&uuml;ller, O&#39;Brien, A &amp; B): every
+ * field is stored decoded except the keys, which are matched as they are. */
+static int decodes_entities(enum field_id id)
+{
+	return id != F_EMAIL && id != F_EXTERNAL_ID;
+}
+
 /* Apply one field to the record. v is non-empty. */
 static void apply(struct importer *im, struct record *r, enum field_id id, const char *name,
                   const char *attr, const char *v)
 {
 	heed_contact *c = &r->c;
+	char *decoded = NULL;
 	double d;
 	int flag;
+	if (decodes_entities(id) && strchr(v, '&'))
+		v = decoded = heed_html_decode(v);
 	switch (id) {
 	case F_EMAIL: {
 		char *e = heed_email_norm(v);
@@ -208,12 +259,7 @@ static void apply(struct importer *im, struct record *r, enum field_id id, const
 			set_str(&r->stage, v);
 		break;
 	case F_STAGE_AT: parse_time(im, name, v, &r->stage_at); break;
-	case F_ORG_NAME: {
-		char *decoded = heed_html_decode(v);
-		free(c->org.name);
-		c->org.name = decoded;
-		break;
-	}
+	case F_ORG_NAME: set_str(&c->org.name, v); break;
 	case F_ORG_DOMAIN: set_str(&c->org.domain, v); break;
 	case F_ORG_INDUSTRY: set_str(&c->org.industry, v); break;
 	case F_ORG_COUNTRY: set_str(&c->org.country, v); break;
@@ -246,6 +292,7 @@ static void apply(struct importer *im, struct record *r, enum field_id id, const
 	case F_ATTR: add_attr(r, attr, v); break;
 	case F_UNKNOWN: report(im, 1, "unknown field '%s'", name); break;
 	}
+	free(decoded);
 }
 
 /* ---- set-up ---- */
@@ -319,10 +366,11 @@ static int read_header(struct importer *im, char **err)
 
 /* ---- per row ---- */
 
+/* A placeholder matches a trimmed cell ignoring ASCII case: "Select" = "SELECT". */
 static int is_placeholder(const heed_mapspec *m, const char *v)
 {
 	for (size_t i = 0; i < m->nplaceholders; i++)
-		if (strcmp(v, m->placeholders[i]) == 0)
+		if (strcasecmp(v, m->placeholders[i]) == 0)
 			return 1;
 	return 0;
 }
@@ -337,20 +385,46 @@ static void record_clear(struct record *r)
 	heed_buf_reset(&r->attrs);
 	heed_fieldset_clear(&r->extra);
 	memset(&r->extra, 0, sizeof r->extra);
+	free(r->act_at);
+	r->act_at = NULL;
+	r->line = 0;
+	r->bad = r->skip = 0;
 }
 
-/* Build the record of one CSV row: declarative part, then the row function. */
+/* Trim the cells of a row and replace empty ones and placeholders by NULL.
+ * Returns the number of cells left. */
+static size_t blank_cells(struct importer *im, char **f)
+{
+	size_t left = 0;
+	for (size_t i = 0; i < im->ncols; i++) {
+		char *v = heed_trim(f[i]);
+		f[i] = (*v == '\0' || is_placeholder(im->spec, v)) ? NULL : v;
+		left += f[i] != NULL;
+	}
+	return left;
+}
+
+/* Report text the row function returned that is not UTF-8; the reader
+ * guarantees it for the file, so only plugin output needs the check. */
+static int plugin_text_ok(struct importer *im, const char *what, const char *v)
+{
+	size_t bad;
+	if (!v || heed_utf8_valid(v, strlen(v), &bad))
+		return 1;
+	report(im, 1, "map %s: row function returned invalid UTF-8 in %s at byte %zu",
+	       im->spec->plugin, what, bad);
+	return 0;
+}
+
+/* Build the record of one CSV row (cells already blanked): declarative part,
+ * then the row function. */
 static void build(struct importer *im, struct record *r, char **f)
 {
 	const heed_mapspec *m = im->spec;
-	for (size_t i = 0; i < im->ncols; i++) {
-		char *v = heed_trim(f[i]);
-		f[i] = (*v == '\0' || is_placeholder(m, v)) ? NULL : v;
-	}
 	if (m->keep_rest)
 		for (size_t i = 0; i < im->ncols; i++)
 			if (!im->mapped[i] && f[i] && im->header[i][0])
-				add_attr(r, im->header[i], f[i]);
+				apply(im, r, F_ATTR, "attrs", im->header[i], f[i]);
 	for (size_t i = 0; i < im->nb; i++) {
 		const struct binding *b = &im->b[i];
 		if (f[b->col])
@@ -376,10 +450,16 @@ static void build(struct importer *im, struct record *r, char **f)
 	}
 	for (size_t i = 0; i < r->extra.n; i++) {
 		const heed_field *x = &r->extra.f[i];
-		if (heed_empty(x->value))
+		if (heed_empty(x->value) || !plugin_text_ok(im, "a field name", x->name) ||
+		    !plugin_text_ok(im, x->name, x->value))
 			continue;
 		enum field_id id = field_id(x->name);
 		apply(im, r, id, x->name, id == F_ATTR ? x->name + 6 : NULL, x->value);
+	}
+	for (size_t i = 0; i < r->extra.nacts; i++) {
+		const heed_newact *a = &r->extra.acts[i];
+		plugin_text_ok(im, "an activity kind", a->kind);
+		plugin_text_ok(im, "activity data", a->data);
 	}
 	for (size_t i = 0; i < r->extra.nwarnings; i++)
 		report(im, 0, "%s", r->extra.warnings[i]);
@@ -396,6 +476,7 @@ static void finish_attrs(struct record *r)
 	heed_buf_addc(&b, '}');
 	free(r->c.attrs);
 	r->c.attrs = heed_buf_detach(&b);
+	heed_buf_reset(&r->attrs); /* done: a second call changes nothing */
 }
 
 static int add_activities(struct importer *im, struct record *r, int64_t id, char **err)
@@ -403,14 +484,7 @@ static int add_activities(struct importer *im, struct record *r, int64_t id, cha
 	int rc = HEED_OK;
 	for (size_t i = 0; i < r->extra.nacts && rc == HEED_OK; i++) {
 		heed_newact *a = &r->extra.acts[i];
-		heed_time at = im->now;
-		if (!heed_empty(a->at) && !parse_time(im, "activities.at", a->at, &at))
-			continue;
-		if (heed_empty(a->kind)) {
-			report(im, 1, "an activity without a kind");
-			continue;
-		}
-		rc = heed_store_add_activity(im->s, id, a->kind, at, a->data, err);
+		rc = heed_store_add_activity(im->s, id, a->kind, r->act_at[i], a->data, err);
 	}
 	return rc;
 }
@@ -554,56 +628,181 @@ static void fill_opts(const heed_import_opts *o, heed_csv_opts *co)
 	co->encoding = o->encoding;
 }
 
-static int run_rows(struct importer *im, char **err)
+/* ---- the row pipeline ----
+ * A producer thread reads and maps rows (CSV, map, row function, normalising)
+ * while the calling thread stores them, so parsing overlaps SQLite's work.
+ * Each thread has its own copy of the importer for its row in hand. */
+
+enum { BATCH = 256, NBATCH = 4 };
+
+struct batch {
+	struct record r[BATCH];
+	size_t n;
+	int last; /* the file ends in this batch */
+};
+
+struct pipeline {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct batch *b;          /* NBATCH batches used as a ring */
+	size_t head, tail, full;  /* producer fills b[head]; consumer takes b[tail] */
+	int stop;                 /* the consumer gave up: the producer ends */
+	struct importer im;       /* the producer's copy */
+};
+
+/* Work done off the store's thread: activity times, organisation key, attrs. */
+static void prepare(struct importer *im, struct record *r)
 {
-	struct record r;
-	memset(&r, 0, sizeof r);
-	heed_contact_init(&r.c);
-	int rc = HEED_OK;
-	for (;;) {
+	heed_contact *c = &r->c;
+	if (r->extra.nacts) {
+		r->act_at = xcalloc(r->extra.nacts, sizeof *r->act_at);
+		for (size_t i = 0; i < r->extra.nacts; i++) {
+			heed_newact *a = &r->extra.acts[i];
+			r->act_at[i] = im->now;
+			if (heed_empty(a->kind))
+				report(im, 1, "an activity without a kind");
+			else if (!heed_empty(a->at))
+				parse_time(im, "activities.at", a->at, &r->act_at[i]);
+		}
+	}
+	if (!heed_empty(c->org.name) && !c->org.key)
+		c->org.key = heed_org_key(c->org.name);
+	finish_attrs(r);
+}
+
+/* Read and map up to BATCH rows into b. */
+static void fill(struct importer *im, struct batch *b)
+{
+	b->n = 0;
+	b->last = 0;
+	while (b->n < BATCH) {
+		struct record *r = &b->r[b->n];
 		char **f;
 		size_t n;
 		char *cerr = NULL;
 		int got = heed_csv_next(im->csv, &f, &n, &cerr);
-		im->line = heed_csv_line(im->csv);
-		if (got == 0)
-			break;
+		if (got == 0) {
+			b->last = 1;
+			return;
+		}
+		im->line = r->line = heed_csv_line(im->csv);
 		im->row_bad = 0;
-		im->rep->rows++;
 		if (got < 0) {
-			/* the reader's message already names file and line */
-			im->row_bad = 1;
-			if (im->rep->nmsgs < HEED_IMPORT_MAXMSG) {
-				im->rep->msgs = xrealloc(im->rep->msgs, (im->rep->nmsgs + 1) * sizeof(char *));
-				im->rep->msgs[im->rep->nmsgs++] = cerr;
-				cerr = NULL;
-			}
-			free(cerr);
+			im->row_bad = 1; /* the reader's message already names file and line */
+			add_message(im, cerr, 1);
 		} else if (n != im->ncols) {
 			report(im, 1, "%zu fields, but the header has %zu (too %s)", n, im->ncols,
 			       n > im->ncols ? "many" : "few");
+		} else if (blank_cells(im, f) == 0) {
+			r->skip = 1; /* every cell empty or a placeholder: nothing to import */
 		} else {
-			build(im, &r, f);
-			if (!im->row_bad && !r.extra.skip)
-				rc = store_record(im, &r, err);
-			else if (r.extra.skip)
-				im->rep->skipped++;
-			record_clear(&r);
+			build(im, r, f);
+			if (r->extra.skip)
+				r->skip = 1;
+			else if (!im->row_bad)
+				prepare(im, r);
 		}
-		if (im->row_bad)
-			im->rep->bad++;
-		if (rc != HEED_OK)
+		r->bad = im->row_bad;
+		b->n++;
+	}
+}
+
+static void *produce(void *arg)
+{
+	struct pipeline *q = arg;
+	for (;;) {
+		pthread_mutex_lock(&q->mu);
+		while (q->full == NBATCH && !q->stop)
+			pthread_cond_wait(&q->cv, &q->mu);
+		int stop = q->stop;
+		struct batch *b = &q->b[q->head];
+		pthread_mutex_unlock(&q->mu);
+		if (stop)
+			break;
+		fill(&q->im, b);
+		pthread_mutex_lock(&q->mu);
+		q->head = (q->head + 1) % NBATCH;
+		q->full++;
+		pthread_cond_broadcast(&q->cv);
+		pthread_mutex_unlock(&q->mu);
+		if (b->last)
 			break;
 	}
-	record_clear(&r);
-	heed_buf_free(&r.attrs);
+	return NULL;
+}
+
+/* Store the records of one batch, in file order. */
+static int consume(struct importer *im, struct batch *b, char **err)
+{
+	int rc = HEED_OK;
+	for (size_t i = 0; i < b->n; i++) {
+		struct record *r = &b->r[i];
+		im->line = r->line;
+		im->row_bad = r->bad;
+		im->rep->rows++;
+		if (rc == HEED_OK && !r->bad && !r->skip)
+			rc = store_record(im, r, err);
+		else if (r->skip)
+			im->rep->skipped++;
+		if (im->row_bad)
+			im->rep->bad++;
+		record_clear(r);
+	}
+	return rc;
+}
+
+static int run_rows(struct importer *im, char **err)
+{
+	struct pipeline q = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+	q.b = xcalloc(NBATCH, sizeof *q.b);
+	for (size_t i = 0; i < NBATCH; i++)
+		for (size_t k = 0; k < BATCH; k++)
+			heed_contact_init(&q.b[i].r[k].c);
+	q.im = *im;
+	pthread_t producer;
+	int rc = HEED_OK, threaded = pthread_create(&producer, NULL, produce, &q) == 0;
+	for (int last = 0; !last && rc == HEED_OK;) {
+		struct batch *b;
+		if (threaded) {
+			pthread_mutex_lock(&q.mu);
+			while (q.full == 0)
+				pthread_cond_wait(&q.cv, &q.mu);
+			b = &q.b[q.tail];
+			pthread_mutex_unlock(&q.mu);
+		} else {
+			b = &q.b[0]; /* no thread to be had: read and store in turn */
+			fill(&q.im, b);
+		}
+		last = b->last;
+		rc = consume(im, b, err);
+		if (threaded) {
+			pthread_mutex_lock(&q.mu);
+			q.tail = (q.tail + 1) % NBATCH;
+			q.full--;
+			q.stop = rc != HEED_OK;
+			pthread_cond_broadcast(&q.cv);
+			pthread_mutex_unlock(&q.mu);
+		}
+	}
+	if (threaded)
+		pthread_join(producer, NULL);
+	for (size_t i = 0; i < NBATCH; i++) {
+		for (size_t k = 0; k < BATCH; k++) {
+			record_clear(&q.b[i].r[k]);
+			heed_buf_free(&q.b[i].r[k].attrs);
+		}
+	}
+	free(q.b);
+	pthread_mutex_destroy(&q.mu);
+	pthread_cond_destroy(&q.cv);
 	return rc;
 }
 
 int heed_import_run(heed_store *s, heed_plugins *p, const heed_import_opts *o,
                     heed_import_report *rep, char **err)
 {
-	struct importer im = { .s = s, .p = p, .o = o, .rep = rep, .file = o->file };
+	struct shared sh = { .mu = PTHREAD_MUTEX_INITIALIZER };
+	struct importer im = { .s = s, .p = p, .o = o, .rep = rep, .file = o->file, .sh = &sh };
 	memset(rep, 0, sizeof *rep);
 	im.now = heed_time_now();
 	int rc = HEED_OK, began = 0;
@@ -648,5 +847,7 @@ done:
 	free(im.header);
 	free(im.mapped);
 	free(im.b);
+	sort_messages(&im);
+	free(sh.lines);
 	return rc;
 }

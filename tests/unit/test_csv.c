@@ -470,6 +470,19 @@ static void test_open_errors(void)
 	CHECK(c == NULL);
 	CHECK(err != NULL && strstr(err, "delimiter"));
 	free(err);
+	/* UTF-16 (either byte order) is refused at open, in either encoding mode:
+	 * read as Windows-1252 it would come back as NULs and mojibake. */
+	static const char *const boms[] = {"\xff\xfe" "a\0,\0b\0\n\0", "\xfe\xff" "\0a\0,\0b\0\n"};
+	for (int i = 0; i < 2; i++) {
+		for (int enc = HEED_CSV_UTF8; enc <= HEED_CSV_CP1252; enc++) {
+			heed_csv_opts o = {0, enc};
+			err = NULL;
+			c = heed_csv_open(put_file("utf16.csv", boms[i], 10), &o, &err);
+			CHECK(c == NULL);
+			CHECK(err != NULL && strstr(err, "utf16.csv: the file is UTF-16"));
+			free(err);
+		}
+	}
 	heed_csv_close(NULL);
 }
 
