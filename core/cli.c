@@ -71,9 +71,20 @@ static const struct command {
 
 enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
 
+void cli_print_error(const char *msg)
+{
+	const char *p = msg ? msg : "failed";
+	do { /* one "heed: " per line: several plugins may have failed */
+		const char *nl = strchr(p, '\n');
+		int len = nl ? (int)(nl - p) : (int)strlen(p);
+		fprintf(stderr, "heed: %.*s\n", len, p);
+		p = nl ? nl + 1 : NULL;
+	} while (p && *p);
+}
+
 int cli_fail(int code, char *msg)
 {
-	fprintf(stderr, "heed: %s\n", msg ? msg : "failed");
+	cli_print_error(msg);
 	free(msg);
 	return code;
 }
@@ -279,7 +290,7 @@ static void print_import(const heed_import_opts *o, const heed_import_report *r)
 		fprintf(stderr, "heed: … and %ld more messages\n", total - listed);
 	printf("%s %s with map %s: %ld rows, %ld created, %ld matched existing contacts (%ld updated,"
 	       " %ld unchanged), %ld stage moves, %ld skipped, %ld bad, %ld warnings\n",
-	       o->dry_run ? "dry run of" : (r->committed ? "imported" : "did not import"), o->file,
+	       o->dry_run ? "dry run of" : (r->committed ? "imported" : "rolled back the import of"), o->file,
 	       o->map, r->rows, r->created, r->updated + r->unchanged, r->updated, r->unchanged,
 	       r->moved, r->skipped, r->bad, r->warnings);
 	if (r->no_key) {

@@ -30,6 +30,8 @@ const char *cli_opt(const cli_args *a, const char *name);
 /* Open the store / plugins on first use; print the error and return NULL on failure. */
 heed_store *cli_store(heed_cli *cli);
 heed_plugins *cli_plugins(heed_cli *cli);
+/* Print msg to stderr, each line prefixed "heed: ". */
+void cli_print_error(const char *msg);
 /* Print "heed: msg" to stderr and free msg. Returns code. */
 int cli_fail(int code, char *msg);
 /* Map a HEED_* code to an exit status. */

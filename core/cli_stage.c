@@ -53,7 +53,7 @@ static int score_one(void *ud, heed_contact *c)
 	int rc = heed_plugins_score(sc->cli->plugins, c, &sc->parts, &err);
 	if (rc != HEED_OK) {
 		if (sc->errors++ < MAX_SHOWN_ERRORS)
-			fprintf(stderr, "heed: %s\n", err ? err : "plugin failed");
+			cli_print_error(err);
 		free(err);
 		err = NULL;
 		sc->cli->failed = 1;
@@ -176,7 +176,7 @@ static int advance_one(void *ud, heed_contact *c)
 		int pass = rc == HEED_OK;
 		if (rc != HEED_OK) {
 			if (ad->errors++ < MAX_SHOWN_ERRORS)
-				fprintf(stderr, "heed: %s\n", err ? err : "plugin failed");
+				cli_print_error(err);
 			cli->failed = 1;
 		}
 		for (size_t i = 0; i < k.n; i++)
@@ -294,7 +294,7 @@ int cmd_why(heed_cli *cli, const cli_args *a)
 	heed_checks k = { 0 };
 	rc = heed_plugins_criteria(cli->plugins, &c, heed_stage_names[target], &k, &err);
 	if (rc != HEED_OK) {
-		fprintf(stderr, "heed: %s\n", err);
+		cli_print_error(err);
 		cli->failed = 1;
 	}
 	free(err);

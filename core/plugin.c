@@ -303,6 +303,16 @@ int heed_plugins_has_criteria(const heed_plugins *p, const char *target)
 	return 0;
 }
 
+/* Keep every plugin's error: messages are joined one per line. */
+static void join_error(char **err, const char *msg)
+{
+	if (!err)
+		return;
+	char *joined = *err ? xasprintf("%s\n%s", *err, msg) : xstrdup(msg);
+	free(*err);
+	*err = joined;
+}
+
 int heed_plugins_criteria(heed_plugins *p, const heed_contact *c, const char *target, heed_checks *out,
                           char **err)
 {
@@ -313,7 +323,7 @@ int heed_plugins_criteria(heed_plugins *p, const heed_contact *c, const char *ta
 			continue;
 		char *perr = NULL;
 		if (p->eng->criteria(h->state, c, target, out, &perr) != HEED_OK) {
-			heed_seterr(err, "%s", perr ? perr : "plugin failed");
+			join_error(err, perr ? perr : "plugin failed");
 			rc = HEED_EPLUGIN;
 		}
 		free(perr);
@@ -365,7 +375,7 @@ int heed_plugins_score(heed_plugins *p, const heed_contact *c, heed_parts *out, 
 		if (p->eng->score(h->state, c, out, &perr) != HEED_OK ||
 		    check_parts(h, c, out, from, &perr) != HEED_OK) {
 			parts_cut(out, from);
-			heed_seterr(err, "%s", perr ? perr : "plugin failed");
+			join_error(err, perr ? perr : "plugin failed");
 			free(perr);
 			rc = HEED_EPLUGIN;
 			continue;

@@ -101,7 +101,8 @@ const char *heed_plugins_versions(const heed_plugins *p);
 
 /* Run every plugin's criteria for moving to target; OUT: out gets one check per
  * criterion (appended). Returns HEED_OK, or HEED_EPLUGIN with *err if a plugin
- * failed (its criteria then count as failed checks). */
+ * failed (its criteria then count as failed checks). *err holds one line per
+ * failed plugin. */
 int heed_plugins_criteria(heed_plugins *p, const heed_contact *c, const char *target,
                           heed_checks *out, char **err);
 /* 1 if any plugin has criteria for target. */
@@ -109,7 +110,8 @@ int heed_plugins_has_criteria(const heed_plugins *p, const char *target);
 
 /* Run every plugin's score; OUT: parts appended and total summed. A plugin that
  * fails or returns a non-finite number contributes nothing and yields
- * HEED_EPLUGIN with *err; the other plugins' parts are kept. */
+ * HEED_EPLUGIN with *err (one line per failed plugin); the other plugins'
+ * parts are kept. */
 int heed_plugins_score(heed_plugins *p, const heed_contact *c, heed_parts *out, char **err);
 int heed_plugins_has_score(const heed_plugins *p);
 

@@ -241,8 +241,11 @@ static void test_score_errors(void)
 	heed_parts parts = {0};
 	CHECK_INT(heed_plugins_score(p, &c, &parts, &err), HEED_EPLUGIN);
 	char want[1024];
-	snprintf(want, sizeof want, "plugin 'bad' (%s/b_bad.lua:4) in score: boom (contact 7 <ann@example.com>)", dir);
-	CHECK_STR(err, want);
+	snprintf(want, sizeof want, "plugin 'bad' (%s/b_bad.lua:4) in score: boom (contact 7 <ann@example.com>)\n", dir);
+	/* every failed plugin is reported, one line each, in load order */
+	CHECK(err && strncmp(err, want, strlen(want)) == 0);
+	CHECK(err && strstr(err, "\nplugin 'nan' (") && strstr(err, "\nplugin 'inf' (") &&
+	      strstr(err, "\nplugin 'typed' (") && strstr(err, "\nplugin 'nilidx' ("));
 	/* only the healthy plugin's parts count */
 	CHECK_INT(parts.n, 2);
 	CHECK_NEAR(parts.total, 7.5, 1e-9);
