@@ -131,9 +131,16 @@ int cmd_demo(heed_cli *cli, const cli_args *a)
 	if (strcmp(cli->db_path, "heed.db") == 0 || heed_streq(cli->db_path, getenv("HEED_DB")))
 		cli->db_path = "heed-demo.db";
 	if (access(cli->db_path, F_OK) == 0) {
-		if (strstr(cli->db_path, "demo") == NULL)
-			return cli_fail(EXIT_ERROR, xasprintf("demo: %s exists; demo only writes a new store"
-			                                      " or one whose name contains 'demo'", cli->db_path));
+		/* only a store this command made (marked demo) may be rebuilt */
+		char *mark = NULL, *err = NULL;
+		heed_store_peek_setting(cli->db_path, "demo", &mark, &err);
+		int ours = heed_streq(mark, "1");
+		free(mark);
+		free(err);
+		if (!ours)
+			return cli_fail(EXIT_ERROR, xasprintf("demo: %s exists and is not a demo store;"
+			                                      " demo only writes a new file or rebuilds its own",
+			                                      cli->db_path));
 		for (const char *sfx = ""; sfx; sfx = *sfx ? (sfx[1] == 'w' ? "-shm" : NULL) : "-wal") {
 			char *p = xasprintf("%s%s", cli->db_path, sfx);
 			unlink(p);
@@ -146,6 +153,8 @@ int cmd_demo(heed_cli *cli, const cli_args *a)
 	heed_time now = heed_time_now();
 	char *err = NULL;
 	int rc = heed_store_begin(s, &err);
+	if (rc == HEED_OK)
+		rc = heed_store_set_setting(s, "demo", "1", &err);
 	for (int i = 1; i <= NDEMO && rc == HEED_OK; i++)
 		rc = demo_contact(s, i, now, &err);
 	if (rc == HEED_OK)

@@ -86,7 +86,14 @@ void heed_json_num(heed_buf *b, double v)
 
 void heed_json_int(heed_buf *b, int64_t v)
 {
-	heed_buf_addf(b, "%" PRId64, v);
+	char tmp[24], *e = tmp + sizeof tmp, *p = e;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	heed_buf_add(b, p, (size_t)(e - p)); /* no printf: score --all writes millions */
 }
 
 /* ---- parser ---- */

@@ -60,6 +60,7 @@ static const char *const migrations[] = {
 	"  actor TEXT NOT NULL, reason TEXT, plugins TEXT,"
 	"  forced INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX history_contact ON stage_history(contact_id, at);"
+	"CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
 	"CREATE INDEX history_from ON stage_history(from_stage, days);",
 };
 
@@ -134,6 +135,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 	                     " ORDER BY days LIMIT ?2 OFFSET ?3",
 	[ST_FORECAST] = "SELECT total(d.value * coalesce(d.probability, ?1)) FROM contacts c"
 	                " JOIN deals d ON d.contact_id = c.id WHERE c.stage = 'opportunity'",
+	[ST_SETTING_GET] = "SELECT value FROM settings WHERE key = ?1",
+	[ST_SETTING_SET] = "INSERT INTO settings(key, value) VALUES (?1, ?2)"
+	                   " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
 	[ST_JSON_PATCH] = "SELECT json_patch(coalesce(?1, '{}'), ?2)",
 };
 
@@ -874,5 +878,57 @@ int heed_store_set_score(heed_store *s, int64_t id, double score, const char *pa
 	heed_store_bind_real(st, 2, score);
 	heed_store_bind_text(st, 3, parts_json);
 	step_done(s, st, "score update", &rc, err);
+	return rc;
+}
+
+/* ---- settings ---- */
+
+int heed_store_setting(heed_store *s, const char *key, char **value, char **err)
+{
+	int rc = HEED_OK;
+	sqlite3_stmt *st = heed_store_stmt(s, ST_SETTING_GET, &rc, err);
+	*value = NULL;
+	if (!st)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		*value = heed_store_col_text(st, 0);
+	else if (r != SQLITE_DONE)
+		rc = heed_store_fail(s, "setting read", err);
+	sqlite3_reset(st);
+	return rc;
+}
+
+int heed_store_set_setting(heed_store *s, const char *key, const char *value, char **err)
+{
+	int rc = HEED_OK;
+	sqlite3_stmt *st = heed_store_stmt(s, ST_SETTING_SET, &rc, err);
+	if (!st)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	heed_store_bind_text(st, 2, value);
+	step_done(s, st, "setting write", &rc, err);
+	return rc;
+}
+
+int heed_store_peek_setting(const char *path, const char *key, char **value, char **err)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc = HEED_OK;
+	*value = NULL;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "SELECT value FROM settings WHERE key = ?1", -1, &st, NULL) != SQLITE_OK) {
+		heed_seterr(err, "%s is not a heed store (%s)", path, db ? sqlite3_errmsg(db) : "out of memory");
+		rc = HEED_EINPUT;
+		goto done;
+	}
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*value = heed_store_col_text(st, 0);
+done:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
 	return rc;
 }

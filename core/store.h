@@ -124,4 +124,11 @@ int heed_store_funnel(heed_store *s, const char *const *stages, size_t nstages, 
                       heed_funnel_stage *out, double open_prob, double *forecast,
                       char **err);
 
+/* Store-wide settings (key → text). OUT: *value (caller frees; NULL if unset). */
+int heed_store_setting(heed_store *s, const char *key, char **value, char **err);
+int heed_store_set_setting(heed_store *s, const char *key, const char *value, char **err);
+/* Read one setting of the store at path without opening it for writing; a file
+ * that is not a heed store gives HEED_EINPUT. OUT: *value (caller frees). */
+int heed_store_peek_setting(const char *path, const char *key, char **value, char **err);
+
 #endif
