@@ -1,0 +1,495 @@
+/* test_store: the contact store — the schema version after open and an
+ * idempotent reopen, the compare-and-set stage move, merge's field_change
+ * activities, deal probabilities across moves, and organisation matching. */
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "contact.h"
+#include "htime.h"
+#include "stage.h"
+#include "store.h"
+#include "util.h"
+
+#define NOW "2026-12-03T09:00:00Z"
+#define DAY 86400
+
+/* The number of schema migrations heed ships (core/store.c, `migrations`).
+ * Adding a migration means raising this number. */
+enum { MIGRATIONS = 1 };
+
+static const char *tmp_root(void)
+{
+	const char *t = getenv("HEED_TMP");
+	return t && *t ? t : "/tmp/heedtest";
+}
+
+/* A path for a fresh store (the file and its WAL files removed). Caller frees. */
+static char *fresh_db(const char *name)
+{
+	char *dir = xasprintf("%s/store", tmp_root());
+	mkdir(tmp_root(), 0755);
+	mkdir(dir, 0755);
+	char *path = xasprintf("%s/%s.db", dir, name);
+	const char *sfx[] = { "", "-wal", "-shm" };
+	for (int i = 0; i < 3; i++) {
+		char *p = xasprintf("%s%s", path, sfx[i]);
+		unlink(p);
+		free(p);
+	}
+	free(dir);
+	return path;
+}
+
+static heed_store *open_store(const char *path)
+{
+	heed_store *s = NULL;
+	char *err = NULL;
+	int rc = heed_store_open(path, &s, &err);
+	CHECK_INT(rc, HEED_OK);
+	if (rc != HEED_OK)
+		fprintf(stderr, "  open %s: %s\n", path, err ? err : "");
+	free(err);
+	return rc == HEED_OK ? s : NULL;
+}
+
+/* One integer from a query on a separate, plain SQLite connection (-1 on error). */
+static long long q_int(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	long long v = -1;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	else
+		fprintf(stderr, "  query '%s': %s\n", sql, db ? sqlite3_errmsg(db) : "no db");
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+/* One text from a query (caller frees; NULL for SQL NULL or an error). */
+static char *q_text(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	char *v = NULL;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(st, 0);
+		v = t ? xstrdup((const char *)t) : NULL;
+	} else {
+		fprintf(stderr, "  query '%s': %s\n", sql, db ? sqlite3_errmsg(db) : "no db");
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static int64_t new_contact(heed_store *s, const char *email, const char *title)
+{
+	heed_contact c;
+	heed_contact_init(&c);
+	c.email = xstrdup(email);
+	c.title = xstrdup(title);
+	c.first_name = xstrdup("Ada");
+	strcpy(c.stage, "lead");
+	c.created_at = c.updated_at = c.stage_changed_at = heed_time_now() - 5 * DAY;
+	char *err = NULL;
+	int rc = heed_store_insert(s, &c, &err);
+	CHECK_INT(rc, HEED_OK);
+	if (err)
+		fprintf(stderr, "  insert %s: %s\n", email, err);
+	free(err);
+	int64_t id = c.id;
+	heed_contact_clear(&c);
+	return id;
+}
+
+/* ---- schema ---- */
+
+static void test_schema(void)
+{
+	char *path = fresh_db("schema");
+	heed_store *s = open_store(path);
+	if (!s) {
+		free(path);
+		return;
+	}
+	CHECK_INT(heed_store_version(s), MIGRATIONS);
+	CHECK_INT(new_contact(s, "kept@store.example", "CTO") > 0, 1);
+	heed_store_close(s);
+
+	CHECK_INT(q_int(path, "PRAGMA user_version"), MIGRATIONS);
+	const char *tables[] = { "organisations", "contacts", "activities", "deals", "stage_history" };
+	for (int i = 0; i < 5; i++) {
+		char *sql = xasprintf("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '%s'",
+		                      tables[i]);
+		CHECK_INT(q_int(path, sql), 1);
+		free(sql);
+	}
+	char *schema = q_text(path, "SELECT group_concat(sql, ';') FROM (SELECT sql FROM sqlite_master ORDER BY name)");
+	long long objects = q_int(path, "SELECT count(*) FROM sqlite_master");
+
+	/* Reopening (twice) migrates nothing and keeps everything. */
+	for (int round = 0; round < 2; round++) {
+		s = open_store(path);
+		if (!s)
+			break;
+		CHECK_INT(heed_store_version(s), MIGRATIONS);
+		int64_t id = 0;
+		char *err = NULL;
+		CHECK_INT(heed_store_resolve(s, "kept@store.example", &id, &err), HEED_OK);
+		CHECK_INT(id, 1);
+		free(err);
+		heed_store_close(s);
+		CHECK_INT(q_int(path, "PRAGMA user_version"), MIGRATIONS);
+		CHECK_INT(q_int(path, "SELECT count(*) FROM sqlite_master"), objects);
+		CHECK_INT(q_int(path, "SELECT count(*) FROM contacts"), 1);
+		char *again = q_text(path, "SELECT group_concat(sql, ';') FROM (SELECT sql FROM sqlite_master ORDER BY name)");
+		CHECK_STR(again, schema);
+		free(again);
+	}
+	free(schema);
+
+	/* A store from a newer heed (a higher version) is refused, not touched. */
+	sqlite3 *db = NULL;
+	if (sqlite3_open(path, &db) == SQLITE_OK)
+		sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL);
+	sqlite3_close(db);
+	heed_store *newer = NULL;
+	char *err = NULL;
+	CHECK(heed_store_open(path, &newer, &err) != HEED_OK);
+	CHECK(newer == NULL);
+	CHECK(err && strstr(err, "99"));
+	free(err);
+	heed_store_close(newer);
+	CHECK_INT(q_int(path, "PRAGMA user_version"), 99);
+	free(path);
+}
+
+/* ---- compare-and-set moves ---- */
+
+static int64_t history_rows(const char *path, int64_t id)
+{
+	char *sql = xasprintf("SELECT count(*) FROM stage_history WHERE contact_id = %lld", (long long)id);
+	long long n = q_int(path, sql);
+	free(sql);
+	return n;
+}
+
+static void test_cas(void)
+{
+	char *path = fresh_db("cas");
+	heed_store *s1 = open_store(path), *s2 = open_store(path);
+	if (!s1 || !s2) {
+		heed_store_close(s1);
+		heed_store_close(s2);
+		free(path);
+		return;
+	}
+	int64_t id = new_contact(s1, "race@store.example", "CFO");
+	heed_time now = heed_time_now();
+	heed_move m = { .id = id, .from = "lead", .to = "prospect", .at = now, .actor = "advance",
+		            .reason = "criteria passed", .plugins = "qualify@1.0.0", .forced = 0,
+		            .peak = heed_stage_rank(HEED_PROSPECT), .stage_prob = NAN };
+	char *err = NULL;
+
+	/* The first move from lead wins. */
+	CHECK_INT(heed_store_begin(s1, &err), HEED_OK);
+	CHECK_INT(heed_store_move(s1, &m, &err), HEED_OK);
+	CHECK_INT(heed_store_commit(s1, &err), HEED_OK);
+	free(err);
+	err = NULL;
+
+	/* A second move from the old stage, on the other connection: a conflict. */
+	CHECK_INT(heed_store_begin(s2, &err), HEED_OK);
+	CHECK_INT(heed_store_move(s2, &m, &err), HEED_ECONFLICT);
+	CHECK(err && strstr(err, "prospect"));
+	heed_store_rollback(s2);
+	free(err);
+	err = NULL;
+
+	/* …and on the same connection. */
+	CHECK_INT(heed_store_begin(s1, &err), HEED_OK);
+	CHECK_INT(heed_store_move(s1, &m, &err), HEED_ECONFLICT);
+	heed_store_rollback(s1);
+	free(err);
+	err = NULL;
+
+	/* Through the stage machine, in its own transaction: the same. */
+	heed_stage_req r = { id, HEED_LEAD, HEED_PROSPECT, now, "advance", "again", NULL, 0 };
+	CHECK_INT(heed_stage_move(s2, &r, 0, &err), HEED_ECONFLICT);
+	free(err);
+	err = NULL;
+
+	CHECK_INT(history_rows(path, id), 1);
+	char *sql = xasprintf("SELECT stage FROM contacts WHERE id = %lld", (long long)id);
+	char *stage = q_text(path, sql);
+	CHECK_STR(stage, "prospect");
+	free(stage);
+	free(sql);
+
+	/* A move of a contact that does not exist. */
+	heed_move ghost = m;
+	ghost.id = 9999;
+	CHECK_INT(heed_store_begin(s1, &err), HEED_OK);
+	CHECK_INT(heed_store_move(s1, &ghost, &err), HEED_ENOTFOUND);
+	heed_store_rollback(s1);
+	free(err);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM stage_history"), 1);
+
+	heed_store_close(s1);
+	heed_store_close(s2);
+	free(path);
+}
+
+/* ---- merge ---- */
+
+static void test_merge(void)
+{
+	char *path = fresh_db("merge");
+	heed_store *s = open_store(path);
+	if (!s) {
+		free(path);
+		return;
+	}
+	int64_t id = new_contact(s, "merge@store.example", "Analyst");
+	heed_time at = heed_time_now();
+	char *err = NULL;
+
+	heed_contact upd;
+	heed_contact_init(&upd);
+	upd.title = xstrdup("CFO");
+	upd.first_name = xstrdup("Ada"); /* unchanged: no activity */
+	int changed = -1;
+	CHECK_INT(heed_store_merge(s, id, &upd, at, &changed, &err), HEED_OK);
+	CHECK_INT(changed, 1);
+	heed_contact_clear(&upd);
+
+	heed_contact c;
+	heed_contact_init(&c);
+	CHECK_INT(heed_store_load(s, id, 0, &c, &err), HEED_OK);
+	CHECK_STR(c.title, "CFO");
+	CHECK_STR(c.first_name, "Ada");
+	CHECK_INT(c.nacts, 1);
+	if (c.nacts == 1) {
+		CHECK_STR(c.acts[0].kind, "field_change");
+		CHECK_INT(c.acts[0].at, at);
+		CHECK(c.acts[0].data && strstr(c.acts[0].data, "\"field\":\"title\""));
+		CHECK(c.acts[0].data && strstr(c.acts[0].data, "\"old\":\"Analyst\""));
+		CHECK(c.acts[0].data && strstr(c.acts[0].data, "\"new\":\"CFO\""));
+	}
+	heed_contact_clear(&c);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM activities WHERE kind = 'field_change'"
+	                      " AND json_extract(data, '$.field') = 'title'"
+	                      " AND json_extract(data, '$.old') = 'Analyst'"
+	                      " AND json_extract(data, '$.new') = 'CFO'"),
+	          1);
+
+	/* The same values again, or empty ones: nothing changes, nothing is recorded. */
+	heed_contact_init(&upd);
+	upd.title = xstrdup("CFO");
+	changed = -1;
+	CHECK_INT(heed_store_merge(s, id, &upd, at + 60, &changed, &err), HEED_OK);
+	CHECK_INT(changed, 0);
+	heed_contact_clear(&upd);
+	heed_contact_init(&upd);
+	upd.title = xstrdup("");
+	changed = -1;
+	CHECK_INT(heed_store_merge(s, id, &upd, at + 60, &changed, &err), HEED_OK);
+	CHECK_INT(changed, 0);
+	heed_contact_clear(&upd);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM activities"), 1);
+	char *title = q_text(path, "SELECT title FROM contacts WHERE email = 'merge@store.example'");
+	CHECK_STR(title, "CFO");
+	free(title);
+
+	free(err);
+	heed_store_close(s);
+	free(path);
+}
+
+/* ---- deal probability across moves ---- */
+
+static double probability(const char *path, int64_t id, int *user)
+{
+	char *sql = xasprintf("SELECT probability_user FROM deals WHERE contact_id = %lld", (long long)id);
+	*user = (int)q_int(path, sql);
+	free(sql);
+	sql = xasprintf("SELECT printf('%%.6f', probability) FROM deals WHERE contact_id = %lld", (long long)id);
+	char *t = q_text(path, sql);
+	free(sql);
+	double p = t ? atof(t) : NAN;
+	free(t);
+	return p;
+}
+
+static void walk(heed_store *s, int64_t id, int from, int to)
+{
+	char *err = NULL;
+	heed_stage_req r = { id, from, to, heed_time_now(), "test", NULL, NULL, 0 };
+	CHECK_INT(heed_stage_move(s, &r, 0, &err), HEED_OK);
+	if (err)
+		fprintf(stderr, "  move: %s\n", err);
+	free(err);
+}
+
+static void test_probability(void)
+{
+	char *path = fresh_db("probability");
+	heed_store *s = open_store(path);
+	if (!s) {
+		free(path);
+		return;
+	}
+	char *err = NULL;
+	int64_t u = new_contact(s, "user@store.example", "CTO");    /* a user said 0.8 */
+	int64_t n = new_contact(s, "none@store.example", "CTO");    /* nobody said */
+	int64_t i = new_contact(s, "import@store.example", "CTO");  /* a value that came with data */
+	heed_deal du = { 1, 1000, NULL, 0, NULL, 0.8, 1 };
+	heed_deal dn = { 1, 2000, NULL, 0, NULL, NAN, 0 };
+	heed_deal di = { 1, 3000, NULL, 0, NULL, 0.6, 0 };
+	CHECK_INT(heed_store_set_deal(s, u, &du, &err), HEED_OK);
+	CHECK_INT(heed_store_set_deal(s, n, &dn, &err), HEED_OK);
+	CHECK_INT(heed_store_set_deal(s, i, &di, &err), HEED_OK);
+	free(err);
+	int user;
+	CHECK_NEAR(probability(path, u, &user), 0.8, 1e-9);
+	CHECK_INT(user, 1);
+	CHECK_NEAR(probability(path, i, &user), 0.6, 1e-9);
+	CHECK_INT(user, 0);
+
+	int64_t ids[3] = { u, n, i };
+	for (int k = 0; k < 3; k++) {
+		walk(s, ids[k], HEED_LEAD, HEED_PROSPECT);
+		walk(s, ids[k], HEED_PROSPECT, HEED_OPPORTUNITY);
+	}
+	CHECK_NEAR(probability(path, u, &user), 0.8, 1e-9);
+	CHECK_INT(user, 1);
+	CHECK_NEAR(probability(path, n, &user), heed_stage_prob(HEED_OPPORTUNITY), 1e-9);
+	CHECK_INT(user, 0);
+	CHECK_NEAR(probability(path, i, &user), heed_stage_prob(HEED_OPPORTUNITY), 1e-9);
+	CHECK_INT(user, 0);
+
+	walk(s, u, HEED_OPPORTUNITY, HEED_WON);
+	walk(s, n, HEED_OPPORTUNITY, HEED_WON);
+	walk(s, i, HEED_OPPORTUNITY, HEED_LOST);
+	CHECK_NEAR(probability(path, u, &user), 0.8, 1e-9);
+	CHECK_INT(user, 1);
+	CHECK_NEAR(probability(path, n, &user), 1.0, 1e-9);
+	CHECK_NEAR(probability(path, i, &user), 0.0, 1e-9);
+
+	/* A later deal update without a probability keeps the user's mark. */
+	heed_deal later = { 1, 1500, NULL, 0, NULL, NAN, 0 };
+	err = NULL;
+	CHECK_INT(heed_store_set_deal(s, u, &later, &err), HEED_OK);
+	free(err);
+	CHECK_NEAR(probability(path, u, &user), 0.8, 1e-9);
+	CHECK_INT(user, 1);
+
+	/* heed_store_move itself: a default is written only where no user set one. */
+	heed_move m = { .id = u, .from = "won", .to = "opportunity", .at = heed_time_now(),
+		            .actor = "test", .reason = "reopened", .forced = 1,
+		            .peak = heed_stage_rank(HEED_OPPORTUNITY), .stage_prob = 0.5 };
+	err = NULL;
+	CHECK_INT(heed_store_begin(s, &err), HEED_OK);
+	CHECK_INT(heed_store_move(s, &m, &err), HEED_OK);
+	CHECK_INT(heed_store_commit(s, &err), HEED_OK);
+	free(err);
+	CHECK_NEAR(probability(path, u, &user), 0.8, 1e-9);
+
+	heed_store_close(s);
+	free(path);
+}
+
+/* ---- organisations ---- */
+
+static void test_org(void)
+{
+	char *path = fresh_db("org");
+	heed_store *s = open_store(path);
+	if (!s) {
+		free(path);
+		return;
+	}
+	char *err = NULL;
+	heed_org a = { 0 }, b = { 0 }, other = { 0 };
+	a.name = xstrdup("Harbour's Edge Ltd");
+	a.employees = -1;
+	b.name = xstrdup("HARBOUR\xe2\x80\x99S EDGE LTD"); /* U+2019 apostrophe, upper case */
+	b.employees = 75;
+	b.country = xstrdup("BE");
+	other.name = xstrdup("Harbour Lights Ltd");
+	other.employees = -1;
+
+	CHECK_INT(heed_store_org_ensure(s, &a, &err), HEED_OK);
+	CHECK_INT(heed_store_org_ensure(s, &b, &err), HEED_OK);
+	CHECK_INT(heed_store_org_ensure(s, &other, &err), HEED_OK);
+	free(err);
+	err = NULL;
+	CHECK(a.id > 0);
+	CHECK_INT(b.id, a.id);
+	CHECK(other.id != a.id);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM organisations"), 2);
+	char *sql = xasprintf("SELECT name FROM organisations WHERE id = %lld", (long long)a.id);
+	char *name = q_text(path, sql);
+	CHECK_STR(name, "Harbour's Edge Ltd"); /* the first spelling is kept for display */
+	free(name);
+	free(sql);
+	/* b's facts filled what a's organisation lacked */
+	sql = xasprintf("SELECT employees || ' ' || country FROM organisations WHERE id = %lld", (long long)a.id);
+	char *facts = q_text(path, sql);
+	CHECK_STR(facts, "75 BE");
+	free(facts);
+	free(sql);
+	int64_t first = a.id;
+	heed_org_clear(&a);
+	heed_org_clear(&b);
+	heed_org_clear(&other);
+	heed_store_close(s);
+
+	/* A new connection (nothing cached) finds the same organisation, and does not
+	 * overwrite facts it already has. */
+	s = open_store(path);
+	if (s) {
+		heed_org c = { 0 };
+		c.name = xstrdup("harbour\xe2\x80\x99s edge ltd");
+		c.employees = 9000;
+		c.country = xstrdup("NL");
+		CHECK_INT(heed_store_org_ensure(s, &c, &err), HEED_OK);
+		free(err);
+		CHECK_INT(c.id, first);
+		heed_org_clear(&c);
+		heed_store_close(s);
+	}
+	CHECK_INT(q_int(path, "SELECT count(*) FROM organisations"), 2);
+	sql = xasprintf("SELECT employees || ' ' || country FROM organisations WHERE id = %lld", (long long)first);
+	facts = q_text(path, sql);
+	CHECK_STR(facts, "75 BE");
+	free(facts);
+	free(sql);
+	free(path);
+}
+
+int main(void)
+{
+	char *err = NULL;
+	setenv("HEED_NOW", NOW, 1);
+	if (heed_time_init(&err) != HEED_OK) {
+		fprintf(stderr, "%s\n", err);
+		return 2;
+	}
+	test_schema();
+	test_cas();
+	test_merge();
+	test_probability();
+	test_org();
+	return check_done("store");
+}
