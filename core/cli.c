@@ -334,7 +334,7 @@ static int cmd_import(heed_cli *cli, const cli_args *a)
 	if (rc != HEED_OK)
 		return cli_fail(cli_exit(rc), err);
 	free(err);
-	return rep.bad ? EXIT_ERROR : EXIT_OK;
+	return EXIT_OK; /* bad rows fail above, unless --skip-bad asked to skip them */
 }
 
 /* Split "name=value"; returns 0 if there is no '=' or the name is empty. */
