@@ -268,12 +268,25 @@ done:
 	return rc;
 }
 
+/* Once per process, before any other SQLite call: no global memory statistics
+ * (they take a mutex on every allocation). */
+static void sqlite_setup(void)
+{
+	static int done;
+	if (!done) {
+		sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+		done = 1;
+	}
+}
+
 int heed_store_open(const char *path, heed_store **out, char **err)
 {
+	sqlite_setup();
 	heed_store *s = xcalloc(1, sizeof *s);
 	s->path = xstrdup(path);
 	int rc = HEED_OK;
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	/* a connection is used by one thread at a time: no per-call mutex */
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
 	    SQLITE_OK) {
 		heed_seterr(err, "cannot open store %s: %s", path,
 		            s->db ? sqlite3_errmsg(s->db) : "out of memory");
