@@ -147,11 +147,71 @@ static void show_text(const heed_contact *c)
 	printf("  %-14s %s, updated %s\n", "created", t1, t2);
 }
 
+/* Score parts JSON → table rows: collects one {plugin,name,points,reason} object at a time. */
+struct parts_reader {
+	heed_table *t;
+	char key[16];
+	char *plugin, *name, *reason;
+	double points;
+};
+
+static int pr_key(void *ud, const char *s, size_t n)
+{
+	struct parts_reader *r = ud;
+	snprintf(r->key, sizeof r->key, "%.*s", (int)n, s);
+	return 0;
+}
+
+static int pr_str(void *ud, const char *s, size_t n)
+{
+	struct parts_reader *r = ud;
+	char **dst = strcmp(r->key, "plugin") == 0 ? &r->plugin
+	             : strcmp(r->key, "name") == 0 ? &r->name
+	             : strcmp(r->key, "reason") == 0 ? &r->reason : NULL;
+	if (dst) {
+		free(*dst);
+		*dst = xstrndup(s, n);
+	}
+	return 0;
+}
+
+static int pr_num(void *ud, double v)
+{
+	struct parts_reader *r = ud;
+	if (strcmp(r->key, "points") == 0)
+		r->points = v;
+	return 0;
+}
+
+static int pr_end(void *ud)
+{
+	struct parts_reader *r = ud;
+	heed_table_str(r->t, r->plugin);
+	heed_table_str(r->t, r->name);
+	heed_table_num(r->t, r->points, 2);
+	heed_table_str(r->t, r->reason);
+	free(r->plugin), free(r->name), free(r->reason);
+	r->plugin = r->name = r->reason = NULL;
+	r->points = NAN;
+	return 0;
+}
+
 static void show_parts_text(const heed_contact *c)
 {
 	if (heed_empty(c->score_parts) || strcmp(c->score_parts, "[]") == 0)
 		return;
-	printf("\nscore parts: %s\n", c->score_parts);
+	const char *cols[] = { "plugin", "part", "points", "reason" };
+	struct parts_reader r = { .t = heed_table_new(cols, 4), .points = NAN };
+	heed_json_cb cb = { .key = pr_key, .str = pr_str, .num = pr_num, .end_obj = pr_end };
+	char *err = NULL;
+	printf("\nscore parts:\n");
+	if (heed_json_parse(c->score_parts, &cb, &r, &err) == HEED_OK)
+		heed_table_print(r.t, HEED_FMT_TABLE, stdout);
+	else
+		printf("  %s (unreadable: %s)\n", c->score_parts, err);
+	free(err);
+	free(r.plugin), free(r.name), free(r.reason);
+	heed_table_free(r.t);
 }
 
 static heed_table *history_table(const heed_contact *c)

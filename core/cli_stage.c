@@ -250,8 +250,8 @@ int cmd_advance(heed_cli *cli, const cli_args *a)
 	if (rc != HEED_OK)
 		return cli_fail(cli_exit(rc), ad.fatal);
 	if (all)
-		printf("%s %ld of %ld open contacts%s\n", ad.dry_run ? "would advance" : "advanced",
-		       ad.moved, ad.seen, ad.errors ? " (some plugins failed, see above)" : "");
+		printf("%s: %ld move%s%s\n", ad.dry_run ? "would advance" : "advanced", ad.moved,
+		       ad.moved == 1 ? "" : "s", ad.errors ? " (some plugins failed, see above)" : "");
 	return EXIT_OK;
 }
 
