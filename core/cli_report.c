@@ -9,6 +9,8 @@
 #include "stage.h"
 #include "util.h"
 
+enum { LIST_PAGE = 50 };
+
 static int parse_long(const char *cmd, const char *opt, const char *v, long *out)
 {
 	char *end;
@@ -55,12 +57,20 @@ int cmd_list(heed_cli *cli, const cli_args *a)
 	}
 	if (!cli_store(cli))
 		return EXIT_ERROR;
+	/* A screen is not an export: the table shows a page unless --limit says
+	 * otherwise; json and csv give every row. */
+	int paged = cli->fmt == HEED_FMT_TABLE && !cli_opt(a, "--limit");
+	if (paged)
+		q.limit = LIST_PAGE + 1;
 	heed_listrow *rows;
 	size_t n;
 	char *err = NULL;
 	int rc = heed_store_list(cli->store, &q, &rows, &n, &err);
 	if (rc != HEED_OK)
 		return cli_fail(cli_exit(rc), err);
+	int more = paged && n > LIST_PAGE;
+	if (more)
+		n = LIST_PAGE;
 	const char *cols[] = { "id", "email", "external_id", "name", "organisation", "title",
 		                   "stage", "score", "updated_at" };
 	heed_table *t = heed_table_new(cols, 9);
@@ -76,8 +86,10 @@ int cmd_list(heed_cli *cli, const cli_args *a)
 		heed_table_time(t, rows[i].updated_at);
 	}
 	heed_table_print(t, cli->fmt, stdout);
+	if (more)
+		printf("(first %d shown; --limit N for more, --limit 0 for all, --format csv to export)\n", LIST_PAGE);
 	heed_table_free(t);
-	heed_listrows_free(rows, n);
+	heed_listrows_free(rows, more ? n + 1 : n);
 	return EXIT_OK;
 }
 
