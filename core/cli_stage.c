@@ -190,8 +190,8 @@ static int advance_one(void *ud, heed_contact *c)
 		char *names = check_names(&k);
 		heed_checks_clear(&k);
 		char *reason = xasprintf("criteria passed: %s", names);
-		heed_stage_req req = { c->id, st, next, heed_time_now(), "advance", reason,
-			                   heed_plugins_versions(cli->plugins), 0 };
+		char *deciders = heed_plugins_versions_for(cli->plugins, heed_stage_names[next]);
+		heed_stage_req req = { c->id, st, next, heed_time_now(), "advance", reason, deciders, 0 };
 		rc = ad->dry_run ? HEED_OK : heed_stage_move(cli->store, &req, 0, &err);
 		if (rc == HEED_OK) {
 			ad->moved++;
@@ -210,6 +210,7 @@ static int advance_one(void *ud, heed_contact *c)
 		free(err);
 		free(reason);
 		free(names);
+		free(deciders);
 		if (rc != HEED_OK)
 			return ad->rc != HEED_OK;
 		if (ad->dry_run)
@@ -225,6 +226,11 @@ int cmd_advance(heed_cli *cli, const cli_args *a)
 		return cli_fail(EXIT_USAGE, xasprintf("advance: give a CONTACT or --all\nusage: heed advance CONTACT|--all [--dry-run]"));
 	if (!cli_store(cli) || !cli_plugins(cli))
 		return EXIT_ERROR;
+	if (heed_plugins_nerrors(cli->plugins))
+		return cli_fail(EXIT_ERROR, xasprintf("advance: moving nobody while %zu plugin%s failed to"
+		                                      " load (see above): their criteria would be skipped",
+		                                      heed_plugins_nerrors(cli->plugins),
+		                                      heed_plugins_nerrors(cli->plugins) == 1 ? "" : "s"));
 	struct advancing ad = { .cli = cli, .dry_run = cli_opt(a, "--dry-run") != NULL };
 	int rc = HEED_OK;
 	if (all) {
@@ -287,7 +293,10 @@ int cmd_why(heed_cli *cli, const cli_args *a)
 	if (target < 0)
 		target = heed_stage_next(heed_stage_parse(c.stage));
 	if (target < 0) {
-		printf("%lld is %s: no stage follows by criteria\n", (long long)id, c.stage);
+		if (cli->fmt == HEED_FMT_JSON)
+			printf("[]\n");
+		else
+			printf("%lld is %s: no stage follows by criteria\n", (long long)id, c.stage);
 		heed_contact_clear(&c);
 		return EXIT_OK;
 	}
@@ -315,8 +324,16 @@ int cmd_why(heed_cli *cli, const cli_args *a)
 		printf("%lld %s: %s → %s: %s\n", (long long)id, c.email ? c.email : "", c.stage,
 		       heed_stage_names[target],
 		       k.n == 0 ? "no criteria for this stage" : pass ? "all criteria pass" : "not yet");
+		char *why_not = NULL;
+		if (heed_stage_check(heed_stage_parse(c.stage), target, 0, NULL, &why_not) != HEED_OK)
+			printf("note: %s\n", why_not);
+		free(why_not);
+		if (heed_plugins_nerrors(cli->plugins))
+			printf("note: %zu plugin(s) failed to load (see above); their criteria are missing here\n",
+			       heed_plugins_nerrors(cli->plugins));
 	}
-	heed_table_print(t, cli->fmt, stdout);
+	if (k.n || cli->fmt != HEED_FMT_TABLE)
+		heed_table_print(t, cli->fmt, stdout);
 	heed_table_free(t);
 	heed_checks_clear(&k);
 	heed_contact_clear(&c);

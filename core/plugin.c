@@ -3,6 +3,7 @@
  * (every check counts) and scores (parts add up), and validates what plugins
  * return. Owns the engine states and everything in heed_plugin_info. */
 #include "plugin_int.h"
+#include "stage.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -162,7 +163,15 @@ static void load_one(heed_plugins *p, char *path)
 		return;
 	}
 	const hplugin *twin = find(p, h.info.name);
-	if (h.info.api > HEED_PLUGIN_API)
+	const char *bad_target = NULL;
+	for (size_t i = 0; i < h.info.ntargets && !bad_target; i++)
+		if (heed_stage_parse(h.info.targets[i]) < 0)
+			bad_target = h.info.targets[i];
+	if (bad_target)
+		err = xasprintf("plugin '%s' (%s:%d): criteria for '%s', which is not a stage (lead,"
+		                " prospect, opportunity, won, lost, disqualified)",
+		                h.info.name, path, h.info.line, bad_target);
+	else if (h.info.api > HEED_PLUGIN_API)
 		err = xasprintf("plugin '%s' (%s:%d): api level %d is newer than this heed supports (%d)",
 		                h.info.name, path, h.info.line, h.info.api, HEED_PLUGIN_API);
 	else if (twin)
@@ -283,6 +292,18 @@ const char *heed_plugins_error(const heed_plugins *p, size_t i)
 const char *heed_plugins_versions(const heed_plugins *p)
 {
 	return p->versions;
+}
+
+static int has_target(const hplugin *h, const char *target);
+
+char *heed_plugins_versions_for(const heed_plugins *p, const char *target)
+{
+	heed_buf b = {0};
+	heed_buf_adds(&b, "");
+	for (size_t i = 0; i < p->n; i++)
+		if (has_target(&p->v[i], target))
+			heed_buf_addf(&b, "%s%s@%s", b.len ? "," : "", p->v[i].info.name, p->v[i].info.version);
+	return heed_buf_detach(&b);
 }
 
 /* ---- composition ---- */

@@ -98,6 +98,9 @@ size_t heed_plugins_nerrors(const heed_plugins *p);
 const char *heed_plugins_error(const heed_plugins *p, size_t i);
 /* "name@version,name@version" of every loaded plugin, by name. Owned by p. */
 const char *heed_plugins_versions(const heed_plugins *p);
+/* The same for the plugins with criteria for target: the ones that decide a
+ * move there. Caller frees. */
+char *heed_plugins_versions_for(const heed_plugins *p, const char *target);
 
 /* Run every plugin's criteria for moving to target; OUT: out gets one check per
  * criterion (appended). Returns HEED_OK, or HEED_EPLUGIN with *err if a plugin

@@ -42,7 +42,12 @@ static const struct transition {
 	{ HEED_OPPORTUNITY, HEED_PROSPECT, FORCE },
 	{ HEED_WON, HEED_OPPORTUNITY, FORCE },
 	{ HEED_LOST, HEED_OPPORTUNITY, FORCE },
+	{ HEED_OPPORTUNITY, HEED_LEAD, FORCE },
+	{ HEED_LOST, HEED_PROSPECT, FORCE },
+	{ HEED_DISQUALIFIED, HEED_PROSPECT, FORCE },
 };
+
+enum { NTRANSITIONS = sizeof transitions / sizeof transitions[0] };
 
 static const struct stage_info {
 	int rank;
@@ -87,10 +92,40 @@ int heed_stage_open(int st)
 
 static const struct transition *find(int from, int to)
 {
-	for (size_t i = 0; i < sizeof transitions / sizeof transitions[0]; i++)
+	for (size_t i = 0; i < NTRANSITIONS; i++)
 		if ((int)transitions[i].from == from && (int)transitions[i].to == to)
 			return &transitions[i];
 	return NULL;
+}
+
+/* The shortest chain of moves in the table from → to, e.g. "won → opportunity
+ * → lost → lead", or NULL if there is none. Caller frees. */
+static char *route(int from, int to)
+{
+	int prev[HEED_NSTAGES], queue[HEED_NSTAGES], head = 0, tail = 0;
+	for (int i = 0; i < HEED_NSTAGES; i++)
+		prev[i] = -2;
+	prev[from] = -1;
+	queue[tail++] = from;
+	while (head < tail && prev[to] == -2) {
+		int st = queue[head++];
+		for (size_t i = 0; i < NTRANSITIONS; i++) {
+			int next = (int)transitions[i].to;
+			if ((int)transitions[i].from == st && prev[next] == -2) {
+				prev[next] = st;
+				queue[tail++] = next;
+			}
+		}
+	}
+	if (prev[to] == -2)
+		return NULL;
+	int path[HEED_NSTAGES], n = 0;
+	for (int st = to; st != -1; st = prev[st])
+		path[n++] = st;
+	heed_buf b = { 0 };
+	while (n--)
+		heed_buf_addf(&b, "%s%s", b.len ? " → " : "", heed_stage_names[path[n]]);
+	return heed_buf_detach(&b);
 }
 
 /* The stages a forward skip jumps over, e.g. "prospect" or "prospect and opportunity". */
@@ -120,20 +155,27 @@ int heed_stage_check(int from, int to, int forced, const char *reason, char **er
 	}
 	const struct transition *tr = find(from, to);
 	if (!tr) {
-		heed_seterr(err, "%s → %s is not a stage move heed allows, even forced", f, t);
+		char *r = route(from, to);
+		heed_seterr(err, "%s → %s is not a stage move heed allows, even forced%s%s", f, t,
+		            r ? "; the way there is " : "", r ? r : "");
+		free(r);
 		return HEED_EREFUSED;
 	}
 	if (tr->rule == ALLOW)
 		return HEED_OK;
 	if (forced && !heed_empty(reason))
 		return HEED_OK;
-	if (heed_stage_rank(to) > heed_stage_rank(from) && heed_stage_rank(from) >= 0) {
-		char *skip = skipped(from, to);
-		heed_seterr(err, "%s → %s skips the %s stage; move to %s first, or use --force --reason TEXT",
-		            f, t, skip, skip);
-		free(skip);
-	} else if (forced) {
+	if (forced) {
 		heed_seterr(err, "%s → %s needs --reason TEXT with --force", f, t);
+	} else if (to == HEED_LOST) {
+		heed_seterr(err, "%s → lost: only an opportunity is lost (a lead or prospect is"
+		                 " disqualified); use --force --reason TEXT to record it anyway", f);
+	} else if (to <= HEED_WON && heed_stage_rank(to) > heed_stage_rank(from) &&
+	           heed_stage_rank(from) >= 0) {
+		char *skip = skipped(from, to);
+		heed_seterr(err, "%s → %s skips %s; move to %s first, or use --force --reason TEXT", f, t,
+		            skip, heed_stage_names[heed_stage_next(from)]);
+		free(skip);
 	} else {
 		heed_seterr(err, "%s → %s goes backwards; use --force --reason TEXT to correct a stage", f, t);
 	}

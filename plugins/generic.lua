@@ -15,6 +15,8 @@ and `EMAIL` are all the same header. See HEADERS below for the spellings.
   phone           phone, telephone, mobile, cell, phone number
   org.country     country, land
   org.industry    industry, sector
+  org.employees   employees, number of employees, employee count, headcount, company size
+                  (a range such as 50-200 or 200+ counts as its lower bound)
   org.domain      website, domain, url (the host name only: https://www.x.example/a -> x.example)
   attrs.city      city, town, stadt, ort
   attrs.notes     notes, note, description, comments
@@ -63,6 +65,10 @@ spellings("phone", {
 })
 spellings("org.country", { "country", "countryname", "countrycode", "land" })
 spellings("org.industry", { "industry", "sector", "branche" })
+spellings("org.employees", {
+	"employees", "numberofemployees", "employeecount", "noofemployees", "headcount",
+	"companysize", "staff", "mitarbeiter",
+})
 spellings("org.domain", { "website", "domain", "companywebsite", "url", "web" })
 spellings("attrs.city", { "city", "town", "stadt", "ort" })
 spellings("attrs.notes", { "notes", "note", "description", "comments", "comment", "remarks" })
@@ -108,6 +114,14 @@ local function row(r)
 	end
 	if out["org.domain"] then
 		out["org.domain"] = host(out["org.domain"])
+	end
+	local size = out["org.employees"]
+	if size then -- "50-200", "200+", "1,000-5,000": the lower bound
+		local low = size:gsub(",", ""):match("^%s*(%d+)%s*[-+]")
+		if low then
+			out["org.employees"] = low
+			out["attrs." .. best["org.employees"].header] = size
+		end
 	end
 	local full = best.full_name
 	if full and not best.first_name and not best.last_name then

@@ -15,7 +15,7 @@ before=$(store_digest)
 run move $C opportunity
 expect_eq "move lead → opportunity: exit status" "$RC" 1
 expect_match "move lead → opportunity: stderr starts with heed:" "$ERR" "^heed: "
-expect_match "move lead → opportunity: names the missing prospect stage" "$ERR" "skips the prospect stage"
+expect_match "move lead → opportunity: names the missing prospect stage" "$ERR" "skips prospect; move to prospect first"
 expect_eq "move lead → opportunity: nothing on stdout" "$OUT" ""
 expect_eq "move lead → opportunity: store unchanged" "$(store_digest)" "$before"
 

@@ -6,7 +6,8 @@
 # (B) — lets `advance` move it to prospect, audited with the plugin versions.
 . "$(dirname "$0")/lib.sh"
 
-# The plugin versions `advance` must record: name@version of every shipped plugin.
+# The plugin versions `advance` must record: name@version of every shipped plugin
+# that has criteria for prospect (the ones that decided the move).
 EXPECT_PLUGINS=$(python3 - "$HEED_PLUGINS" <<'EOF'
 import glob, os, re, sys
 out = []
@@ -14,7 +15,7 @@ for path in sorted(glob.glob(os.path.join(sys.argv[1], "*.lua"))):
     text = open(path, encoding="utf-8").read()
     name = re.search(r'^\s*name\s*=\s*"([^"]+)"', text, re.M)
     version = re.search(r'^\s*version\s*=\s*"([^"]+)"', text, re.M)
-    if name and version:
+    if name and version and re.search(r'^\s*prospect\s*=\s*\{', text, re.M):
         out.append("%s@%s" % (name.group(1), version.group(1)))
 print(",".join(sorted(out)))
 EOF
