@@ -109,6 +109,11 @@ heed_store *cli_store(heed_cli *cli)
 	if (cli->store)
 		return cli->store;
 	char *err = NULL;
+	if (!cli->may_create && access(cli->db_path, F_OK) != 0) {
+		cli_fail(EXIT_ERROR, xasprintf("no store at %s (create one with: heed init; --db or"
+		                               " HEED_DB choose another)", cli->db_path));
+		return NULL;
+	}
 	if (heed_store_open(cli->db_path, &cli->store, &err) != HEED_OK) {
 		cli_fail(EXIT_ERROR, err);
 		return NULL;
@@ -622,6 +627,7 @@ int heed_cli_main(int argc, char **argv)
 		}
 		if (!dst)
 			return cli_fail(EXIT_USAGE, xasprintf("unknown option '%s' (try: heed help)", o));
+		cli.db_given |= dst == &cli.db_path;
 		if (i + 1 >= argc)
 			return cli_fail(EXIT_USAGE, xasprintf("%s needs a value", o));
 		*dst = argv[++i];
@@ -639,6 +645,10 @@ int heed_cli_main(int argc, char **argv)
 			return cli_fail(EXIT_USAGE, xasprintf("'%s' is ambiguous (try: heed help)", argv[i]));
 		return cli_fail(EXIT_USAGE, xasprintf("unknown command '%s' (try: heed help)", argv[i]));
 	}
+	/* only these commands may create a store: a typo in --db is not a new store */
+	static const char *const creators[] = { "init", "import", "add", "demo", NULL };
+	for (int k = 0; creators[k]; k++)
+		cli.may_create |= strcmp(c->name, creators[k]) == 0;
 	cli_args a;
 	int exit = parse_args(c, argc - i - 1, argv + i + 1, &a);
 	if (exit == EXIT_OK) {

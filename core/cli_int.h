@@ -23,6 +23,8 @@ typedef struct heed_cli {
 	heed_plugins *plugins;
 	heed_format fmt;
 	int failed;        /* a non-fatal error happened (plugin, row): exit 1 at the end */
+	int may_create;    /* the command may create the store (init, import, add, demo) */
+	int db_given;      /* --db was on the command line */
 } heed_cli;
 
 /* The value of option name (e.g. "--stage"), or NULL; flags give "". */

@@ -128,7 +128,7 @@ static int demo_history(heed_store *s, heed_time now, char **err)
 
 int cmd_demo(heed_cli *cli, const cli_args *a)
 {
-	if (strcmp(cli->db_path, "heed.db") == 0 || heed_streq(cli->db_path, getenv("HEED_DB")))
+	if (!cli->db_given) /* never the store of $HEED_DB or ./heed.db */
 		cli->db_path = "heed-demo.db";
 	if (access(cli->db_path, F_OK) == 0) {
 		/* only a store this command made (marked demo) may be rebuilt */
