@@ -411,12 +411,15 @@ static int set_add_field(heed_contact *c, heed_buf *attrs, const char *f, const 
 		if (end == v || (*end && !pct) || !isfinite(d))
 			return heed_seterr(err, "add: %s '%s' is not a number", f, v), HEED_EUSAGE;
 		if (f[5] == 'v') {
+			if (d < 0)
+				return heed_seterr(err, "add: deal.value '%s' is negative", v), HEED_EUSAGE;
 			c->deal.value = d;
 		} else {
-			if (pct || d > 1)
+			if (pct)
 				d /= 100;
 			if (d < 0 || d > 1)
-				return heed_seterr(err, "add: deal.probability '%s' is not 0..1 or 0%%..100%%", v), HEED_EUSAGE;
+				return heed_seterr(err, "add: deal.probability '%s' is neither a fraction (0.8) nor"
+				                        " a percentage (80%%)", v), HEED_EUSAGE;
 			c->deal.probability = d;
 			c->deal.probability_user = 1;
 		}
@@ -491,14 +494,35 @@ static int cmd_add(heed_cli *cli, const cli_args *a)
 		c.source = xstrdup("manual");
 	heed_time now = heed_time_now();
 	int64_t id = 0;
+	int changed = 0, org_facts = c.org.industry || c.org.domain || c.org.country ||
+	                             c.org.employees >= 0;
 	if ((rc = heed_store_begin(cli->store, &err)) != HEED_OK)
 		goto done;
-	rc = heed_store_org_ensure(cli->store, &c.org, &err);
+	rc = heed_store_find(cli->store, c.source, c.external_id, c.email, &id, &err);
+	if (rc == HEED_OK && org_facts && !c.org.name) {
+		/* facts without a name are about the contact's own organisation */
+		heed_contact cur;
+		heed_contact_init(&cur);
+		if (id && (rc = heed_store_load(cli->store, id, 0, &cur, &err)) == HEED_OK && cur.org.id)
+			c.org.name = xstrdup(cur.org.name);
+		heed_contact_clear(&cur);
+		if (rc == HEED_OK && !c.org.name) {
+			heed_seterr(&err, "add: organisation facts need company=NAME (this contact has no"
+			                  " organisation yet)");
+			rc = HEED_EUSAGE;
+		}
+	}
 	if (rc == HEED_OK)
-		rc = heed_store_find(cli->store, c.source, c.external_id, c.email, &id, &err);
-	int changed = 0;
+		rc = heed_store_org_ensure(cli->store, &c.org, &err);
+	if (rc == HEED_OK && org_facts && c.org.id) {
+		int org_changed = 0;
+		rc = heed_store_org_set(cli->store, &c.org, &org_changed, &err);
+		changed += org_changed;
+	}
 	if (rc == HEED_OK && id) {
-		rc = heed_store_merge(cli->store, id, &c, now, &changed, &err);
+		int n = 0;
+		rc = heed_store_merge(cli->store, id, &c, now, &n, &err);
+		changed += n;
 	} else if (rc == HEED_OK) {
 		strcpy(c.stage, "lead");
 		c.created_at = c.updated_at = c.stage_changed_at = now;
@@ -516,6 +540,8 @@ static int cmd_add(heed_cli *cli, const cli_args *a)
 	if (rc == HEED_OK) {
 		if (c.id)
 			printf("created contact %lld\n", (long long)id);
+		else if (changed == 0)
+			printf("contact %lld unchanged (it already had these values)\n", (long long)id);
 		else
 			printf("updated contact %lld (%d field%s changed)\n", (long long)id, changed,
 			       changed == 1 ? "" : "s");

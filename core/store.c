@@ -135,6 +135,11 @@ static const char *const stmt_sql[ST_COUNT] = {
 	                     " ORDER BY days LIMIT ?2 OFFSET ?3",
 	[ST_FORECAST] = "SELECT total(d.value * coalesce(d.probability, ?1)) FROM contacts c"
 	                " JOIN deals d ON d.contact_id = c.id WHERE c.stage = 'opportunity'",
+	[ST_ORG_SET] = "UPDATE organisations SET domain = coalesce(?2, domain),"
+	               " industry = coalesce(?3, industry), employees = coalesce(?4, employees),"
+	               " country = coalesce(?5, country) WHERE id = ?1"
+	               " AND (domain IS NOT coalesce(?2, domain) OR industry IS NOT coalesce(?3, industry)"
+	               " OR employees IS NOT coalesce(?4, employees) OR country IS NOT coalesce(?5, country))",
 	[ST_SETTING_GET] = "SELECT value FROM settings WHERE key = ?1",
 	[ST_SETTING_SET] = "INSERT INTO settings(key, value) VALUES (?1, ?2)"
 	                   " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -632,6 +637,21 @@ int heed_store_org_ensure(heed_store *s, heed_org *o, char **err)
 	step_done(s, st, "organisation update", &rc, err);
 	if (rc == HEED_OK)
 		slot->facts |= have;
+	return rc;
+}
+
+int heed_store_org_set(heed_store *s, const heed_org *o, int *changed, char **err)
+{
+	int rc = HEED_OK;
+	sqlite3_stmt *st = heed_store_stmt(s, ST_ORG_SET, &rc, err);
+	*changed = 0;
+	if (!st)
+		return rc;
+	sqlite3_bind_int64(st, 1, o->id);
+	bind_org_facts(st, o, 2);
+	step_done(s, st, "organisation update", &rc, err);
+	if (rc == HEED_OK)
+		*changed = sqlite3_changes(s->db);
 	return rc;
 }
 

@@ -38,6 +38,10 @@ int heed_store_load(heed_store *s, int64_t id, unsigned flags, heed_contact *c, 
  * missing facts (industry, employees, country, domain) of an existing one. */
 int heed_store_org_ensure(heed_store *s, heed_org *o, char **err);
 
+/* Overwrite the facts o gives (domain, industry, employees, country) of
+ * organisation o->id: a person correcting them. OUT: *changed = 1 if any changed. */
+int heed_store_org_set(heed_store *s, const heed_org *o, int *changed, char **err);
+
 /* Insert a new contact (c->org.id already resolved or 0). Sets c->id. The stage
  * is c->stage and entered at c->stage_changed_at. HEED_ECONFLICT when the email
  * or (source, external_id) already exists. */
