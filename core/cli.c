@@ -582,6 +582,9 @@ static int cmd_event(heed_cli *cli, const cli_args *a)
 	if (ats && heed_time_parse(ats, &at) != HEED_OK)
 		return cli_fail(EXIT_USAGE, xasprintf("event: --at '%s' is not an ISO 8601 time"
 		                                      " (e.g. 2026-12-01 or 2026-12-01T09:30:00Z)", ats));
+	if (at > heed_time_now() + 3600) /* an hour's grace for clocks and time zones */
+		return cli_fail(EXIT_USAGE, xasprintf("event: --at %s is in the future; record what"
+		                                      " happened (a planned meeting is recorded when it is held)", ats));
 	heed_buf data = { 0 };
 	heed_buf_addc(&data, '{');
 	for (int i = 2; i < a->npos; i++) {

@@ -362,11 +362,25 @@ int cmd_move(heed_cli *cli, const cli_args *a)
 	char *err = NULL;
 	int rc = heed_store_load(cli->store, id, 0, &c, &err);
 	int from = heed_stage_parse(c.stage);
+	if (rc == HEED_OK && at < c.stage_changed_at) {
+		char since[24], when[24];
+		heed_time_format(c.stage_changed_at, since);
+		heed_time_format(at, when);
+		heed_seterr(&err, "move: %s is before contact %lld entered %s (%s); a move cannot"
+		                  " end a stay before it began", when, (long long)id, c.stage, since);
+		rc = HEED_EUSAGE;
+	}
 	const char *user = getenv("USER");
 	char *actor = xasprintf("user:%s", heed_empty(user) ? "unknown" : user);
 	heed_stage_req req = { id, from, to, at, actor, reason, NULL, forced };
 	if (rc == HEED_OK)
 		rc = heed_stage_move(cli->store, &req, 0, &err);
+	if (rc != HEED_OK && rc != HEED_EUSAGE && err) {
+		char *named = xasprintf("move %lld%s%s: %s", (long long)id, c.email ? " " : "",
+		                        c.email ? c.email : "", err);
+		free(err);
+		err = named;
+	}
 	if (rc == HEED_OK) {
 		printf("moved %lld %s: %s → %s", (long long)id, c.email ? c.email : "",
 		       heed_stage_names[from], heed_stage_names[to]);
@@ -375,6 +389,6 @@ int cmd_move(heed_cli *cli, const cli_args *a)
 	free(actor);
 	heed_contact_clear(&c);
 	if (rc != HEED_OK)
-		return cli_fail(EXIT_ERROR, err);
+		return cli_fail(rc == HEED_EUSAGE ? EXIT_USAGE : EXIT_ERROR, err);
 	return EXIT_OK;
 }
