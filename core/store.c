@@ -143,6 +143,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_SETTING_GET] = "SELECT value FROM settings WHERE key = ?1",
 	[ST_SETTING_SET] = "INSERT INTO settings(key, value) VALUES (?1, ?2)"
 	                   " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+	[ST_ATTR_DIFF] = "SELECT n.key, o.value, n.value FROM json_each(?2) n"
+	                 " LEFT JOIN json_each(coalesce(?1, '{}')) o ON o.key = n.key"
+	                 " WHERE o.value IS NOT n.value OR o.type IS NOT n.type ORDER BY n.key",
 	[ST_JSON_PATCH] = "SELECT json_patch(coalesce(?1, '{}'), ?2)",
 };
 
@@ -741,6 +744,35 @@ static void merge_text(heed_store *s, int64_t id, const char *field, char **old,
 	*old = xstrdup(now);
 }
 
+/* Record each attribute whose value the update changes as a field_change. */
+static void note_attr_changes(heed_store *s, int64_t id, const char *old, const char *now,
+                              heed_time at, int *changed, int *rc, char **err)
+{
+	sqlite3_stmt *st = heed_store_stmt(s, ST_ATTR_DIFF, rc, err);
+	if (!st)
+		return;
+	heed_store_bind_text(st, 1, old);
+	heed_store_bind_text(st, 2, now);
+	int r, n = 0;
+	struct diff {
+		char *key, *old, *now;
+	} *d = NULL;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		d = xrealloc(d, (size_t)(n + 1) * sizeof *d);
+		d[n].key = xasprintf("attrs.%s", (const char *)sqlite3_column_text(st, 0));
+		d[n].old = heed_store_col_text(st, 1);
+		d[n++].now = heed_store_col_text(st, 2);
+	}
+	if (r != SQLITE_DONE)
+		*rc = heed_store_fail(s, "attribute diff", err);
+	sqlite3_reset(st); /* before writing: the diff statement reads nothing of ours */
+	for (int i = 0; i < n; i++) {
+		note_change(s, id, d[i].key, d[i].old, d[i].now, at, changed, rc, err);
+		free(d[i].key), free(d[i].old), free(d[i].now);
+	}
+	free(d);
+}
+
 int heed_store_merge(heed_store *s, int64_t id, const heed_contact *upd, heed_time at,
                      int *changed, char **err)
 {
@@ -768,6 +800,8 @@ int heed_store_merge(heed_store *s, int64_t id, const heed_contact *upd, heed_ti
 		note_change(s, id, "do_not_contact", "0", "1", at, changed, &rc, err);
 		cur.do_not_contact = 1;
 	}
+	if (!heed_empty(upd->attrs) && rc == HEED_OK)
+		note_attr_changes(s, id, cur.attrs, upd->attrs, at, changed, &rc, err);
 	if (!heed_empty(upd->attrs) && rc == HEED_OK) {
 		sqlite3_stmt *st = heed_store_stmt(s, ST_JSON_PATCH, &rc, err);
 		if (st) {
@@ -778,7 +812,6 @@ int heed_store_merge(heed_store *s, int64_t id, const heed_contact *upd, heed_ti
 				if (!heed_streq(merged, cur.attrs ? cur.attrs : "{}")) {
 					free(cur.attrs);
 					cur.attrs = merged;
-					(*changed)++;
 				} else {
 					free(merged);
 				}
