@@ -286,6 +286,11 @@ static int cmd_init(heed_cli *cli, const cli_args *a)
 	return EXIT_OK;
 }
 
+static const char *plural(long n)
+{
+	return n == 1 ? "" : "s";
+}
+
 static void print_import(const heed_import_opts *o, const heed_import_report *r)
 {
 	for (size_t i = 0; i < r->nmsgs; i++)
@@ -293,11 +298,15 @@ static void print_import(const heed_import_opts *o, const heed_import_report *r)
 	long listed = (long)r->nmsgs, total = r->bad + r->warnings;
 	if (total > listed)
 		fprintf(stderr, "heed: … and %ld more messages\n", total - listed);
-	printf("%s %s with map %s: %ld rows, %ld created, %ld matched existing contacts (%ld updated,"
-	       " %ld unchanged), %ld stage moves, %ld skipped, %ld bad, %ld warnings\n",
+	printf("%s %s with map %s: %ld row%s, %ld created, %ld matched existing contacts (%ld updated,"
+	       " %ld unchanged), %ld stage move%s, %ld skipped, %ld bad%s, %ld warning%s\n",
 	       o->dry_run ? "dry run of" : (r->committed ? "imported" : "rolled back the import of"), o->file,
-	       o->map, r->rows, r->created, r->updated + r->unchanged, r->updated, r->unchanged,
-	       r->moved, r->skipped, r->bad, r->warnings);
+	       o->map, r->rows, plural(r->rows), r->created, r->updated + r->unchanged, r->updated,
+	       r->unchanged, r->moved, plural(r->moved), r->skipped, r->bad,
+	       r->bad && r->committed ? " (left out)" : "", r->warnings, plural(r->warnings));
+	if (r->rows && r->skipped == r->rows && r->created + r->updated + r->unchanged == 0)
+		printf("no row matched a contact%s\n", r->update_only ? ": this map only updates contacts"
+		                                                      " that exist, so import those first" : "");
 	if (r->no_key) {
 		printf("%ld rows have neither email nor external id (lines", r->no_key);
 		for (long i = 0; i < r->no_key && i < 8; i++)
@@ -334,7 +343,8 @@ static int cmd_import(heed_cli *cli, const cli_args *a)
 	heed_import_report rep;
 	char *err = NULL;
 	int rc = heed_import_run(cli->store, cli->plugins, &o, &rep, &err);
-	print_import(&o, &rep);
+	if (rep.rows || rc == HEED_OK || rc == HEED_EINPUT)
+		print_import(&o, &rep);
 	heed_import_report_clear(&rep);
 	if (rc != HEED_OK)
 		return cli_fail(cli_exit(rc), err);
@@ -670,8 +680,15 @@ int heed_cli_main(int argc, char **argv)
 	int amb;
 	const struct command *c = find_command(argv[i], &amb);
 	if (!c) {
-		if (amb)
-			return cli_fail(EXIT_USAGE, xasprintf("'%s' is ambiguous (try: heed help)", argv[i]));
+		if (amb) {
+			heed_buf b = { 0 };
+			for (int k = 0; k < NCOMMANDS; k++)
+				if (strncmp(commands[k].name, argv[i], strlen(argv[i])) == 0)
+					heed_buf_addf(&b, "%s%s", b.len ? ", " : "", commands[k].name);
+			char *m = xasprintf("'%s' is ambiguous: %s", argv[i], b.s);
+			heed_buf_free(&b);
+			return cli_fail(EXIT_USAGE, m);
+		}
 		return cli_fail(EXIT_USAGE, xasprintf("unknown command '%s' (try: heed help)", argv[i]));
 	}
 	/* only these commands may create a store: a typo in --db is not a new store */

@@ -15,30 +15,30 @@ int cmd_why(heed_cli *cli, const cli_args *a);
 
 enum { MAX_SHOWN_ERRORS = 10 };
 
-/* Score parts as the JSON array stored with the contact; caller frees. */
-static char *parts_json(const heed_parts *p)
+/* Score parts as the JSON array stored with the contact, written over b. */
+static void parts_json(heed_buf *b, const heed_parts *p)
 {
-	heed_buf b = { 0 };
-	heed_buf_addc(&b, '[');
+	heed_buf_reset(b);
+	heed_buf_addc(b, '[');
 	for (size_t i = 0; i < p->n; i++) {
 		const heed_part *x = &p->v[i];
-		heed_buf_adds(&b, i ? ",{\"plugin\":" : "{\"plugin\":");
-		heed_json_str(&b, x->plugin);
-		heed_buf_adds(&b, ",\"name\":");
-		heed_json_str(&b, x->name);
-		heed_buf_adds(&b, ",\"points\":");
-		heed_json_num(&b, x->points);
-		heed_buf_adds(&b, ",\"reason\":");
-		heed_json_str(&b, x->reason);
-		heed_buf_addc(&b, '}');
+		heed_buf_adds(b, i ? ",{\"plugin\":" : "{\"plugin\":");
+		heed_json_str(b, x->plugin);
+		heed_buf_adds(b, ",\"name\":");
+		heed_json_str(b, x->name);
+		heed_buf_adds(b, ",\"points\":");
+		heed_json_num(b, x->points);
+		heed_buf_adds(b, ",\"reason\":");
+		heed_json_str(b, x->reason);
+		heed_buf_addc(b, '}');
 	}
-	heed_buf_addc(&b, ']');
-	return heed_buf_detach(&b);
+	heed_buf_addc(b, ']');
 }
 
 struct scoring {
 	heed_cli *cli;
 	heed_parts parts;
+	heed_buf json; /* the parts of the contact being scored, as stored */
 	long scored, changed, errors;
 	int rc;
 	char *fatal;
@@ -49,7 +49,7 @@ static int score_one(void *ud, heed_contact *c)
 {
 	struct scoring *sc = ud;
 	char *err = NULL;
-	heed_parts_clear(&sc->parts);
+	heed_parts_reset(&sc->parts);
 	int rc = heed_plugins_score(sc->cli->plugins, c, &sc->parts, &err);
 	if (rc != HEED_OK) {
 		if (sc->errors++ < MAX_SHOWN_ERRORS)
@@ -59,17 +59,16 @@ static int score_one(void *ud, heed_contact *c)
 		sc->cli->failed = 1;
 	}
 	sc->scored++;
-	char *json = parts_json(&sc->parts);
+	parts_json(&sc->json, &sc->parts);
+	const char *json = heed_buf_str(&sc->json);
 	if (!(c->score == sc->parts.total) || !heed_streq(json, c->score_parts)) {
 		rc = heed_store_set_score(sc->cli->store, c->id, sc->parts.total, json, &sc->fatal);
 		sc->changed++;
 		if (rc != HEED_OK) {
 			sc->rc = rc;
-			free(json);
 			return 1;
 		}
 	}
-	free(json);
 	return 0;
 }
 
@@ -105,8 +104,8 @@ int cmd_score(heed_cli *cli, const cli_args *a)
 		if (rc == HEED_OK)
 			rc = sc.rc;
 		if (rc == HEED_OK)
-			printf("scored %ld contacts (%ld changed)%s", sc.scored, sc.changed,
-			       sc.errors ? "" : "\n");
+			printf("scored %ld contact%s (%ld changed)%s", sc.scored, sc.scored == 1 ? "" : "s",
+			       sc.changed, sc.errors ? "" : "\n");
 		if (sc.errors)
 			printf(", %ld with plugin errors%s\n", sc.errors,
 			       sc.errors > MAX_SHOWN_ERRORS ? " (first ones shown above)" : "");
@@ -131,6 +130,7 @@ int cmd_score(heed_cli *cli, const cli_args *a)
 		heed_contact_clear(&c);
 	}
 	heed_parts_clear(&sc.parts);
+	heed_buf_free(&sc.json);
 	if (rc != HEED_OK)
 		return cli_fail(cli_exit(rc), sc.fatal);
 	free(sc.fatal);

@@ -811,6 +811,7 @@ int heed_import_run(heed_store *s, heed_plugins *p, const heed_import_opts *o,
 		rc = HEED_ENOTFOUND;
 		goto done;
 	}
+	rep->update_only = im.spec->update_only;
 	heed_csv_opts co;
 	fill_opts(o, &co);
 	im.csv = heed_csv_open(o->file, &co, err);
@@ -826,8 +827,6 @@ int heed_import_run(heed_store *s, heed_plugins *p, const heed_import_opts *o,
 	rc = run_rows(&im, err);
 	if (rc == HEED_OK && rep->bad && !o->skip_bad)
 		rc = HEED_EINPUT;
-	if (rc == HEED_OK && rep->bad)
-		rep->skipped += rep->bad;
 done:
 	if (began) {
 		if (rc == HEED_OK && !o->dry_run) {

@@ -22,6 +22,7 @@ typedef struct heed_import_report {
 	size_t nmsgs;
 	long no_key_lines[8]; /* first lines whose rows have neither email nor external id */
 	int committed;
+	int update_only;      /* the map only updates existing contacts */
 } heed_import_report;
 
 enum { HEED_IMPORT_MAXMSG = 50 };

@@ -65,6 +65,135 @@ static void fix_decimal_point(char *s)
 	memmove(hit + 1, hit + dn, strlen(hit + dn) + 1);
 }
 
+#ifdef __SIZEOF_INT128__
+typedef unsigned __int128 u128;
+
+static u128 pow10_u128(int p) /* 0 <= p <= 38 */
+{
+	u128 r = 1;
+	while (p-- > 0)
+		r *= 10;
+	return r;
+}
+
+/* m * 2^-s * 10^p rounded to an integer, ties to even, exactly (p <= 20, s <= 70). */
+static uint64_t scaled_round(uint64_t m, int s, u128 ten_p)
+{
+	u128 n = (u128)m * ten_p;
+	u128 d = n >> s, rem = n & (((u128)1 << s) - 1), half = (u128)1 << (s - 1);
+	if (rem > half || (rem == half && (d & 1)))
+		d++;
+	return (uint64_t)d;
+}
+
+/* The first `prec` significant digits of m * 2^-s, correctly rounded: OUT *digits
+ * (prec digits, the first non-zero) and *exp10, the decimal exponent of the first digit.
+ * Returns 0 when that needs a power of ten out of range. */
+static int sig_digits(uint64_t m, int s, int prec, int guess, uint64_t *digits, int *exp10)
+{
+	uint64_t lo = 1, hi;
+	for (int i = 1; i < prec; i++)
+		lo *= 10;
+	hi = lo * 10;
+	int e = guess;
+	for (;;) {
+		if (prec - 1 - e < 0 || prec - 1 - e > 21)
+			return 0;
+		*digits = scaled_round(m, s, pow10_u128(prec - 1 - e));
+		if (*digits >= hi)
+			e++;
+		else if (*digits < lo)
+			e--;
+		else
+			break;
+	}
+	*exp10 = e;
+	return 1;
+}
+
+/* 1 if the decimal digits * 10^-p reads back (round to nearest, ties to even) as
+ * the double m * 2^-s with m in [2^52, 2^53). Exact integer test, like strtod. */
+static int reads_back(uint64_t digits, int p, uint64_t m, int s)
+{
+	u128 ten_p = pow10_u128(p);
+	u128 a = (u128)digits << s, b = (u128)m * ten_p;
+	u128 diff = a >= b ? a - b : b - a;
+	/* below v, the gap to the next double is half as wide at a power of two */
+	unsigned scale = (a < b && m == (uint64_t)1 << 52) ? 4 : 2;
+	u128 lhs = diff * scale;
+	return lhs < ten_p || (lhs == ten_p && !(m & 1));
+}
+
+/* Write digits (prec of them) with decimal exponent e the way %g does for
+ * -4 <= e < prec: no exponent, trailing zeros and a bare point dropped. */
+static void put_fixed(heed_buf *b, int neg, uint64_t digits, int prec, int e)
+{
+	char d[24], out[48];
+	size_t n = 0;
+	for (int i = prec - 1; i >= 0; i--, digits /= 10)
+		d[i] = (char)('0' + digits % 10);
+	while (prec > 1 && d[prec - 1] == '0')
+		prec--;
+	if (neg)
+		out[n++] = '-';
+	if (e < 0) {
+		out[n++] = '0';
+		out[n++] = '.';
+		for (int i = -1; i > e; i--)
+			out[n++] = '0';
+		memcpy(out + n, d, (size_t)prec);
+		n += (size_t)prec;
+	} else {
+		int whole = e + 1 < prec ? e + 1 : prec;
+		memcpy(out + n, d, (size_t)whole);
+		n += (size_t)whole;
+		for (int i = whole; i <= e; i++)
+			out[n++] = '0';
+		if (prec > e + 1) {
+			out[n++] = '.';
+			memcpy(out + n, d + e + 1, (size_t)(prec - e - 1));
+			n += (size_t)(prec - e - 1);
+		}
+	}
+	heed_buf_add(b, out, n);
+}
+
+/* The common case of heed_json_num without printf or strtod: a finite
+ * non-integer with 1e-4 <= |v| < 1e15. Returns 0 (nothing written) otherwise. */
+static int num_fast(heed_buf *b, double v)
+{
+	uint64_t bits;
+	memcpy(&bits, &v, sizeof bits);
+	int neg = (int)(bits >> 63), be = (int)((bits >> 52) & 0x7ff);
+	if (be == 0 || be == 0x7ff)
+		return 0; /* zero, subnormal, inf, nan */
+	uint64_t m = (bits & (((uint64_t)1 << 52) - 1)) | ((uint64_t)1 << 52);
+	int s = 1075 - be; /* |v| = m * 2^-s */
+	if (s < 1 || s > 66)
+		return 0; /* |v| >= 2^52 (an integer) or below about 1.4e-4 */
+	/* floor(log10 |v|) up to one either way; sig_digits corrects it */
+	int guess = (int)floor((double)(52 - s) * 0.30102999566398120);
+	uint64_t d;
+	int e;
+	if (!sig_digits(m, s, 15, guess, &d, &e) || e < -4 || e >= 15)
+		return 0;
+	if (reads_back(d, 14 - e, m, s)) {
+		put_fixed(b, neg, d, 15, e);
+		return 1;
+	}
+	if (!sig_digits(m, s, 17, e, &d, &e) || e < -4 || e >= 17)
+		return 0;
+	put_fixed(b, neg, d, 17, e);
+	return 1;
+}
+#else
+static int num_fast(heed_buf *b, double v)
+{
+	(void)b, (void)v;
+	return 0;
+}
+#endif
+
 void heed_json_num(heed_buf *b, double v)
 {
 	char tmp[40];
@@ -76,6 +205,8 @@ void heed_json_num(heed_buf *b, double v)
 		heed_json_int(b, (int64_t)v);
 		return;
 	}
+	if (num_fast(b, v))
+		return;
 	/* Shortest of 15 or 17 significant digits that reads back exactly. */
 	snprintf(tmp, sizeof tmp, "%.15g", v);
 	if (strtod(tmp, NULL) != v)

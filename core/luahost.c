@@ -6,6 +6,7 @@
 #include "plugin_int.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,10 +41,39 @@ typedef struct lkey {
 	size_t n;
 } lkey;
 
+/* Small blocks come from per-state free lists, one per LH_GRAIN-byte size class,
+ * carved out of LH_SLAB-byte slabs: a score call makes and drops dozens of small
+ * tables and strings, and a free list serves them far cheaper than malloc. Larger
+ * blocks go to malloc. Slabs are kept until the state closes. The sanitizer
+ * build uses malloc for everything, so ASan still sees every Lua block. */
+#if defined(__SANITIZE_ADDRESS__)
+#define LH_POOL 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define LH_POOL 0
+#endif
+#endif
+#ifndef LH_POOL
+#define LH_POOL 1
+#endif
+enum { LH_GRAIN = 16, LH_SMALL = 256, LH_CLASSES = LH_SMALL / LH_GRAIN, LH_SLAB = 64 * 1024 };
+
+typedef union lh_block {
+	union lh_block *next; /* a free block: the next one of its class; a slab: the next slab */
+	max_align_t align;
+} lh_block;
+
+typedef struct lpool {
+	lh_block *free[LH_CLASSES];
+	lh_block *slabs;
+	char *bump, *end; /* the unused tail of the newest slab */
+} lpool;
+
 typedef struct lplugin {
 	lua_State *L;
 	char *path, *chunkname, *name; /* name: the file name until the plugin says */
-	size_t mem;
+	size_t mem;       /* bytes Lua holds, as it counts them (the cap applies to this) */
+	lpool pool;
 	int score_ref, score_line, row_ref, row_line;
 	int contact_mt;            /* registry reference of the contact metatable */
 	const heed_contact *cur;   /* record behind the running call's contact table */
@@ -65,23 +95,89 @@ static lplugin *plugin_of(lua_State *L)
 
 /* ---- memory ---- */
 
+static int pool_class(size_t size) /* size 1..LH_SMALL */
+{
+	return (int)((size - 1) / LH_GRAIN);
+}
+
+static void *pool_get(lpool *pl, size_t size)
+{
+	int c = pool_class(size);
+	lh_block *b = pl->free[c];
+	if (b) {
+		pl->free[c] = b->next;
+		return b;
+	}
+	size_t bytes = (size_t)(c + 1) * LH_GRAIN;
+	if ((size_t)(pl->end - pl->bump) < bytes) {
+		lh_block *slab = xmalloc(LH_SLAB);
+		slab->next = pl->slabs;
+		pl->slabs = slab;
+		pl->bump = (char *)(slab + 1);
+		pl->end = (char *)slab + LH_SLAB;
+	}
+	void *p = pl->bump;
+	pl->bump += bytes;
+	return p;
+}
+
+static void pool_put(lpool *pl, void *p, size_t size)
+{
+	lh_block *b = p;
+	int c = pool_class(size);
+	b->next = pl->free[c];
+	pl->free[c] = b;
+}
+
+static void pool_clear(lpool *pl)
+{
+	while (pl->slabs) {
+		lh_block *next = pl->slabs->next;
+		free(pl->slabs);
+		pl->slabs = next;
+	}
+	memset(pl, 0, sizeof *pl);
+}
+
 /* Lua's allocator with a cap: growth beyond LH_MEMCAP_MB fails (Lua raises a
- * memory error), shrinking and freeing always succeed. */
+ * memory error), shrinking and freeing always succeed. Lua passes the block's
+ * size with every pointer, which picks its free list or malloc. */
 static void *lh_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
 	lplugin *lp = ud;
+	int pool = LH_POOL;
 	if (!ptr)
 		osize = 0;
 	if (nsize == 0) {
-		free(ptr);
+		if (pool && osize <= LH_SMALL && ptr)
+			pool_put(&lp->pool, ptr, osize);
+		else
+			free(ptr);
 		lp->mem -= osize;
 		return NULL;
 	}
 	if (nsize > osize && lp->mem - osize + nsize > ((size_t)LH_MEMCAP_MB << 20))
 		return NULL;
-	void *p = realloc(ptr, nsize);
-	if (p)
-		lp->mem = lp->mem - osize + nsize;
+	void *p;
+	if (!pool || (osize > LH_SMALL && nsize > LH_SMALL)) {
+		p = realloc(ptr, nsize);
+		if (!p)
+			return NULL;
+	} else if (ptr && osize <= LH_SMALL && nsize <= LH_SMALL && pool_class(osize) == pool_class(nsize)) {
+		p = ptr;
+	} else {
+		p = nsize <= LH_SMALL ? pool_get(&lp->pool, nsize) : malloc(nsize);
+		if (!p)
+			return NULL;
+		if (ptr) {
+			memcpy(p, ptr, osize < nsize ? osize : nsize);
+			if (osize <= LH_SMALL)
+				pool_put(&lp->pool, ptr, osize);
+			else
+				free(ptr);
+		}
+	}
+	lp->mem = lp->mem - osize + nsize;
 	return p;
 }
 
@@ -1047,16 +1143,6 @@ static int lh_criteria(void *state, const heed_contact *c, const char *target, h
 	return rc;
 }
 
-static void parts_cut(heed_parts *out, size_t n)
-{
-	while (out->n > n) {
-		heed_part *p = &out->v[--out->n];
-		free(p->plugin);
-		free(p->name);
-		free(p->reason);
-	}
-}
-
 static int body_score(lua_State *L, gate *g)
 {
 	heed_parts *out = g->out;
@@ -1080,13 +1166,10 @@ static int body_score(lua_State *L, gate *g)
 			luaL_error(L, "part %d: name and reason must be strings", (int)i);
 		if (tp != LUA_TNUMBER)
 			luaL_error(L, "part %d: points must be a number, got %s", (int)i, luaL_typename(L, e + 2));
-		out->v = xrealloc(out->v, (out->n + 1) * sizeof *out->v);
-		out->v[out->n++] = (heed_part){
-			.plugin = xstrdup(g->lp->name),
-			.name = xstrdup(lua_tostring(L, e + 1)),
-			.reason = xstrdup(tr == LUA_TSTRING ? lua_tostring(L, e + 3) : ""),
-			.points = lua_tonumber(L, e + 2),
-		};
+		size_t nlen = 0, rlen = 0;
+		const char *name = lua_tolstring(L, e + 1, &nlen);
+		const char *reason = tr == LUA_TSTRING ? lua_tolstring(L, e + 3, &rlen) : NULL;
+		heed_parts_add(out, g->lp->name, name, nlen, reason, rlen, lua_tonumber(L, e + 2));
 		lua_settop(L, t);
 	}
 	return 0;
@@ -1103,7 +1186,7 @@ static int lh_score(void *state, const heed_contact *c, heed_parts *out, char **
 	int rc = gate_call(&g, err);
 	lp->cur = NULL;
 	if (rc != HEED_OK)
-		parts_cut(out, n0);
+		heed_parts_cut(out, n0);
 	return rc;
 }
 
@@ -1343,6 +1426,7 @@ static void lh_unload(void *state)
 		lua_sethook(lp->L, gate_hook, LUA_MASKCOUNT, LH_BUDGET); /* bounds __gc code run at close */
 		lua_close(lp->L);
 	}
+	pool_clear(&lp->pool);
 	for (size_t i = 0; i < lp->ntargets; i++) {
 		for (size_t k = 0; k < lp->targets[i].n; k++) {
 			free(lp->targets[i].v[k].name);

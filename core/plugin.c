@@ -103,22 +103,77 @@ void heed_checks_clear(heed_checks *c)
 	c->n = 0;
 }
 
-static void parts_cut(heed_parts *p, size_t n)
+/* Names and reasons of parts, in blocks that never move; the newest block first. */
+struct heed_parts_text {
+	heed_parts_text *next;
+	size_t used, size;
+	char s[];
+};
+
+enum { PARTS_TEXT_BLOCK = 4096 };
+
+static const char *parts_text(heed_parts *p, const char *s, size_t n)
 {
-	while (p->n > n) {
-		heed_part *t = &p->v[--p->n];
-		free(t->plugin);
-		free(t->name);
-		free(t->reason);
+	heed_parts_text *t = p->text;
+	if (!t || t->size - t->used < n + 1) {
+		size_t size = n + 1 > PARTS_TEXT_BLOCK ? n + 1 : PARTS_TEXT_BLOCK;
+		t = xmalloc(sizeof *t + size);
+		t->next = p->text;
+		t->used = 0;
+		t->size = size;
+		p->text = t;
 	}
+	char *d = t->s + t->used;
+	memcpy(d, s, n);
+	d[n] = '\0';
+	t->used += n + 1;
+	return d;
+}
+
+void heed_parts_add(heed_parts *p, const char *plugin, const char *name, size_t nlen,
+                    const char *reason, size_t rlen, double points)
+{
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 16;
+		p->v = xrealloc(p->v, p->cap * sizeof *p->v);
+	}
+	heed_part *t = &p->v[p->n++];
+	t->plugin = plugin;
+	t->name = name ? parts_text(p, name, nlen) : NULL;
+	t->reason = parts_text(p, reason ? reason : "", reason ? rlen : 0);
+	t->points = points;
+}
+
+void heed_parts_cut(heed_parts *p, size_t n)
+{
+	if (p->n > n)
+		p->n = n;
+}
+
+void heed_parts_reset(heed_parts *p)
+{
+	p->n = 0;
+	p->total = 0;
+	heed_parts_text *t = p->text;
+	if (!t)
+		return;
+	while (t->next) { /* keep the newest block only */
+		heed_parts_text *old = t->next;
+		t->next = old->next;
+		free(old);
+	}
+	t->used = 0;
 }
 
 void heed_parts_clear(heed_parts *p)
 {
-	parts_cut(p, 0);
+	while (p->text) {
+		heed_parts_text *next = p->text->next;
+		free(p->text);
+		p->text = next;
+	}
 	free(p->v);
-	p->v = NULL;
-	p->total = 0;
+	memset(p, 0, sizeof *p);
 }
 
 void heed_fieldset_clear(heed_fieldset *f)
@@ -395,7 +450,7 @@ int heed_plugins_score(heed_plugins *p, const heed_contact *c, heed_parts *out, 
 		char *perr = NULL;
 		if (p->eng->score(h->state, c, out, &perr) != HEED_OK ||
 		    check_parts(h, c, out, from, &perr) != HEED_OK) {
-			parts_cut(out, from);
+			heed_parts_cut(out, from);
 			join_error(err, perr ? perr : "plugin failed");
 			free(perr);
 			rc = HEED_EPLUGIN;

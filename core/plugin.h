@@ -22,14 +22,20 @@ typedef struct heed_checks {
 } heed_checks;
 
 typedef struct heed_part {
-	char *plugin, *name, *reason;
+	const char *plugin;       /* the plugin's name: owned by its heed_plugins */
+	const char *name, *reason; /* owned by the heed_parts; reason "" when none */
 	double points;
 } heed_part;
 
+/* Score parts of one contact. Zero-initialise ({0}) before use. Reset it for the
+ * next contact (its memory is kept and reused) and clear it when done. */
+typedef struct heed_parts_text heed_parts_text;
 typedef struct heed_parts {
 	heed_part *v;
 	size_t n;
 	double total;
+	size_t cap;            /* parts allocated in v */
+	heed_parts_text *text; /* blocks holding the names and reasons */
 } heed_parts;
 
 /* One CSV row handed to a map: parallel arrays of header names and values.
@@ -125,7 +131,8 @@ int heed_plugins_map_row(heed_plugins *p, const char *name, const heed_row *row,
                          heed_fieldset *out, char **err);
 
 void heed_checks_clear(heed_checks *c);
-void heed_parts_clear(heed_parts *p);
+void heed_parts_reset(heed_parts *p); /* no parts, total 0; keeps the memory */
+void heed_parts_clear(heed_parts *p); /* frees everything */
 void heed_fieldset_clear(heed_fieldset *f);
 
 #endif

@@ -33,6 +33,13 @@ typedef struct heed_engine {
 
 extern const heed_engine heed_lua_engine;
 
+/* Append a part for an engine; name and reason (NULL = "") are copied. The
+ * plugin's name must outlive the parts (it is not copied). */
+void heed_parts_add(heed_parts *p, const char *plugin, const char *name, size_t nlen,
+                    const char *reason, size_t rlen, double points);
+/* Drop the parts from n on (their text stays until the next reset). */
+void heed_parts_cut(heed_parts *p, size_t n);
+
 void heed_plugin_info_clear(heed_plugin_info *info);
 void heed_mapspec_clear(heed_mapspec *m);
 /* 1 if name is a field a map may fill (see heed_field in plugin.h), else 0. */

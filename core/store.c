@@ -112,7 +112,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 		" decision_makers = coalesce(excluded.decision_makers, decision_makers),"
 		" probability = coalesce(excluded.probability, probability),"
 		" probability_user = max(probability_user, excluded.probability_user)",
-	[ST_MOVE] = "UPDATE contacts SET stage = ?2, stage_changed_at = ?3, updated_at = ?3,"
+	[ST_MOVE] = "UPDATE contacts SET stage = ?2, stage_changed_at = ?3, updated_at = ?6,"
 	            " peak = max(peak, ?4) WHERE id = ?1 AND stage = ?5",
 	[ST_MOVE_PROB] = "UPDATE deals SET probability = ?2 WHERE contact_id = ?1"
 	                 " AND probability_user = 0",
@@ -900,6 +900,7 @@ int heed_store_move(heed_store *s, const heed_move *m, char **err)
 		sqlite3_bind_int64(st, 3, m->at);
 		sqlite3_bind_int(st, 4, m->peak);
 		sqlite3_bind_text(st, 5, m->from, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 6, heed_time_now()); /* the record changed now, whatever `at` says */
 	}
 	step_done(s, st, "stage update", &rc, err);
 	if (rc == HEED_OK && sqlite3_changes(s->db) != 1) {
