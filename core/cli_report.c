@@ -472,9 +472,10 @@ static char *next_step(const heed_listrow *r, heed_time now)
 			if (left < 0)
 				return xasprintf("close date passed %ld days ago: confirm the timeline or mark won/lost", -left);
 			if (left <= 14)
-				return xasprintf("closes in %ld days: confirm the decision%s%s", left,
-				                 r->decision_makers ? " with " : "",
-				                 r->decision_makers ? r->decision_makers : "");
+				return xasprintf("closes in %ld days: confirm the decision%s%s%s", left,
+				                 r->decision_makers ? " (decided by: " : "",
+				                 r->decision_makers ? r->decision_makers : "",
+				                 r->decision_makers ? ")" : "");
 		}
 		if (heed_empty(r->decision_makers))
 			return xstrdup("find who approves, how and by when");
@@ -500,19 +501,25 @@ int cmd_today(heed_cli *cli, const cli_args *a)
 	if (!cli_store(cli))
 		return EXIT_ERROR;
 	static const struct {
-		const char *stage, *order;
-	} focus[] = { { "opportunity", "value" }, { "prospect", "score" } };
+		const char *stage, *order, *plural;
+	} focus[] = { { "opportunity", "value", "opportunities" }, { "prospect", "score", "prospects" } };
 	const char *cols[] = { "stage", "id", "name", "organisation", "score", "value", "next step" };
 	heed_table *t = heed_table_new(cols, 7);
 	heed_time now = heed_time_now();
 	char *err = NULL;
 	int rc = HEED_OK;
+	long more[2] = { 0, 0 };
 	for (int f = 0; f < 2 && rc == HEED_OK; f++) {
-		heed_listq q = { focus[f].stage, NAN, focus[f].order, -1, limit };
+		heed_listq q = { focus[f].stage, NAN, focus[f].order, -1, limit ? limit + 1 : 0 };
 		heed_listrow *rows;
 		size_t n;
 		if ((rc = heed_store_list(cli->store, &q, &rows, &n, &err)) != HEED_OK)
 			break;
+		if (limit && (long)n > limit) {
+			more[f] = 1;
+			n = (size_t)limit;
+			heed_listrow_clear(&rows[limit]);
+		}
 		for (size_t i = 0; i < n; i++) {
 			char *step = next_step(&rows[i], now);
 			heed_table_str(t, rows[i].stage);
@@ -532,6 +539,10 @@ int cmd_today(heed_cli *cli, const cli_args *a)
 	}
 	heed_table_print(t, cli->fmt, stdout);
 	if (cli->fmt == HEED_FMT_TABLE) {
+		for (int k = 0; k < 2; k++)
+			if (more[k])
+				printf("more %s than shown: heed today --limit 0, or heed list --stage %s --order %s\n",
+				       focus[k].plural, focus[k].stage, focus[k].order);
 		heed_funnel_stage f[1];
 		const char *lead[] = { "lead" };
 		int r0 = 0;

@@ -111,6 +111,7 @@ typedef struct heed_listq {
 /* Run a list query. OUT: *rows, *n (free with heed_listrows_free). */
 int heed_store_list(heed_store *s, const heed_listq *q, heed_listrow **rows, size_t *n, char **err);
 void heed_listrows_free(heed_listrow *rows, size_t n);
+void heed_listrow_clear(heed_listrow *r); /* free one row's strings, zero it */
 /* Which order names heed_store_list accepts (NULL-terminated). */
 extern const char *const heed_store_orders[];
 

@@ -256,14 +256,18 @@ static const struct order *find_order(const char *name)
 	return NULL;
 }
 
+void heed_listrow_clear(heed_listrow *r)
+{
+	free(r->email), free(r->source), free(r->external_id), free(r->name), free(r->org);
+	free(r->title), free(r->stage), free(r->owner), free(r->last_kind);
+	free(r->decision_makers);
+	memset(r, 0, sizeof *r);
+}
+
 void heed_listrows_free(heed_listrow *rows, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		heed_listrow *r = &rows[i];
-		free(r->email), free(r->source), free(r->external_id), free(r->name), free(r->org);
-		free(r->title), free(r->stage), free(r->owner), free(r->last_kind);
-		free(r->decision_makers);
-	}
+	for (size_t i = 0; i < n; i++)
+		heed_listrow_clear(&rows[i]);
 	free(rows);
 }
 
