@@ -84,6 +84,20 @@ local function host(url)
 	return h:match("^[^/?#:]+") or h
 end
 
+-- "Ada  Lovelace" -> "Ada", "Lovelace": split at the last run of spaces. A
+-- plain scan from the end, not a pattern: a pattern like "^(.-)%s+(%S+)$"
+-- backtracks quadratically on a long run of spaces in a hostile cell.
+local function split_name(v)
+	local i = #v
+	while i > 0 and v:byte(i) <= 32 do i = i - 1 end -- trailing space
+	local j = i
+	while j > 0 and v:byte(j) > 32 do j = j - 1 end -- the last word
+	local k = j
+	while k > 0 and v:byte(k) <= 32 do k = k - 1 end -- the gap before it
+	if j == 0 or k == 0 then return v, nil end      -- one word: a first name only
+	return v:sub(1, k), v:sub(j + 1, i)
+end
+
 -- Does a winner with (rank, header) beat the current holder of a field?
 local function beats(rank, header, cur)
 	if not cur then return true end
@@ -125,9 +139,7 @@ local function row(r)
 	end
 	local full = best.full_name
 	if full and not best.first_name and not best.last_name then
-		local first, last = full.value:match("^(.-)%s+(%S+)$")
-		out.first_name = first or full.value
-		out.last_name = last
+		out.first_name, out.last_name = split_name(full.value)
 	elseif full then
 		out["attrs." .. full.header] = full.value
 	end
