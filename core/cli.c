@@ -409,7 +409,17 @@ static int set_add_field(heed_contact *c, heed_buf *attrs, const char *f, const 
 		heed_buf_addc(attrs, ':');
 		heed_json_str(attrs, v);
 	} else if (strcmp(f, "do_not_contact") == 0) {
-		c->do_not_contact = strcmp(v, "1") == 0 || strcasecmp(v, "yes") == 0 || strcasecmp(v, "true") == 0;
+		static const char *const yes[] = { "1", "yes", "y", "true", "t" }, *const no[] = { "0", "no", "n", "false", "f" };
+		int val = -1;
+		for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+			if (strcasecmp(v, yes[i]) == 0)
+				val = 1;
+			if (strcasecmp(v, no[i]) == 0)
+				val = 0;
+		}
+		if (val < 0)
+			return heed_seterr(err, "add: do_not_contact '%s' is not yes or no", v), HEED_EUSAGE;
+		c->do_not_contact = val;
 	} else if (strcmp(f, "org.employees") == 0) {
 		long long n = strtoll(v, &end, 10);
 		if (*end || n < 0)

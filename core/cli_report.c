@@ -97,8 +97,11 @@ int cmd_list(heed_cli *cli, const cli_args *a)
 
 static void kv_line(const char *k, const char *v)
 {
-	if (!heed_empty(v))
-		printf("  %-14s %s\n", k, v);
+	if (heed_empty(v))
+		return;
+	printf("  %-14s ", k);
+	heed_print_text(stdout, v);
+	putchar('\n');
 }
 
 static void show_text(const heed_contact *c)

@@ -1,6 +1,7 @@
 /* cli_stage: the commands that run plugins over contacts and move stages:
  * score, advance, move, why. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,61 +16,290 @@ int cmd_why(heed_cli *cli, const cli_args *a);
 
 enum { MAX_SHOWN_ERRORS = 10 };
 
+/* The start of a part's JSON object up to its name, for plugin (kept in *cache,
+ * whose text holds it for the plugin last seen). */
+struct part_prefix {
+	const char *plugin;
+	heed_buf json;
+};
+
 /* Score parts as the JSON array stored with the contact, written over b. */
-static void parts_json(heed_buf *b, const heed_parts *p)
+static void parts_json(heed_buf *b, struct part_prefix *pre, const heed_part *v, size_t n)
 {
+#define LIT(s) s, sizeof s - 1
 	heed_buf_reset(b);
 	heed_buf_addc(b, '[');
-	for (size_t i = 0; i < p->n; i++) {
-		const heed_part *x = &p->v[i];
-		heed_buf_adds(b, i ? ",{\"plugin\":" : "{\"plugin\":");
-		heed_json_str(b, x->plugin);
-		heed_buf_adds(b, ",\"name\":");
+	for (size_t i = 0; i < n; i++) {
+		const heed_part *x = &v[i];
+		if (x->plugin != pre->plugin || !pre->json.len) {
+			heed_buf_reset(&pre->json);
+			heed_buf_add(&pre->json, LIT("{\"plugin\":"));
+			heed_json_str(&pre->json, x->plugin);
+			heed_buf_add(&pre->json, LIT(",\"name\":"));
+			pre->plugin = x->plugin;
+		}
+		if (i)
+			heed_buf_addc(b, ',');
+		heed_buf_add(b, pre->json.s, pre->json.len);
 		heed_json_str(b, x->name);
-		heed_buf_adds(b, ",\"points\":");
+		heed_buf_add(b, LIT(",\"points\":"));
 		heed_json_num(b, x->points);
-		heed_buf_adds(b, ",\"reason\":");
+		heed_buf_add(b, LIT(",\"reason\":"));
 		heed_json_str(b, x->reason);
 		heed_buf_addc(b, '}');
 	}
 	heed_buf_addc(b, ']');
+#undef LIT
 }
 
 struct scoring {
 	heed_cli *cli;
+	/* used by the thread that runs the plugins */
+	long scored, errors;
 	heed_parts parts;
-	heed_buf json; /* the parts of the contact being scored, as stored */
-	long scored, changed, errors;
-	int rc;
+	heed_buf json;       /* the parts of one contact, as stored */
+	struct part_prefix prefix;
+	/* used by the thread that owns the store */
+	long changed;
 	char *fatal;
 };
 
-/* Score one contact and store the result when it changed. */
-static int score_one(void *ud, heed_contact *c)
+/* Append every plugin's score parts for c to out, with out->total their sum;
+ * print the first errors. */
+static void run_score(struct scoring *sc, const heed_contact *c, heed_parts *out)
 {
-	struct scoring *sc = ud;
 	char *err = NULL;
-	heed_parts_reset(&sc->parts);
-	int rc = heed_plugins_score(sc->cli->plugins, c, &sc->parts, &err);
-	if (rc != HEED_OK) {
+	out->total = 0;
+	if (heed_plugins_score(sc->cli->plugins, c, out, &err) != HEED_OK) {
 		if (sc->errors++ < MAX_SHOWN_ERRORS)
 			cli_print_error(err);
-		free(err);
-		err = NULL;
 		sc->cli->failed = 1;
 	}
+	free(err);
 	sc->scored++;
-	parts_json(&sc->json, &sc->parts);
-	const char *json = heed_buf_str(&sc->json);
-	if (!(c->score == sc->parts.total) || !heed_streq(json, c->score_parts)) {
-		rc = heed_store_set_score(sc->cli->store, c->id, sc->parts.total, json, &sc->fatal);
-		sc->changed++;
-		if (rc != HEED_OK) {
-			sc->rc = rc;
-			return 1;
+}
+
+/* The JSON of parts v[0..n) into sc->json; 1 if c already holds it and total. */
+static int unchanged(struct scoring *sc, const heed_contact *c, const heed_part *v, size_t n,
+                     double total)
+{
+	parts_json(&sc->json, &sc->prefix, v, n);
+	return c->score == total && heed_streq(sc->json.s, c->score_parts);
+}
+
+/* ---- score --all ----
+ * A pipeline of three threads over chunks of contacts, each chunk in a slot:
+ * a reader thread loads chunk k+2 through its own read-only connection, the
+ * plugin thread scores chunk k+1 and turns its parts into the JSON to store,
+ * and this thread writes the changed scores of chunk k, one transaction per
+ * chunk. Slots go round in order: free -> loaded -> scored -> free. Only the
+ * plugin thread calls the plugins until it is joined, and each connection is
+ * used by one thread. When a thread cannot start, this thread does every step
+ * itself, one chunk at a time. */
+
+enum { NSLOTS = 3 };
+enum { SLOT_FREE, SLOT_LOADED, SLOT_SCORED };
+
+struct slot {
+	heed_chunk *ch;
+	int state;
+	int last;         /* the end of the scan (no contacts), or the read failed */
+	heed_score *rows; /* the contacts whose score changed, in id order */
+	size_t nrows;
+	size_t *off;      /* where each row's parts start in json */
+	heed_buf json;    /* the rows' parts, each ended by a NUL */
+};
+
+struct pipeline {
+	struct scoring *sc;
+	heed_store *reader;      /* the reader thread's connection */
+	heed_scan scan;
+	struct slot slot[NSLOTS];
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int stop;                /* the writer failed: the others stop at their next slot */
+	int read_rc;
+	char *read_err;
+};
+
+/* Plugin thread: score every contact of the slot's chunk; keep the changed ones. */
+static void score_slot(struct scoring *sc, struct slot *sl)
+{
+	size_t n = heed_chunk_count(sl->ch);
+	sl->rows = xrealloc(sl->rows, (n ? n : 1) * sizeof *sl->rows);
+	sl->off = xrealloc(sl->off, (n ? n : 1) * sizeof *sl->off);
+	sl->nrows = 0;
+	heed_buf_reset(&sl->json);
+	for (size_t i = 0; i < n; i++) {
+		const heed_contact *c = heed_chunk_at(sl->ch, i);
+		heed_parts_reset(&sc->parts);
+		run_score(sc, c, &sc->parts);
+		if (unchanged(sc, c, sc->parts.v, sc->parts.n, sc->parts.total))
+			continue;
+		sl->off[sl->nrows] = sl->json.len;
+		heed_buf_add(&sl->json, sc->json.s, sc->json.len + 1); /* with its NUL */
+		sl->rows[sl->nrows++] = (heed_score){ .id = c->id, .score = sc->parts.total };
+	}
+	for (size_t k = 0; k < sl->nrows; k++)
+		sl->rows[k].parts_json = sl->json.s + sl->off[k];
+}
+
+/* Reader thread: load the next chunk into the slot; mark it last at the end
+ * of the scan or on an error (kept in read_rc / read_err). */
+static void read_slot(struct pipeline *pl, heed_store *s, struct slot *sl)
+{
+	char *err = NULL;
+	int rc = heed_store_scan(s, &pl->scan, sl->ch, &err);
+	sl->last = rc != HEED_OK || heed_chunk_count(sl->ch) == 0;
+	if (rc != HEED_OK) {
+		pl->read_rc = rc;
+		pl->read_err = err;
+	}
+}
+
+/* Store thread: write the slot's changed scores in one transaction. */
+static int write_slot(struct scoring *sc, struct slot *sl)
+{
+	if (sl->nrows == 0)
+		return HEED_OK;
+	heed_store *s = sc->cli->store;
+	int rc = heed_store_begin(s, &sc->fatal);
+	if (rc != HEED_OK)
+		return rc;
+	rc = heed_store_set_scores(s, sl->rows, sl->nrows, &sc->fatal);
+	if (rc == HEED_OK)
+		rc = heed_store_commit(s, &sc->fatal);
+	else
+		heed_store_rollback(s);
+	if (rc == HEED_OK)
+		sc->changed += (long)sl->nrows;
+	return rc;
+}
+
+/* Wait until sl is in state; 0 when the pipeline stopped instead. */
+static int slot_wait(struct pipeline *pl, struct slot *sl, int state)
+{
+	pthread_mutex_lock(&pl->mu);
+	while (sl->state != state && !pl->stop)
+		pthread_cond_wait(&pl->cv, &pl->mu);
+	int ok = !pl->stop;
+	pthread_mutex_unlock(&pl->mu);
+	return ok;
+}
+
+static void slot_pass(struct pipeline *pl, struct slot *sl, int state)
+{
+	pthread_mutex_lock(&pl->mu);
+	sl->state = state;
+	pthread_cond_broadcast(&pl->cv);
+	pthread_mutex_unlock(&pl->mu);
+}
+
+static void *reader_thread(void *arg)
+{
+	struct pipeline *pl = arg;
+	for (size_t k = 0;; k++) {
+		struct slot *sl = &pl->slot[k % NSLOTS];
+		if (!slot_wait(pl, sl, SLOT_FREE))
+			break;
+		read_slot(pl, pl->reader, sl);
+		slot_pass(pl, sl, SLOT_LOADED);
+		if (sl->last)
+			break;
+	}
+	return NULL;
+}
+
+static void *plugin_thread(void *arg)
+{
+	struct pipeline *pl = arg;
+	for (size_t k = 0;; k++) {
+		struct slot *sl = &pl->slot[k % NSLOTS];
+		if (!slot_wait(pl, sl, SLOT_LOADED))
+			break;
+		if (!sl->last)
+			score_slot(pl->sc, sl);
+		slot_pass(pl, sl, SLOT_SCORED);
+		if (sl->last)
+			break;
+	}
+	return NULL;
+}
+
+/* Without the other threads: read, score and write one chunk after another. */
+static int score_serial(struct pipeline *pl)
+{
+	struct slot *sl = &pl->slot[0];
+	int rc = HEED_OK;
+	for (;;) {
+		read_slot(pl, pl->sc->cli->store, sl);
+		if (sl->last)
+			break;
+		score_slot(pl->sc, sl);
+		if ((rc = write_slot(pl->sc, sl)) != HEED_OK)
+			break;
+	}
+	return rc;
+}
+
+static int score_all(struct scoring *sc)
+{
+	struct pipeline pl = { .sc = sc };
+	for (int i = 0; i < NSLOTS; i++)
+		pl.slot[i].ch = heed_chunk_new();
+	pthread_mutex_init(&pl.mu, NULL);
+	pthread_cond_init(&pl.cv, NULL);
+	pthread_t reader, plugins;
+	char *err = NULL;
+	int rc = HEED_OK, started = 0;
+	if (heed_store_open_reader(sc->cli->store, &pl.reader, &err) == HEED_OK &&
+	    pthread_create(&plugins, NULL, plugin_thread, &pl) == 0) {
+		started = 1;
+		if (pthread_create(&reader, NULL, reader_thread, &pl) == 0) {
+			started = 2;
+		} else { /* stop the plugin thread; go without both */
+			pthread_mutex_lock(&pl.mu);
+			pl.stop = 1;
+			pthread_cond_broadcast(&pl.cv);
+			pthread_mutex_unlock(&pl.mu);
+			pthread_join(plugins, NULL);
+			pl.stop = 0;
 		}
 	}
-	return 0;
+	free(err);
+	if (started == 2) {
+		for (size_t k = 0;; k++) {
+			struct slot *sl = &pl.slot[k % NSLOTS];
+			slot_wait(&pl, sl, SLOT_SCORED);
+			if (sl->last || (rc = write_slot(sc, sl)) != HEED_OK)
+				break;
+			slot_pass(&pl, sl, SLOT_FREE);
+		}
+		pthread_mutex_lock(&pl.mu);
+		pl.stop = 1; /* the others are done, or must stop: this thread failed */
+		pthread_cond_broadcast(&pl.cv);
+		pthread_mutex_unlock(&pl.mu);
+		pthread_join(reader, NULL);
+		pthread_join(plugins, NULL);
+	} else {
+		rc = score_serial(&pl);
+	}
+	if (rc == HEED_OK && pl.read_rc != HEED_OK) {
+		rc = pl.read_rc;
+		sc->fatal = pl.read_err;
+		pl.read_err = NULL;
+	}
+	free(pl.read_err);
+	heed_store_close(pl.reader);
+	pthread_cond_destroy(&pl.cv);
+	pthread_mutex_destroy(&pl.mu);
+	for (int i = 0; i < NSLOTS; i++) {
+		heed_chunk_free(pl.slot[i].ch);
+		free(pl.slot[i].rows);
+		free(pl.slot[i].off);
+		heed_buf_free(&pl.slot[i].json);
+	}
+	return rc;
 }
 
 static void print_parts(heed_cli *cli, const heed_contact *c, const heed_parts *p)
@@ -100,9 +330,7 @@ int cmd_score(heed_cli *cli, const cli_args *a)
 	struct scoring sc = { .cli = cli };
 	int rc;
 	if (all) {
-		rc = heed_store_each(cli->store, NULL, 1, score_one, &sc, &sc.fatal);
-		if (rc == HEED_OK)
-			rc = sc.rc;
+		rc = score_all(&sc);
 		if (rc == HEED_OK)
 			printf("scored %ld contact%s (%ld changed)%s", sc.scored, sc.scored == 1 ? "" : "s",
 			       sc.changed, sc.errors ? "" : "\n");
@@ -116,21 +344,25 @@ int cmd_score(heed_cli *cli, const cli_args *a)
 			return exit;
 		heed_contact c;
 		heed_contact_init(&c);
+		heed_parts parts = { 0 };
 		rc = heed_store_load(cli->store, id, 0, &c, &sc.fatal);
 		if (rc == HEED_OK && (rc = heed_store_begin(cli->store, &sc.fatal)) == HEED_OK) {
-			score_one(&sc, &c);
-			rc = sc.rc;
+			run_score(&sc, &c, &parts);
+			if (!unchanged(&sc, &c, parts.v, parts.n, parts.total))
+				rc = heed_store_set_score(cli->store, c.id, parts.total, sc.json.s, &sc.fatal);
 			if (rc == HEED_OK)
 				rc = heed_store_commit(cli->store, &sc.fatal);
 			else
 				heed_store_rollback(cli->store);
 		}
 		if (rc == HEED_OK)
-			print_parts(cli, &c, &sc.parts);
+			print_parts(cli, &c, &parts);
+		heed_parts_clear(&parts);
 		heed_contact_clear(&c);
 	}
 	heed_parts_clear(&sc.parts);
 	heed_buf_free(&sc.json);
+	heed_buf_free(&sc.prefix.json);
 	if (rc != HEED_OK)
 		return cli_fail(cli_exit(rc), sc.fatal);
 	free(sc.fatal);

@@ -172,7 +172,10 @@ static int fill(heed_csv *c, char **err)
 		c->cap *= 2;
 		c->buf = xrealloc(c->buf, c->cap + PAD);
 	}
-	for (;;) {
+	/* fill the buffer, not just one read: a pipe gives 64 KB at a time, and
+	 * each refill re-scans the record in hand */
+	size_t start = c->len;
+	while (c->len < c->cap) {
 		ssize_t r = read(c->fd, c->buf + c->len, c->cap - c->len);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -181,10 +184,24 @@ static int fill(heed_csv *c, char **err)
 			c->buf[c->len] = '\n';
 			return HEED_ERR;
 		}
-		if (r == 0)
+		if (r == 0) {
 			c->eof = 1;
+			break;
+		}
 		c->len += (size_t)r;
-		break;
+	}
+	const unsigned char *nul = memchr(c->buf + start, 0, c->len - start);
+	int utf16_bom = c->base == 0 && c->len >= 2 &&
+	                ((c->buf[0] == 0xFF && c->buf[1] == 0xFE) || (c->buf[0] == 0xFE && c->buf[1] == 0xFF));
+	if (nul && !utf16_bom) { /* the byte order mark gets its own message */ /* text has no NUL: binary, or UTF-16 without a byte order mark */
+		heed_seterr(err, "%s: byte offset %lld: a NUL byte; this is not a text CSV (binary, or"
+		                 " UTF-16 without a byte order mark?)",
+		            c->path, c->base + (long long)(nul - c->buf));
+		c->len = (size_t)(nul - c->buf);
+		c->eof = 1;
+		c->buf[c->len] = '\n';
+		memset(c->buf + c->len + 1, 0, PAD - 1);
+		return HEED_EINPUT;
 	}
 	c->buf[c->len] = '\n';
 	memset(c->buf + c->len + 1, 0, PAD - 1);

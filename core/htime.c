@@ -156,7 +156,10 @@ int heed_time_parse(const char *s, heed_time *out)
 		return HEED_EINPUT;
 	if (make_time(y, mo, d, h, mi, sec, &t) != HEED_OK)
 		return HEED_EINPUT;
-	*out = t - sign * (zh * 3600 + zm * 60);
+	t -= sign * (zh * 3600 + zm * 60);
+	if (t < HEED_TIME_MIN || t > HEED_TIME_MAX)
+		return HEED_EINPUT; /* an offset pushed it out of years 0000..9999 */
+	*out = t;
 	return HEED_OK;
 }
 
@@ -241,8 +244,15 @@ static char *put_date(char *o, heed_time t)
 	return put_num(o, d, 2);
 }
 
+/* Years 0000..9999 only: what ISO 8601 text without a sign can say. */
+static heed_time clamp(heed_time t)
+{
+	return t < HEED_TIME_MIN ? HEED_TIME_MIN : t > HEED_TIME_MAX ? HEED_TIME_MAX : t;
+}
+
 void heed_time_format(heed_time t, char *out)
 {
+	t = clamp(t);
 	int64_t sod = t - floor_div(t, SECS_PER_DAY) * SECS_PER_DAY;
 	char *o = put_date(out, t);
 	*o++ = 'T';
@@ -257,6 +267,7 @@ void heed_time_format(heed_time t, char *out)
 
 void heed_time_format_date(heed_time t, char *out)
 {
+	t = clamp(t);
 	char *o = put_date(out, t);
 	*o = '\0';
 }

@@ -7,6 +7,10 @@
 
 typedef int64_t heed_time;
 
+/* The times heed reads and writes: 0000-01-01T00:00:00Z .. 9999-12-31T23:59:59Z. */
+#define HEED_TIME_MIN (-62167219200LL)
+#define HEED_TIME_MAX (253402300799LL)
+
 /* Read HEED_NOW once. Returns HEED_OK, or HEED_EUSAGE with *err if it does not parse. */
 int heed_time_init(char **err);
 heed_time heed_time_now(void);
@@ -21,7 +25,8 @@ int heed_time_parse(const char *s, heed_time *out);
  * nothing after the date. Returns HEED_OK or HEED_EINPUT. */
 int heed_time_parse_layout(const char *s, const char *layout, heed_time *out);
 
-/* Format as "YYYY-MM-DDTHH:MM:SSZ" into out (at least 21 bytes). */
+/* Format as "YYYY-MM-DDTHH:MM:SSZ" into out (at least 21 bytes); times outside
+ * the range above are clamped to it. */
 void heed_time_format(heed_time t, char *out);
 /* Format as "YYYY-MM-DD" into out (at least 11 bytes). */
 void heed_time_format_date(heed_time t, char *out);

@@ -264,10 +264,10 @@ static void apply(struct importer *im, struct record *r, enum field_id id, const
 	case F_ORG_INDUSTRY: set_str(&c->org.industry, v); break;
 	case F_ORG_COUNTRY: set_str(&c->org.country, v); break;
 	case F_ORG_EMPLOYEES:
-		if (parse_number(v, &d) && d >= 0)
+		if (parse_number(v, &d) && d >= 0 && d < 1e12 && !strchr(v, '%'))
 			c->org.employees = (int64_t)d;
 		else
-			report(im, 0, "field org.employees: '%s' is not a number; left unknown", v);
+			report(im, 0, "field org.employees: '%s' is not a head count; left unknown", v);
 		break;
 	case F_DEAL_VALUE:
 		if (parse_number(v, &d))
@@ -599,9 +599,25 @@ static int store_record(struct importer *im, struct record *r, char **err)
 	heed_contact cur;
 	heed_contact_init(&cur);
 	int changed = 0;
-	rc = heed_store_merge(im->s, id, c, im->now, &changed, err);
+	/* a merge can clash (its new email belongs to another contact): then this
+	 * row alone is bad and whatever it wrote is undone */
+	char *clash = NULL;
+	if ((rc = heed_store_savepoint(im->s, err)) != HEED_OK)
+		return rc;
+	rc = heed_store_merge(im->s, id, c, im->now, &changed, &clash);
+	if (rc == HEED_ECONFLICT) {
+		report(im, 1, "%s", clash);
+		free(clash);
+		heed_contact_clear(&cur);
+		return heed_store_release(im->s, 1, err);
+	}
+	if (clash)
+		heed_seterr(err, "%s", clash);
+	free(clash);
 	if (rc == HEED_OK)
-		rc = heed_store_load(im->s, id, 0, &cur, err);
+		rc = heed_store_release(im->s, 0, err);
+	if (rc == HEED_OK)
+		rc = heed_store_load(im->s, id, HEED_LOAD_BARE, &cur, err);
 	if (rc == HEED_OK && r->stage) {
 		long before = rep->moved;
 		rc = import_move(im, r, id, cur.stage, cur.stage_changed_at, err);

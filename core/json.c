@@ -20,9 +20,20 @@ void heed_json_strn(heed_buf *b, const char *s, size_t n)
 		heed_buf_add(b, "null", 4);
 		return;
 	}
+	size_t clean = 0; /* the common case: nothing to escape, one copy */
+	while (clean < n && (unsigned char)s[clean] >= 0x20 && s[clean] != '"' && s[clean] != '\\')
+		clean++;
+	if (clean == n && n <= 254) {
+		char q[256];
+		q[0] = '"';
+		memcpy(q + 1, s, n);
+		q[n + 1] = '"';
+		heed_buf_add(b, q, n + 2);
+		return;
+	}
 	heed_buf_addc(b, '"');
 	size_t run = 0; /* start of the pending span that needs no escaping */
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = clean; i < n; i++) {
 		unsigned char ch = (unsigned char)s[i];
 		if (ch >= 0x20 && ch != '"' && ch != '\\')
 			continue;
@@ -70,10 +81,13 @@ typedef unsigned __int128 u128;
 
 static u128 pow10_u128(int p) /* 0 <= p <= 38 */
 {
-	u128 r = 1;
-	while (p-- > 0)
-		r *= 10;
-	return r;
+	static const uint64_t small[20] = {
+		1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL, 100000000ULL,
+		1000000000ULL, 10000000000ULL, 100000000000ULL, 1000000000000ULL, 10000000000000ULL,
+		100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL, 100000000000000000ULL,
+		1000000000000000000ULL, 10000000000000000000ULL,
+	};
+	return p < 20 ? small[p] : (u128)small[19] * small[p - 19];
 }
 
 /* m * 2^-s * 10^p rounded to an integer, ties to even, exactly (p <= 20, s <= 70). */

@@ -76,7 +76,11 @@ typedef struct lplugin {
 	lpool pool;
 	int score_ref, score_line, row_ref, row_line;
 	int contact_mt;            /* registry reference of the contact metatable */
+	int add_ref;               /* registry reference of score's add function */
 	const heed_contact *cur;   /* record behind the running call's contact table */
+	const void *cur_table;     /* that table (anchored in the registry, so no other has its address) */
+	int org_keys;              /* registry reference of the org table's keys, in push order */
+	heed_parts *parts;         /* where the running score call's add appends */
 	ltarget *targets;
 	size_t ntargets;
 	int errline;      /* set by gate_msgh: line of the error in the plugin file, 0 = none */
@@ -414,6 +418,43 @@ static void copy_fields(lua_State *L, int from, int to, const char *const *names
 	}
 }
 
+/* xpcall without a message handler: Lua runs a handler while hooks are off,
+ * so a handler that loops would escape the instruction budget. This one
+ * catches the error with pcall, then calls the handler as an ordinary
+ * function, under the budget. Returns what xpcall returns. */
+static int sandbox_xpcall(lua_State *L)
+{
+	int n = lua_gettop(L);
+	luaL_checkany(L, 2);
+	lua_pushvalue(L, 1); /* f */
+	for (int i = 3; i <= n; i++)
+		lua_pushvalue(L, i);
+	if (lua_pcall(L, n - 2, LUA_MULTRET, 0) == LUA_OK) {
+		lua_pushboolean(L, 1);
+		lua_insert(L, n + 1);
+		return lua_gettop(L) - n;
+	}
+	lua_pushvalue(L, 2); /* h(err) */
+	lua_insert(L, -2);
+	lua_call(L, 1, 1);
+	lua_pushboolean(L, 0);
+	lua_insert(L, -2);
+	return 2;
+}
+
+/* setmetatable refusing __gc: finalizers run with hooks off, outside the budget. */
+static int sandbox_setmetatable(lua_State *L)
+{
+	if (lua_type(L, 2) == LUA_TTABLE && lua_getfield(L, 2, "__gc") != LUA_TNIL)
+		return luaL_error(L, "__gc metamethods are not allowed in plugins (finalizers would run"
+		                     " outside the instruction budget)");
+	lua_settop(L, 2);
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, 2, 1);
+	return 1;
+}
+
 /* Open the libraries into the hidden real globals and push the plugin's _ENV. */
 static void push_sandbox(lua_State *L)
 {
@@ -448,6 +489,11 @@ static void push_sandbox(lua_State *L)
 	lua_setfield(L, env, "load");
 	lua_pushcfunction(L, heed_log); /* stdout belongs to heed's output */
 	lua_setfield(L, env, "print");
+	lua_pushcfunction(L, sandbox_xpcall);
+	lua_setfield(L, env, "xpcall");
+	lua_getfield(L, G, "setmetatable");
+	lua_pushcclosure(L, sandbox_setmetatable, 1);
+	lua_setfield(L, env, "setmetatable");
 	lua_pushvalue(L, env);
 	lua_setfield(L, env, "_G");
 	lua_remove(L, G);
@@ -647,6 +693,11 @@ static void push_activities(lua_State *L, const heed_contact *c)
 	}
 }
 
+/* The org table's keys, created once per state (org_keys) so building the
+ * table needs no string lookups. */
+enum { ORG_EMPLOYEES = 3, ORG_NKEYS = 5 };
+static const char *const org_key_names[ORG_NKEYS] = { "name", "domain", "industry", "employees", "country" };
+
 /* Push field f of c (nil when unknown), as plugins/README.md documents it. */
 static void push_cfield(lua_State *L, const heed_contact *c, int f)
 {
@@ -672,15 +723,23 @@ static void push_cfield(lua_State *L, const heed_contact *c, int f)
 	case CF_FIRST_NAME: push_opt(L, c->first_name); break;
 	case CF_ID: lua_pushinteger(L, (lua_Integer)c->id); break;
 	case CF_LAST_NAME: push_opt(L, c->last_name); break;
-	case CF_ORG:
-		lua_createtable(L, 0, 5);
-		set_str(L, "name", c->org.name);
-		set_str(L, "domain", c->org.domain);
-		set_str(L, "industry", c->org.industry);
-		if (c->org.employees >= 0)
-			set_int(L, "employees", (lua_Integer)c->org.employees);
-		set_str(L, "country", c->org.country);
+	case CF_ORG: {
+		const char *v[ORG_NKEYS] = { c->org.name, c->org.domain, c->org.industry, NULL, c->org.country };
+		lua_createtable(L, 0, ORG_NKEYS);
+		lua_rawgeti(L, LUA_REGISTRYINDEX, plugin_of(L)->org_keys);
+		for (int k = 0; k < ORG_NKEYS; k++) {
+			if (k == ORG_EMPLOYEES ? c->org.employees < 0 : !v[k])
+				continue;
+			lua_rawgeti(L, -1, k + 1);
+			if (k == ORG_EMPLOYEES)
+				lua_pushinteger(L, (lua_Integer)c->org.employees);
+			else
+				lua_pushstring(L, v[k]);
+			lua_rawset(L, -4);
+		}
+		lua_pop(L, 1);
 		break;
+	}
 	case CF_OWNER: push_opt(L, c->owner); break;
 	case CF_PHONE: push_opt(L, c->phone); break;
 	case CF_SCORE:
@@ -702,27 +761,20 @@ static void push_cfield(lua_State *L, const heed_contact *c, int f)
 static const heed_contact *contact_of(lua_State *L)
 {
 	lplugin *lp = plugin_of(L);
-	lua_rawgetp(L, LUA_REGISTRYINDEX, &contact_key);
-	int live = lp->cur && lua_rawequal(L, 1, -1);
-	lua_pop(L, 1);
-	if (!live)
+	if (!lp->cur || lua_topointer(L, 1) != lp->cur_table)
 		luaL_error(L, "a contact table was used after its call ended; copy the fields you need during the call");
 	return lp->cur;
 }
 
-static int cfield_cmp(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* __index(t, k): fill t[k] from the record. */
+/* __index(t, k): fill t[k] from the record. Upvalue 1 maps field names to CF_*. */
 static int contact_index(lua_State *L)
 {
-	const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : NULL;
-	const char *const *hit = k ? bsearch(&k, cfield_names, CF_N, sizeof *cfield_names, cfield_cmp) : NULL;
-	if (!hit)
+	lua_pushvalue(L, 2);
+	if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNUMBER)
 		return 0;
-	push_cfield(L, contact_of(L), (int)(hit - cfield_names));
+	int f = (int)lua_tointeger(L, -1);
+	lua_pop(L, 1);
+	push_cfield(L, contact_of(L), f);
 	if (!lua_isnil(L, -1)) {
 		lua_pushvalue(L, 2);
 		lua_pushvalue(L, -2);
@@ -757,7 +809,12 @@ static int contact_pairs(lua_State *L)
 static void make_contact_mt(lua_State *L, lplugin *lp, int env)
 {
 	lua_createtable(L, 0, 3);
-	lua_pushcfunction(L, contact_index);
+	lua_createtable(L, 0, CF_N);
+	for (int f = 0; f < CF_N; f++) {
+		lua_pushinteger(L, f);
+		lua_setfield(L, -2, cfield_names[f]);
+	}
+	lua_pushcclosure(L, contact_index, 1);
 	lua_setfield(L, -2, "__index");
 	lua_getfield(L, env, "next");
 	lua_pushcclosure(L, contact_pairs, 1);
@@ -776,6 +833,7 @@ static void push_contact(lua_State *L, lplugin *lp, const heed_contact *c)
 	lua_pushvalue(L, -1);
 	lua_rawsetp(L, LUA_REGISTRYINDEX, &contact_key);
 	lp->cur = c;
+	lp->cur_table = lua_topointer(L, -1);
 }
 
 /* ---- Lua → C ---- */
@@ -1056,12 +1114,35 @@ static int last_line(lua_State *L)
 	return max;
 }
 
+/* add(name, points [, reason]): the second argument of score, which appends a
+ * part; the host validates it like a returned one. */
+static int score_add(lua_State *L)
+{
+	lplugin *lp = plugin_of(L);
+	size_t nlen, rlen = 0;
+	const char *name = luaL_checklstring(L, 1, &nlen);
+	lua_Number points = luaL_checknumber(L, 2);
+	const char *reason = luaL_optlstring(L, 3, NULL, &rlen);
+	if (!lp->parts)
+		luaL_error(L, "add can only be called during a score call");
+	heed_parts_add(lp->parts, lp->name, name, nlen, reason, rlen, (double)points);
+	return 0;
+}
+
 static int body_load(lua_State *L, gate *g)
 {
 	lplugin *lp = g->lp;
 	push_sandbox(L);
 	int env = lua_gettop(L);
 	make_contact_mt(L, lp, env);
+	lua_pushcfunction(L, score_add);
+	lp->add_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	lua_createtable(L, ORG_NKEYS, 0);
+	for (int k = 0; k < ORG_NKEYS; k++) {
+		lua_pushstring(L, org_key_names[k]);
+		lua_rawseti(L, -2, k + 1);
+	}
+	lp->org_keys = luaL_ref(L, LUA_REGISTRYINDEX);
 	if (luaL_loadfilex(L, lp->path, "t") != LUA_OK)
 		return lua_error(L);
 	lua_pushvalue(L, env);
@@ -1148,7 +1229,9 @@ static int body_score(lua_State *L, gate *g)
 	heed_parts *out = g->out;
 	lua_rawgeti(L, LUA_REGISTRYINDEX, g->ref);
 	push_contact(L, g->lp, g->c);
-	lua_call(L, 1, 1);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, g->lp->add_ref);
+	g->lp->parts = out;
+	lua_call(L, 2, 1);
 	int t = lua_gettop(L);
 	if (lua_isnil(L, t))
 		return 0;
@@ -1156,21 +1239,28 @@ static int body_score(lua_State *L, gate *g)
 		luaL_error(L, "score must return an array of parts {name=, points=, reason=}, got %s",
 		           luaL_typename(L, t));
 	lua_Integer n = (lua_Integer)lua_rawlen(L, t);
+	/* the keys, pushed once: t+1 "name", t+2 "points", t+3 "reason" */
+	lua_pushliteral(L, "name");
+	lua_pushliteral(L, "points");
+	lua_pushliteral(L, "reason");
 	for (lua_Integer i = 1; i <= n; i++) {
 		if (lua_rawgeti(L, t, i) != LUA_TTABLE)
 			luaL_error(L, "part %d must be a table {name=, points=, reason=}, got %s", (int)i,
 			           luaL_typename(L, -1));
-		int e = lua_gettop(L);
-		int tn = rawfield(L, e, "name"), tp = rawfield(L, e, "points"), tr = rawfield(L, e, "reason");
-		if ((tn != LUA_TSTRING && tn != LUA_TNIL) || (tr != LUA_TSTRING && tr != LUA_TNIL))
+		int e = lua_gettop(L), type[3];
+		for (int k = 0; k < 3; k++) {
+			lua_pushvalue(L, t + 1 + k);
+			type[k] = lua_rawget(L, e);
+		}
+		if ((type[0] != LUA_TSTRING && type[0] != LUA_TNIL) || (type[2] != LUA_TSTRING && type[2] != LUA_TNIL))
 			luaL_error(L, "part %d: name and reason must be strings", (int)i);
-		if (tp != LUA_TNUMBER)
+		if (type[1] != LUA_TNUMBER)
 			luaL_error(L, "part %d: points must be a number, got %s", (int)i, luaL_typename(L, e + 2));
 		size_t nlen = 0, rlen = 0;
 		const char *name = lua_tolstring(L, e + 1, &nlen);
-		const char *reason = tr == LUA_TSTRING ? lua_tolstring(L, e + 3, &rlen) : NULL;
+		const char *reason = type[2] == LUA_TSTRING ? lua_tolstring(L, e + 3, &rlen) : NULL;
 		heed_parts_add(out, g->lp->name, name, nlen, reason, rlen, lua_tonumber(L, e + 2));
-		lua_settop(L, t);
+		lua_settop(L, t + 3);
 	}
 	return 0;
 }
@@ -1185,6 +1275,7 @@ static int lh_score(void *state, const heed_contact *c, heed_parts *out, char **
 	          .body = body_score, .out = out};
 	int rc = gate_call(&g, err);
 	lp->cur = NULL;
+	lp->parts = NULL;
 	if (rc != HEED_OK)
 		heed_parts_cut(out, n0);
 	return rc;
@@ -1464,7 +1555,7 @@ static int lh_load(const char *path, void **state, heed_plugin_info *info, char 
 	lp->path = xstrdup(path);
 	lp->chunkname = xasprintf("@%s", path);
 	lp->name = file_stem(path);
-	lp->score_ref = lp->row_ref = lp->contact_mt = LUA_NOREF;
+	lp->score_ref = lp->row_ref = lp->contact_mt = lp->add_ref = lp->org_keys = LUA_NOREF;
 	memset(info, 0, sizeof *info);
 	lp->L = lua_newstate(lh_alloc, lp);
 	if (!lp->L) {

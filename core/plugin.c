@@ -421,13 +421,18 @@ static int check_parts(const hplugin *h, const heed_contact *c, const heed_parts
 {
 	for (size_t k = from; k < out->n; k++) {
 		const heed_part *t = &out->v[k];
-		const char *why = heed_empty(t->name) ? "has no name" : !isfinite(t->points) ? "is not a finite number" : NULL;
+		const char *why = heed_empty(t->name)                        ? "has no name"
+		                  : !isfinite(t->points)                     ? "is not a finite number"
+		                  : fabs(t->points) > 1e12                   ? "is out of range (more than 10^12)"
+		                  : !heed_utf8_valid(t->name, strlen(t->name), NULL) ? "has a name that is not UTF-8"
+		                  : !heed_utf8_valid(t->reason, strlen(t->reason), NULL) ? "has a reason that is not UTF-8"
+		                                                             : NULL;
 		if (!why)
 			continue;
 		heed_buf b = {0};
 		heed_buf_addf(&b, "plugin '%s' (%s:%d) in score: part %zu", h->info.name, h->path, h->info.score_line,
 		              k - from + 1);
-		if (!heed_empty(t->name))
+		if (!heed_empty(t->name) && heed_utf8_valid(t->name, strlen(t->name), NULL))
 			heed_buf_addf(&b, " '%s' points %g", t->name, t->points);
 		heed_buf_addf(&b, " %s (contact %lld", why, (long long)c->id);
 		if (c->email)

@@ -1,6 +1,7 @@
 /* report: typed table cells and their three renderings (see report.h). */
 #include "report.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,10 +146,30 @@ size_t heed_utf8_width(const char *s)
 	return w;
 }
 
-static void print_csv_field(FILE *out, const char *s)
+/* Would a spreadsheet read this text as a formula? (=, @, or a sign that does
+ * not start a number such as a phone number "+45 33…" or "-2"). */
+static int looks_like_formula(const char *s)
+{
+	if (*s == '=' || *s == '@' || *s == '\t' || *s == '\r')
+		return 1;
+	return (*s == '+' || *s == '-') && s[1] && !isdigit((unsigned char)s[1]) && s[1] != ' ' &&
+	       s[1] != '.';
+}
+
+static void print_csv_field(FILE *out, const char *s, int text)
 {
 	if (!s)
 		return;
+	if (text && looks_like_formula(s)) { /* CSV injection: keep it text */
+		fputs("\"'", out);
+		for (; *s; s++) {
+			if (*s == '"')
+				fputc('"', out);
+			fputc(*s, out);
+		}
+		fputc('"', out);
+		return;
+	}
 	if (!strpbrk(s, ",\"\r\n")) {
 		fputs(s, out);
 		return;
@@ -162,15 +183,27 @@ static void print_csv_field(FILE *out, const char *s)
 	fputc('"', out);
 }
 
-/* One line of a table cell: newlines shown as a visible return mark. */
+/* One line of a table cell: newlines shown as a visible return mark, other
+ * control characters (terminal escapes in imported data) as '?'. */
 static void print_cell_text(FILE *out, const char *s)
 {
 	for (; *s; s++) {
-		if (*s == '\n')
+		unsigned char c = (unsigned char)*s;
+		if (c == '\n')
 			fputs("⏎", out);
-		else if (*s != '\r')
-			fputc(*s, out);
+		else if (c == '\t')
+			fputc(' ', out);
+		else if (c < 0x20 || c == 0x7f)
+			fputc('?', out);
+		else
+			fputc(c, out);
 	}
+}
+
+void heed_print_text(FILE *out, const char *s)
+{
+	if (s)
+		print_cell_text(out, s);
 }
 
 static void print_table(const heed_table *t, FILE *out)
@@ -236,7 +269,8 @@ static void print_csv(const heed_table *t, FILE *out)
 		for (size_t c = 0; c < t->ncols; c++) {
 			if (c)
 				fputs(formats[HEED_FMT_CSV].separator, out);
-			print_csv_field(out, r ? t->cells[(r - 1) * t->ncols + c].text : t->cols[c]);
+			const struct cell *cell = r ? &t->cells[(r - 1) * t->ncols + c] : NULL;
+			print_csv_field(out, cell ? cell->text : t->cols[c], cell && cell->kind == C_STR);
 		}
 		fputs("\r\n", out);
 	}

@@ -28,8 +28,14 @@ void heed_table_bool(heed_table *t, int v);
 void heed_table_time(heed_table *t, heed_time v);         /* 0 = null; ISO 8601 */
 void heed_table_date(heed_table *t, heed_time v);         /* 0 = null; YYYY-MM-DD */
 size_t heed_table_rows(const heed_table *t);
-/* Print: table (aligned, UTF-8 aware), json (array of objects), csv (RFC 4180). */
+/* Print: table (aligned, UTF-8 aware, control characters shown as ?), json (array
+ * of objects), csv (RFC 4180; text a spreadsheet would run as a formula is
+ * written as '=… so it stays text). */
 void heed_table_print(const heed_table *t, heed_format f, FILE *out);
+
+/* Print text for a terminal: control characters (escape sequences from
+ * imported data) become '?', newlines a visible mark. NULL prints nothing. */
+void heed_print_text(FILE *out, const char *s);
 
 /* Display width of UTF-8 text (code points; combining marks count 0). */
 size_t heed_utf8_width(const char *s);

@@ -120,6 +120,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	                   " days, actor, reason, plugins, forced)"
 	                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	[ST_SCORE] = "UPDATE contacts SET score = ?2, score_parts = ?3 WHERE id = ?1",
+	[ST_SCORES] = "UPDATE contacts SET score = heed_batch(id, 1), score_parts = heed_batch(id, 2)"
+	              " WHERE id BETWEEN ?1 AND ?2 AND heed_batch(id, 0)",
 	[ST_TOUCH] = "UPDATE contacts SET email = ?2, source = ?3, external_id = ?4, first_name = ?5,"
 	             " last_name = ?6, title = ?7, phone = ?8, owner = ?9, org_id = ?10,"
 	             " do_not_contact = ?11, attrs = ?12, updated_at = ?13 WHERE id = ?1",
@@ -140,6 +142,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 	               " country = coalesce(?5, country) WHERE id = ?1"
 	               " AND (domain IS NOT coalesce(?2, domain) OR industry IS NOT coalesce(?3, industry)"
 	               " OR employees IS NOT coalesce(?4, employees) OR country IS NOT coalesce(?5, country))",
+	[ST_SAVEPOINT] = "SAVEPOINT heed_row",
+	[ST_RELEASE] = "RELEASE heed_row",
+	[ST_ROLLBACK_TO] = "ROLLBACK TO heed_row",
 	[ST_SETTING_GET] = "SELECT value FROM settings WHERE key = ?1",
 	[ST_SETTING_SET] = "INSERT INTO settings(key, value) VALUES (?1, ?2)"
 	                   " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -152,6 +157,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 int heed_store_fail(heed_store *s, const char *what, char **err)
 {
 	int code = sqlite3_errcode(s->db);
+	if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED)
+		heed_seterr(err, "store %s is busy: another process has been writing to it for over 10 s"
+		                 " (an import or score --all?); try again when it is done (%s)", s->path, what);
 	heed_seterr(err, "store %s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
 	if ((code & 0xff) == SQLITE_CONSTRAINT)
 		return HEED_ECONFLICT;
@@ -229,6 +237,10 @@ static int exec(heed_store *s, const char *sql, const char *what, char **err)
 {
 	char *msg = NULL;
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		int code = sqlite3_errcode(s->db) & 0xff;
+		if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+			heed_seterr(err, "store %s is busy: another process has been writing to it for over"
+			                 " 10 s; try again when it is done (%s)", s->path, what);
 		heed_seterr(err, "store %s: %s: %s", s->path, what, msg ? msg : "failed");
 		sqlite3_free(msg);
 		return HEED_ERR;
@@ -248,13 +260,52 @@ int heed_store_version(heed_store *s)
 	return v;
 }
 
+/* 1 if the database has tables of its own but no heed schema: not ours to change. */
+static int foreign_database(heed_store *s)
+{
+	sqlite3_stmt *st;
+	int found = 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_master WHERE type = 'table' LIMIT 1", -1,
+	                       &st, NULL) == SQLITE_OK) {
+		found = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+	}
+	return found;
+}
+
+/* Refuse a database heed must not touch: another program's, or a newer heed's. */
+static int check_ours(heed_store *s, char **err)
+{
+	int n = (int)(sizeof migrations / sizeof migrations[0]), v = heed_store_version(s);
+	if (v < 0) {
+		heed_seterr(err, "cannot read %s: %s", s->path, sqlite3_errmsg(s->db));
+		return HEED_EINPUT;
+	}
+	if (v > n) {
+		heed_seterr(err, "store %s has schema version %d; this heed knows up to %d — upgrade heed",
+		            s->path, v, n);
+		return HEED_ERR;
+	}
+	if (v == 0 && foreign_database(s)) {
+		heed_seterr(err, "%s is an SQLite database but not a heed store; heed leaves it alone",
+		            s->path);
+		return HEED_EINPUT;
+	}
+	return HEED_OK;
+}
+
 static int migrate(heed_store *s, char **err)
 {
 	int n = (int)(sizeof migrations / sizeof migrations[0]);
+	/* the common case reads the version only: no write lock, so opening a
+	 * store never waits for (or blocks) another heed that is writing */
+	int v = heed_store_version(s);
+	if (v == n)
+		return HEED_OK;
 	int rc = exec(s, "BEGIN IMMEDIATE", "migrate", err);
 	if (rc != HEED_OK)
 		return rc;
-	int v = heed_store_version(s);
+	v = heed_store_version(s);
 	if (v > n) {
 		heed_seterr(err, "store %s has schema version %d; this heed knows up to %d — upgrade heed",
 		            s->path, v, n);
@@ -287,6 +338,42 @@ static void sqlite_setup(void)
 	}
 }
 
+/* heed_batch(id, what), for ST_SCORES: the score of contact id in the batch
+ * heed_store_set_scores is writing. what 0: 1 if id is in it; 1: its score;
+ * 2: its parts. Ids come in ascending order, so a cursor finds them. */
+static void batch_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	heed_store *s = sqlite3_user_data(ctx);
+	int64_t id = sqlite3_value_int64(argv[0]);
+	int what = sqlite3_value_int(argv[1]);
+	size_t k = s->batch_at;
+	(void)argc;
+	if (k >= s->nbatch || s->batch[k].id != id) {
+		size_t lo = 0, hi = s->nbatch;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (s->batch[mid].id < id)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == s->nbatch || s->batch[lo].id != id) {
+			sqlite3_result_int(ctx, 0);
+			return;
+		}
+		k = s->batch_at = lo;
+	}
+	const heed_score *v = &s->batch[k];
+	if (what == 0)
+		sqlite3_result_int(ctx, 1);
+	else if (what == 1 && !isnan(v->score))
+		sqlite3_result_double(ctx, v->score);
+	else if (what == 2 && !heed_empty(v->parts_json))
+		sqlite3_result_text(ctx, v->parts_json, -1, SQLITE_STATIC);
+	else
+		sqlite3_result_null(ctx);
+}
+
 int heed_store_open(const char *path, heed_store **out, char **err)
 {
 	sqlite_setup();
@@ -303,10 +390,18 @@ int heed_store_open(const char *path, heed_store **out, char **err)
 	}
 	sqlite3_busy_timeout(s->db, 10000);
 	sqlite3_extended_result_codes(s->db, 1);
-	rc = exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-	             " PRAGMA foreign_keys = ON; PRAGMA cache_size = -32000;" /* 32 MB: a 1M-row email index stays mostly in cache */
+	if (sqlite3_create_function_v2(s->db, "heed_batch", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, s,
+	                               batch_fn, NULL, NULL, NULL) != SQLITE_OK) {
+		rc = heed_store_fail(s, "setup", err);
+		goto done;
+	}
+	rc = exec(s, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
+	             " PRAGMA cache_size = -32000;" /* 32 MB: a 1M-row email index stays mostly in cache */
 	             " PRAGMA temp_store = MEMORY",
 	          "setup", err);
+	/* WAL only once the file is known to be ours (or new) */
+	if (rc == HEED_OK && (rc = check_ours(s, err)) == HEED_OK)
+		rc = exec(s, "PRAGMA journal_mode = WAL", "setup", err);
 	if (rc == HEED_OK)
 		rc = migrate(s, err);
 done:
@@ -315,6 +410,28 @@ done:
 		return rc;
 	}
 	*out = s;
+	return HEED_OK;
+}
+
+int heed_store_open_reader(heed_store *s, heed_store **out, char **err)
+{
+	heed_store *r = xcalloc(1, sizeof *r);
+	r->path = xstrdup(s->path);
+	int rc = HEED_OK;
+	if (sqlite3_open_v2(r->path, &r->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		heed_seterr(err, "cannot open store %s: %s", r->path,
+		            r->db ? sqlite3_errmsg(r->db) : "out of memory");
+		heed_store_close(r);
+		return HEED_ERR;
+	}
+	sqlite3_busy_timeout(r->db, 10000);
+	sqlite3_extended_result_codes(r->db, 1);
+	rc = exec(r, "PRAGMA temp_store = MEMORY", "setup", err);
+	if (rc != HEED_OK) {
+		heed_store_close(r);
+		return rc;
+	}
+	*out = r;
 	return HEED_OK;
 }
 
@@ -452,51 +569,100 @@ int heed_store_find(heed_store *s, const char *source, const char *external_id,
 	return rc;
 }
 
+/* One way of reading a reference: which contact it names (0 = none). */
+struct reading {
+	const char *how;
+	int64_t id;
+};
+
+static int read_as_id(heed_store *s, const char *ref, struct reading *r, char **err)
+{
+	size_t len = strlen(ref);
+	if (len == 0 || len > 18 || strspn(ref, "0123456789") != len)
+		return HEED_OK; /* digits only: " 3" and "+3" are not ids */
+	return lookup_id(s, ST_FIND_ID, NULL, NULL, strtoll(ref, NULL, 10), &r->id, err);
+}
+
+static int read_as_email(heed_store *s, const char *ref, struct reading *r, char **err)
+{
+	char *email = heed_email_norm(ref);
+	int rc = email ? lookup_id(s, ST_FIND_EMAIL, email, NULL, 0, &r->id, err) : HEED_OK;
+	free(email);
+	return rc;
+}
+
+static int read_as_external(heed_store *s, const char *ref, struct reading *r, char **err)
+{
+	int rc = HEED_OK, found = 0, rr;
+	sqlite3_stmt *st = heed_store_stmt(s, ST_FIND_EXT_ANY, &rc, err);
+	if (!st)
+		return rc;
+	heed_store_bind_text(st, 1, ref);
+	while ((rr = sqlite3_step(st)) == SQLITE_ROW) {
+		r->id = sqlite3_column_int64(st, 0);
+		found++;
+	}
+	if (rr != SQLITE_DONE)
+		rc = heed_store_fail(s, "resolve", err);
+	sqlite3_reset(st);
+	if (rc == HEED_OK && found > 1) {
+		heed_seterr(err, "contact '%s' is ambiguous: that external id exists in several sources;"
+		                 " use the numeric id or the email", ref);
+		rc = HEED_EUSAGE;
+	}
+	return rc;
+}
+
 int heed_store_resolve(heed_store *s, const char *ref, int64_t *id, char **err)
 {
-	int rc = HEED_OK;
+	static const struct {
+		const char *prefix, *how;
+		int (*read)(heed_store *, const char *, struct reading *, char **);
+	} kinds[] = {
+		{ "id:", "id", read_as_id },
+		{ "email:", "email", read_as_email },
+		{ "ext:", "external id", read_as_external },
+	};
+	enum { NKINDS = sizeof kinds / sizeof kinds[0] };
+	struct reading r[NKINDS] = { { NULL, 0 } };
+	int rc = HEED_OK, explicit = -1;
 	*id = 0;
 	if (heed_empty(ref)) {
 		heed_seterr(err, "empty contact reference");
 		return HEED_EUSAGE;
 	}
-	char *end;
-	long long n = strtoll(ref, &end, 10);
-	if (*end == '\0' && n > 0) {
-		rc = lookup_id(s, ST_FIND_ID, NULL, NULL, n, id, err);
-		if (rc != HEED_OK || *id)
-			return rc;
+	for (int k = 0; k < NKINDS; k++)
+		if (strncmp(ref, kinds[k].prefix, strlen(kinds[k].prefix)) == 0)
+			explicit = k;
+	for (int k = 0; k < NKINDS && rc == HEED_OK; k++) {
+		r[k].how = kinds[k].how;
+		if (explicit < 0)
+			rc = kinds[k].read(s, ref, &r[k], err);
+		else if (explicit == k)
+			rc = kinds[k].read(s, ref + strlen(kinds[k].prefix), &r[k], err);
 	}
-	char *email = heed_email_norm(ref);
-	if (email) {
-		rc = lookup_id(s, ST_FIND_EMAIL, email, NULL, 0, id, err);
-		free(email);
-		if (rc != HEED_OK || *id)
-			return rc;
-	}
-	sqlite3_stmt *st = heed_store_stmt(s, ST_FIND_EXT_ANY, &rc, err);
-	if (!st)
-		return rc;
-	heed_store_bind_text(st, 1, ref);
-	int found = 0, r;
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		*id = sqlite3_column_int64(st, 0);
-		found++;
-	}
-	if (r != SQLITE_DONE)
-		rc = heed_store_fail(s, "resolve", err);
-	sqlite3_reset(st);
 	if (rc != HEED_OK)
 		return rc;
-	if (found > 1) {
-		*id = 0;
-		heed_seterr(err, "contact '%s' is ambiguous: that external id exists in several sources;"
-		                 " use the numeric id or the email",
-		            ref);
-		return HEED_EUSAGE;
+	/* every reading that names a contact must name the same one */
+	for (int k = 0; k < NKINDS; k++) {
+		if (!r[k].id)
+			continue;
+		if (*id && *id != r[k].id) {
+			heed_buf b = { 0 };
+			for (int j = 0; j < NKINDS; j++)
+				if (r[j].id)
+					heed_buf_addf(&b, "%scontact %lld (as %s)", b.len ? " or " : "",
+					              (long long)r[j].id, r[j].how);
+			heed_seterr(err, "'%s' could be %s; say id:%s, email:%s or ext:%s", ref, b.s, ref, ref, ref);
+			heed_buf_free(&b);
+			*id = 0;
+			return HEED_EUSAGE;
+		}
+		*id = r[k].id;
 	}
-	if (!found) {
-		heed_seterr(err, "no contact '%s' (looked for an id, an email and an external id)", ref);
+	if (!*id) {
+		heed_seterr(err, "no contact '%s' (looked for %s)", ref,
+		            explicit >= 0 ? kinds[explicit].how : "an id, an email and an external id");
 		return HEED_ENOTFOUND;
 	}
 	return HEED_OK;
@@ -779,7 +945,7 @@ int heed_store_merge(heed_store *s, int64_t id, const heed_contact *upd, heed_ti
 	heed_contact cur;
 	heed_contact_init(&cur);
 	*changed = 0;
-	int rc = heed_store_load(s, id, 0, &cur, err);
+	int rc = heed_store_load(s, id, HEED_LOAD_BARE, &cur, err);
 	if (rc != HEED_OK)
 		goto done;
 	merge_text(s, id, "email", &cur.email, upd->email, at, changed, &rc, err);
@@ -840,7 +1006,16 @@ int heed_store_merge(heed_store *s, int64_t id, const heed_contact *upd, heed_ti
 	sqlite3_bind_int(st, 11, cur.do_not_contact);
 	heed_store_bind_text(st, 12, cur.attrs);
 	sqlite3_bind_int64(st, 13, at);
-	step_done(s, st, "contact update", &rc, err);
+	int r = sqlite3_step(st);
+	if (r != SQLITE_DONE && (r & 0xff) == SQLITE_CONSTRAINT) {
+		heed_seterr(err, "contact %lld cannot take email %s or external id %s: another contact"
+		                 " has it", (long long)id, cur.email ? cur.email : "-",
+		            cur.external_id ? cur.external_id : "-");
+		rc = HEED_ECONFLICT;
+	} else if (r != SQLITE_DONE) {
+		rc = heed_store_fail(s, "contact update", err);
+	}
+	sqlite3_reset(st);
 done:
 	heed_contact_clear(&cur);
 	return rc;
@@ -948,6 +1123,29 @@ int heed_store_set_score(heed_store *s, int64_t id, double score, const char *pa
 	return rc;
 }
 
+/* ---- savepoints ---- */
+
+static int run_simple(heed_store *s, int which, const char *what, char **err)
+{
+	int rc = HEED_OK;
+	sqlite3_stmt *st = heed_store_stmt(s, which, &rc, err);
+	step_done(s, st, what, &rc, err);
+	return rc;
+}
+
+int heed_store_savepoint(heed_store *s, char **err)
+{
+	return run_simple(s, ST_SAVEPOINT, "savepoint", err);
+}
+
+int heed_store_release(heed_store *s, int undo, char **err)
+{
+	int rc = undo ? run_simple(s, ST_ROLLBACK_TO, "rollback to savepoint", err) : HEED_OK;
+	if (rc == HEED_OK)
+		rc = run_simple(s, ST_RELEASE, "release savepoint", err);
+	return rc;
+}
+
 /* ---- settings ---- */
 
 int heed_store_setting(heed_store *s, const char *key, char **value, char **err)
@@ -997,5 +1195,24 @@ int heed_store_peek_setting(const char *path, const char *key, char **value, cha
 done:
 	sqlite3_finalize(st);
 	sqlite3_close(db);
+	return rc;
+}
+
+int heed_store_set_scores(heed_store *s, const heed_score *v, size_t n, char **err)
+{
+	int rc = HEED_OK;
+	if (n == 0)
+		return HEED_OK;
+	sqlite3_stmt *st = heed_store_stmt(s, ST_SCORES, &rc, err);
+	if (!st)
+		return rc;
+	s->batch = v;
+	s->nbatch = n;
+	s->batch_at = 0;
+	sqlite3_bind_int64(st, 1, v[0].id);
+	sqlite3_bind_int64(st, 2, v[n - 1].id);
+	step_done(s, st, "score update", &rc, err);
+	s->batch = NULL;
+	s->nbatch = s->batch_at = 0;
 	return rc;
 }

@@ -15,6 +15,10 @@ typedef struct heed_store heed_store;
  * foreign keys on. OUT: *out. Caller closes with heed_store_close. */
 int heed_store_open(const char *path, heed_store **out, char **err);
 void heed_store_close(heed_store *s);
+/* A second, read-only connection to the store of s, for reading in another
+ * thread while s writes (WAL lets readers run beside the writer). OUT: *out;
+ * close it with heed_store_close. */
+int heed_store_open_reader(heed_store *s, heed_store **out, char **err);
 int heed_store_version(heed_store *s); /* schema version (user_version) */
 
 /* Write transactions. begin takes the write lock at once (BEGIN IMMEDIATE). */
@@ -29,7 +33,10 @@ int heed_store_resolve(heed_store *s, const char *ref, int64_t *id, char **err);
 int heed_store_find(heed_store *s, const char *source, const char *external_id,
                     const char *email, int64_t *id, char **err);
 
-enum { HEED_LOAD_HISTORY = 1 };
+enum {
+	HEED_LOAD_HISTORY = 1, /* also the stage history */
+	HEED_LOAD_BARE = 2     /* without activities: fields, organisation and deal only */
+};
 /* Load contact id with its organisation, deal and activities (and history when
  * flags has HEED_LOAD_HISTORY). OUT: *c (caller clears). HEED_ENOTFOUND if absent. */
 int heed_store_load(heed_store *s, int64_t id, unsigned flags, heed_contact *c, char **err);
@@ -77,10 +84,40 @@ int heed_store_move(heed_store *s, const heed_move *m, char **err);
 int heed_store_set_score(heed_store *s, int64_t id, double score, const char *parts_json,
                          char **err);
 
+/* A score to store: parts_json is the JSON array of its parts. */
+typedef struct heed_score {
+	int64_t id;
+	double score;
+	const char *parts_json;
+} heed_score;
+/* Store n scores, ids ascending. Run it inside a write transaction. */
+int heed_store_set_scores(heed_store *s, const heed_score *v, size_t n, char **err);
+
+/* A chunk of contacts, fully loaded (org, deal, activities; no history). Their
+ * text belongs to the chunk: read it, but do not free or replace it. It stays
+ * valid until the chunk is loaded again or freed. */
+typedef struct heed_chunk heed_chunk;
+heed_chunk *heed_chunk_new(void);  /* free with heed_chunk_free */
+void heed_chunk_free(heed_chunk *ch);
+size_t heed_chunk_count(const heed_chunk *ch);
+heed_contact *heed_chunk_at(heed_chunk *ch, size_t i);
+
+/* One pass over the contacts in stage (NULL = all) in id order, a chunk at a
+ * time. Zero-initialise it, then set stage. */
+typedef struct heed_scan {
+	const char *stage;
+	int64_t after; /* the last id loaded */
+	int done;      /* nothing follows `after` */
+} heed_scan;
+/* Load the next chunk of the scan into ch (replacing what it held); a count of
+ * 0 means the scan is over. Reads need no transaction: each chunk is read
+ * consistently on its own. */
+int heed_store_scan(heed_store *s, heed_scan *scan, heed_chunk *ch, char **err);
+
 /* Visit contacts in id order, fully loaded (org, deal, activities), in chunks;
- * stage NULL = all. The callback may write (score) but not move stages; return
- * non-zero from it to stop. When write is set each chunk runs in one write
- * transaction. */
+ * stage NULL = all. The contact's text belongs to the store, as in a chunk.
+ * The callback may write (score) but not move stages; return non-zero from it
+ * to stop. When write is set each chunk runs in one write transaction. */
 typedef int (*heed_store_visit)(void *ud, heed_contact *c);
 int heed_store_each(heed_store *s, const char *stage, int write, heed_store_visit fn, void *ud,
                     char **err);
@@ -128,6 +165,11 @@ typedef struct heed_funnel_stage {
 int heed_store_funnel(heed_store *s, const char *const *stages, size_t nstages, const int *rank,
                       heed_funnel_stage *out, double open_prob, double *forecast,
                       char **err);
+
+/* A savepoint inside the write transaction, for work that may have to be
+ * undone alone (one import row). release(undo=1) rolls back to it first. */
+int heed_store_savepoint(heed_store *s, char **err);
+int heed_store_release(heed_store *s, int undo, char **err);
 
 /* Store-wide settings (key → text). OUT: *value (caller frees; NULL if unset). */
 int heed_store_setting(heed_store *s, const char *key, char **value, char **err);

@@ -30,6 +30,7 @@ enum stmt_id {
 	ST_MOVE_PROB,
 	ST_HIST_INSERT,
 	ST_SCORE,
+	ST_SCORES,
 	ST_TOUCH,
 	ST_EACH,
 	ST_EACH_STAGE,
@@ -43,6 +44,9 @@ enum stmt_id {
 	ST_JSON_PATCH,
 	ST_ATTR_DIFF,
 	ST_ORG_SET,
+	ST_SAVEPOINT,
+	ST_RELEASE,
+	ST_ROLLBACK_TO,
 	ST_SETTING_GET,
 	ST_SETTING_SET,
 	ST_COUNT
@@ -66,6 +70,8 @@ struct heed_store {
 	int64_t counts[COUNT_STAGES][COUNT_PEAKS]; /* pending stage_counts deltas */
 	struct orgslot *orgs; /* open addressing, power-of-two size */
 	size_t norgs, orgcap;
+	const heed_score *batch; /* the scores heed_store_set_scores is writing */
+	size_t nbatch, batch_at;
 };
 
 void heed_store_orgcache_clear(heed_store *s);

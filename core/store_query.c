@@ -8,54 +8,171 @@
 #include "store_int.h"
 #include "util.h"
 
-/* Fill c from a row of CONTACT_COLS. */
-static void row_to_contact(sqlite3_stmt *st, heed_contact *c)
+/* ---- chunks ---- */
+
+enum { CHUNK = 4096, TEXT_BLOCK = 64 * 1024 };
+
+/* Text of a chunk's contacts, in blocks that never move while they are in use;
+ * a new load reuses them from the first. */
+typedef struct textblock {
+	struct textblock *next;
+	size_t used, size;
+	char s[];
+} textblock;
+
+struct heed_chunk {
+	heed_contact *v; /* CHUNK of them */
+	size_t n;
+	textblock *first, *cur;
+};
+
+heed_chunk *heed_chunk_new(void)
+{
+	heed_chunk *ch = xcalloc(1, sizeof *ch);
+	ch->v = xcalloc(CHUNK, sizeof *ch->v);
+	return ch;
+}
+
+/* Release the contacts (their text is in the blocks; only activity arrays are
+ * allocated apart) and rewind the text blocks. */
+static void chunk_empty(heed_chunk *ch)
+{
+	for (size_t i = 0; i < ch->n; i++) {
+		free(ch->v[i].acts);
+		heed_contact_init(&ch->v[i]);
+	}
+	ch->n = 0;
+	ch->cur = ch->first;
+	if (ch->cur)
+		ch->cur->used = 0;
+}
+
+void heed_chunk_free(heed_chunk *ch)
+{
+	if (!ch)
+		return;
+	chunk_empty(ch);
+	while (ch->first) {
+		textblock *next = ch->first->next;
+		free(ch->first);
+		ch->first = next;
+	}
+	free(ch->v);
+	free(ch);
+}
+
+size_t heed_chunk_count(const heed_chunk *ch)
+{
+	return ch->n;
+}
+
+heed_contact *heed_chunk_at(heed_chunk *ch, size_t i)
+{
+	return &ch->v[i];
+}
+
+/* A copy of n bytes of s (NUL-terminated) in the chunk's text. */
+static char *chunk_text(heed_chunk *ch, const char *s, size_t n)
+{
+	textblock *b = ch->cur;
+	if (!b || b->size - b->used < n + 1) {
+		textblock *next = b ? b->next : ch->first;
+		if (next && next->size >= n + 1) {
+			b = next;
+		} else { /* a new block, linked in after the current one */
+			size_t size = n + 1 > TEXT_BLOCK ? n + 1 : TEXT_BLOCK;
+			b = xmalloc(sizeof *b + size);
+			b->size = size;
+			b->next = next;
+			if (ch->cur)
+				ch->cur->next = b;
+			else
+				ch->first = b;
+		}
+		b->used = 0;
+		ch->cur = b;
+	}
+	char *d = b->s + b->used;
+	memcpy(d, s, n);
+	d[n] = '\0';
+	b->used += n + 1;
+	return d;
+}
+
+/* Column i as text: copied into ch when given, else allocated (caller frees). NULL for NULL. */
+static char *col_text(sqlite3_stmt *st, int i, heed_chunk *ch)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	if (!t)
+		return NULL;
+	size_t n = (size_t)sqlite3_column_bytes(st, i);
+	return ch ? chunk_text(ch, (const char *)t, n) : xstrndup((const char *)t, n);
+}
+
+/* Fill c from a row of CONTACT_COLS; its text goes into ch when given. */
+static void row_to_contact(sqlite3_stmt *st, heed_contact *c, heed_chunk *ch)
 {
 	c->id = sqlite3_column_int64(st, 0);
-	c->email = heed_store_col_text(st, 1);
-	c->source = heed_store_col_text(st, 2);
-	c->external_id = heed_store_col_text(st, 3);
-	c->first_name = heed_store_col_text(st, 4);
-	c->last_name = heed_store_col_text(st, 5);
-	c->title = heed_store_col_text(st, 6);
-	c->phone = heed_store_col_text(st, 7);
-	c->owner = heed_store_col_text(st, 8);
+	c->email = col_text(st, 1, ch);
+	c->source = col_text(st, 2, ch);
+	c->external_id = col_text(st, 3, ch);
+	c->first_name = col_text(st, 4, ch);
+	c->last_name = col_text(st, 5, ch);
+	c->title = col_text(st, 6, ch);
+	c->phone = col_text(st, 7, ch);
+	c->owner = col_text(st, 8, ch);
 	c->org.id = sqlite3_column_int64(st, 9);
-	const unsigned char *stage = sqlite3_column_text(st, 10);
-	snprintf(c->stage, sizeof c->stage, "%s", stage ? (const char *)stage : "lead");
+	const char *stage = (const char *)sqlite3_column_text(st, 10);
+	size_t slen = stage ? (size_t)sqlite3_column_bytes(st, 10) : 0;
+	if (!stage || slen >= sizeof c->stage)
+		stage = "lead", slen = 4; /* the schema allows only the six stage names */
+	memcpy(c->stage, stage, slen + 1);
 	c->score = heed_store_col_real(st, 11);
-	c->score_parts = heed_store_col_text(st, 12);
+	c->score_parts = col_text(st, 12, ch);
 	c->do_not_contact = sqlite3_column_int(st, 13);
-	c->attrs = heed_store_col_text(st, 14);
+	c->attrs = col_text(st, 14, ch);
 	c->created_at = sqlite3_column_int64(st, 15);
 	c->updated_at = sqlite3_column_int64(st, 16);
 	c->stage_changed_at = sqlite3_column_int64(st, 17);
 	if (c->org.id) {
-		c->org.name = heed_store_col_text(st, 18);
-		c->org.key = heed_store_col_text(st, 19);
-		c->org.domain = heed_store_col_text(st, 20);
-		c->org.industry = heed_store_col_text(st, 21);
+		c->org.name = col_text(st, 18, ch);
+		c->org.key = col_text(st, 19, ch);
+		c->org.domain = col_text(st, 20, ch);
+		c->org.industry = col_text(st, 21, ch);
 		c->org.employees = sqlite3_column_type(st, 22) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 22);
-		c->org.country = heed_store_col_text(st, 23);
+		c->org.country = col_text(st, 23, ch);
 	}
 	if (sqlite3_column_type(st, 24) != SQLITE_NULL) {
 		c->deal.present = 1;
 		c->deal.value = heed_store_col_real(st, 25);
-		c->deal.currency = heed_store_col_text(st, 26);
+		c->deal.currency = col_text(st, 26, ch);
 		c->deal.close_date = sqlite3_column_int64(st, 27);
-		c->deal.decision_makers = heed_store_col_text(st, 28);
+		c->deal.decision_makers = col_text(st, 28, ch);
 		c->deal.probability = heed_store_col_real(st, 29);
 		c->deal.probability_user = sqlite3_column_int(st, 30);
 	}
 	c->peak = sqlite3_column_int(st, 31);
 }
 
-static void push_activity(heed_contact *c, sqlite3_stmt *st, int first)
+/* Add the activity in the row's columns first.. (id, kind, at, data); rows
+ * arrive in (at, id) order, so it goes last. Its text goes into ch when given. */
+static void push_activity(heed_contact *c, sqlite3_stmt *st, int first, heed_chunk *ch)
 {
-	heed_activity_add(c, (const char *)sqlite3_column_text(st, first + 1),
-	                  sqlite3_column_int64(st, first + 2),
-	                  (const char *)sqlite3_column_text(st, first + 3));
-	c->acts[c->nacts - 1].id = sqlite3_column_int64(st, first);
+	if (!ch) {
+		heed_activity_add(c, (const char *)sqlite3_column_text(st, first + 1),
+		                  sqlite3_column_int64(st, first + 2),
+		                  (const char *)sqlite3_column_text(st, first + 3));
+		c->acts[c->nacts - 1].id = sqlite3_column_int64(st, first);
+		return;
+	}
+	if ((c->nacts & (c->nacts - 1)) == 0) /* grow at 0, 1, 2, 4, 8... */
+		c->acts = xrealloc(c->acts, (c->nacts ? c->nacts * 2 : 1) * sizeof *c->acts);
+	c->acts[c->nacts++] = (heed_activity){
+		.id = sqlite3_column_int64(st, first),
+		.kind = col_text(st, first + 1, ch),
+		.at = sqlite3_column_int64(st, first + 2),
+		.data = col_text(st, first + 3, ch),
+	};
 }
 
 static int load_history(heed_store *s, heed_contact *c, char **err)
@@ -98,7 +215,7 @@ int heed_store_load(heed_store *s, int64_t id, unsigned flags, heed_contact *c, 
 	sqlite3_bind_int64(st, 1, id);
 	int r = sqlite3_step(st);
 	if (r == SQLITE_ROW) {
-		row_to_contact(st, c);
+		row_to_contact(st, c, NULL);
 	} else if (r == SQLITE_DONE) {
 		heed_seterr(err, "no contact %lld", (long long)id);
 		rc = HEED_ENOTFOUND;
@@ -108,12 +225,14 @@ int heed_store_load(heed_store *s, int64_t id, unsigned flags, heed_contact *c, 
 	sqlite3_reset(st);
 	if (rc != HEED_OK)
 		return rc;
+	if (flags & HEED_LOAD_BARE)
+		return rc;
 	st = heed_store_stmt(s, ST_LOAD_ACTS, &rc, err);
 	if (!st)
 		return rc;
 	sqlite3_bind_int64(st, 1, id);
 	while ((r = sqlite3_step(st)) == SQLITE_ROW)
-		push_activity(c, st, 0);
+		push_activity(c, st, 0, NULL);
 	if (r != SQLITE_DONE)
 		rc = heed_store_fail(s, "activity read", err);
 	sqlite3_reset(st);
@@ -122,79 +241,77 @@ int heed_store_load(heed_store *s, int64_t id, unsigned flags, heed_contact *c, 
 	return rc;
 }
 
-enum { CHUNK = 4096 };
-
-/* Load one chunk of contacts after id `after` with their activities. OUT: cs, *n. */
-static int load_chunk(heed_store *s, const char *stage, int64_t after, heed_contact *cs, size_t *n,
-                      char **err)
+int heed_store_scan(heed_store *s, heed_scan *scan, heed_chunk *ch, char **err)
 {
+	chunk_empty(ch);
+	if (scan->done)
+		return HEED_OK;
 	int rc = HEED_OK;
-	sqlite3_stmt *st = heed_store_stmt(s, stage ? ST_EACH_STAGE : ST_EACH, &rc, err);
-	*n = 0;
+	sqlite3_stmt *st = heed_store_stmt(s, scan->stage ? ST_EACH_STAGE : ST_EACH, &rc, err);
 	if (!st)
 		return rc;
+	int64_t after = scan->after;
 	sqlite3_bind_int64(st, 1, after);
 	sqlite3_bind_int(st, 2, CHUNK);
-	if (stage)
-		sqlite3_bind_text(st, 3, stage, -1, SQLITE_STATIC);
+	if (scan->stage)
+		sqlite3_bind_text(st, 3, scan->stage, -1, SQLITE_STATIC);
 	int r;
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		heed_contact_init(&cs[*n]);
-		row_to_contact(st, &cs[(*n)++]);
+		heed_contact_init(&ch->v[ch->n]);
+		row_to_contact(st, &ch->v[ch->n++], ch);
 	}
 	if (r != SQLITE_DONE)
 		rc = heed_store_fail(s, "contact scan", err);
 	sqlite3_reset(st);
-	if (rc != HEED_OK || *n == 0)
-		return rc;
-	/* merge the chunk's activities, both sides in id order */
-	st = heed_store_stmt(s, ST_EACH_ACTS, &rc, err);
-	if (!st)
-		return rc;
-	sqlite3_bind_int64(st, 1, after);
-	sqlite3_bind_int64(st, 2, cs[*n - 1].id);
-	size_t i = 0;
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t cid = sqlite3_column_int64(st, 0);
-		while (i < *n && cs[i].id < cid)
-			i++;
-		if (i < *n && cs[i].id == cid)
-			push_activity(&cs[i], st, 1);
+	if (rc == HEED_OK && ch->n > 0) {
+		/* merge the chunk's activities, both sides in id order */
+		st = heed_store_stmt(s, ST_EACH_ACTS, &rc, err);
+		if (st) {
+			sqlite3_bind_int64(st, 1, after);
+			sqlite3_bind_int64(st, 2, ch->v[ch->n - 1].id);
+			size_t i = 0;
+			while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+				int64_t cid = sqlite3_column_int64(st, 0);
+				while (i < ch->n && ch->v[i].id < cid)
+					i++;
+				if (i < ch->n && ch->v[i].id == cid)
+					push_activity(&ch->v[i], st, 1, ch);
+			}
+			if (r != SQLITE_DONE)
+				rc = heed_store_fail(s, "activity scan", err);
+			sqlite3_reset(st);
+		}
 	}
-	if (r != SQLITE_DONE)
-		rc = heed_store_fail(s, "activity scan", err);
-	sqlite3_reset(st);
-	return rc;
+	if (rc != HEED_OK) {
+		chunk_empty(ch);
+		return rc;
+	}
+	if (ch->n > 0)
+		scan->after = ch->v[ch->n - 1].id;
+	scan->done = ch->n < CHUNK;
+	return HEED_OK;
 }
 
 int heed_store_each(heed_store *s, const char *stage, int write, heed_store_visit fn, void *ud,
                     char **err)
 {
-	heed_contact *cs = xcalloc(CHUNK, sizeof *cs);
-	int64_t after = 0;
+	heed_chunk *ch = heed_chunk_new();
+	heed_scan scan = {.stage = stage};
 	int rc = HEED_OK, stop = 0;
-	size_t n = 0;
-	while (rc == HEED_OK && !stop) {
+	while (rc == HEED_OK && !stop && !scan.done) {
 		if (write && (rc = heed_store_begin(s, err)) != HEED_OK)
 			break;
-		rc = load_chunk(s, stage, after, cs, &n, err);
-		int64_t last = n ? cs[n - 1].id : after;
-		for (size_t i = 0; i < n; i++) {
-			if (rc == HEED_OK && !stop)
-				stop = fn(ud, &cs[i]);
-			heed_contact_clear(&cs[i]);
-		}
-		after = last;
+		rc = heed_store_scan(s, &scan, ch, err);
+		for (size_t i = 0; rc == HEED_OK && !stop && i < ch->n; i++)
+			stop = fn(ud, &ch->v[i]);
 		if (write) {
 			if (rc == HEED_OK)
 				rc = heed_store_commit(s, err);
 			else
 				heed_store_rollback(s);
 		}
-		if (n < CHUNK)
-			break;
 	}
-	free(cs);
+	heed_chunk_free(ch);
 	return rc;
 }
 

@@ -16,8 +16,8 @@ usage: gen.py [-n N] [-o FILE]     (FILE defaults to standard output)
 import argparse
 import csv
 import datetime
-import sys
 import random
+import sys
 
 SEED = 42
 NCOMPANIES = 50_000

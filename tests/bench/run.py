@@ -15,7 +15,9 @@ status 1. Missed targets are reported but do not change the exit status.
 """
 
 import argparse
+import json
 import os
+import random
 import shutil
 import signal
 import sqlite3
@@ -139,8 +141,7 @@ class Bench:
 
     @staticmethod
     def connect(path):
-        con = sqlite3.connect(path, isolation_level=None, timeout=60)
-        return con
+        return sqlite3.connect(path, isolation_level=None, timeout=60)
 
     def count(self, db, table):
         con = self.connect(db)
@@ -266,8 +267,6 @@ class Bench:
                               + "".join(f"\n    {ex!r}" for ex in examples))
                 return False
             if check_parts:
-                import json
-                import random
                 ids = [row[0] for row in con.execute("SELECT id FROM contacts")]
                 sample = random.Random(7).sample(ids, min(300, len(ids)))
                 for cid in sample:

@@ -2,6 +2,7 @@
  * escapes and surrogate pairs, number grammar, errors with byte offsets. */
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -250,6 +251,68 @@ static int grab_str(void *ud, const char *s, size_t n)
 	return 0;
 }
 
+/* heed_json_num as it was written with printf: %.15g when that reads back, else %.17g. */
+static void num_reference(double v, char *out, size_t n)
+{
+	if (v == trunc(v) && fabs(v) < 1e15) {
+		snprintf(out, n, "%.0f", v);
+		return;
+	}
+	snprintf(out, n, "%.15g", v);
+	if (strtod(out, NULL) != v)
+		snprintf(out, n, "%.17g", v);
+}
+
+static int num_same(double v)
+{
+	char want[64];
+	num_reference(v, want, sizeof want);
+	char *got = w_num(v);
+	int same = strcmp(got, want) == 0;
+	if (!same)
+		fprintf(stderr, "heed_json_num(%a): got %s, want %s\n", v, got, want);
+	free(got);
+	return same;
+}
+
+/* The printf-free path must write exactly what printf would, digit for digit. */
+static void test_num_digits(void)
+{
+	long bad = 0;
+	for (int k = -20000; k <= 20000; k++) {
+		bad += !num_same(k / 60.0);
+		bad += !num_same(k * 1.5);
+		bad += !num_same(k / 7.0);
+		bad += !num_same(k * 0.1);
+		bad += !num_same(k * 0.01 + 0.005);
+	}
+	for (int e = -6; e <= 16; e++) { /* around every power of ten, both sides */
+		double p = pow(10, e);
+		double v = p;
+		for (int i = 0; i < 40; i++, v = nextafter(v, 0))
+			bad += !num_same(v) + !num_same(-v);
+		v = p;
+		for (int i = 0; i < 40; i++, v = nextafter(v, INFINITY))
+			bad += !num_same(v) + !num_same(-v);
+		for (int i = 1; i < 1000; i++)
+			bad += !num_same(p - i * 0.5) + !num_same(p * (1 - i * 1e-16));
+	}
+	for (int e = -16; e <= 52; e++) { /* powers of two: the narrower gap below */
+		double v = ldexp(1, e);
+		bad += !num_same(v) + !num_same(nextafter(v, 0)) + !num_same(nextafter(v, INFINITY));
+		bad += !num_same(v * 1.5) + !num_same(v / 3);
+	}
+	uint64_t x = 88172645463325252ULL; /* xorshift: random bit patterns in range */
+	for (int i = 0; i < 300000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		uint64_t bits = (x & 0x800fffffffffffffULL) | ((uint64_t)(1023 - 16 + (x >> 52) % 70) << 52);
+		double v;
+		memcpy(&v, &bits, sizeof v);
+		bad += !num_same(v);
+	}
+	CHECK(bad == 0);
+}
+
 static void test_round_trip(void)
 {
 	static const char *const samples[] = {
@@ -288,5 +351,6 @@ int main(void)
 	test_parse_errors();
 	test_parse_stop();
 	test_round_trip();
+	test_num_digits();
 	return check_done("test_json");
 }

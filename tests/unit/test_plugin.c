@@ -312,6 +312,83 @@ static void test_score_errors(void)
 	free(dir);
 }
 
+/* score(c, add): parts added one by one, alone or with returned ones; add's
+ * arguments are checked, a kept add fails later, and its parts are validated
+ * like returned ones. heed_parts_reset reuses the parts for the next contact. */
+static void test_score_add(void)
+{
+	char *dir = case_dir("score_add");
+	put(dir, "a_add.lua",
+	    "local keep\n"
+	    "return {\n"
+	    "  name = \"adder\", version = \"1\",\n"
+	    "  score = function(c, add)\n"
+	    "    add(\"title\", 20, c.title)\n"
+	    "    add(\"size\", c.org.employees / 100)\n"
+	    "    keep = add\n"
+	    "    return { { name = \"returned\", points = 0.5, reason = \"too\" } }\n"
+	    "  end,\n"
+	    "  criteria = { prospect = { { name = \"kept\", check = function(c)\n"
+	    "    keep(\"late\", 1)\n"
+	    "    return true, \"\"\n"
+	    "  end } } },\n"
+	    "}\n");
+	put(dir, "b_bad.lua",
+	    "return {\n"
+	    "  name = \"badadd\", version = \"1\",\n"
+	    "  score = function(c, add)\n"
+	    "    add(\"fine\", 1)\n"
+	    "    if c.id == 7 then add(\"nan\", 0/0) else add(nil, 1) end\n"
+	    "  end,\n"
+	    "}\n");
+	char *err = NULL;
+	heed_plugins *p = heed_plugins_open(dir, &err);
+	CHECK_INT(heed_plugins_count(p), 2);
+	heed_contact c;
+	ann(&c);
+	heed_parts parts = {0};
+	CHECK_INT(heed_plugins_score(p, &c, &parts, &err), HEED_EPLUGIN);
+	CHECK_INT(parts.n, 3);
+	CHECK_STR(parts.v[0].plugin, "adder");
+	CHECK_STR(parts.v[0].name, "title");
+	CHECK_STR(parts.v[0].reason, "VP Sales");
+	CHECK_STR(parts.v[1].name, "size");
+	CHECK_STR(parts.v[1].reason, "");
+	CHECK_NEAR(parts.v[1].points, 2.5, 0);
+	CHECK_STR(parts.v[2].name, "returned"); /* returned parts follow the added ones */
+	CHECK_NEAR(parts.total, 23, 1e-12);
+	char want[1024];
+	snprintf(want, sizeof want, "plugin 'badadd' (%s/b_bad.lua:3) in score: part 2 'nan' points", dir);
+	CHECK(err && strncmp(err, want, strlen(want)) == 0);
+	free(err);
+	err = NULL;
+
+	c.id = 8; /* a wrong argument names add and the line of the call */
+	heed_parts_reset(&parts);
+	CHECK_INT(parts.n, 0);
+	CHECK_NEAR(parts.total, 0, 0);
+	CHECK_INT(heed_plugins_score(p, &c, &parts, &err), HEED_EPLUGIN);
+	CHECK_INT(parts.n, 3);
+	CHECK_STR(parts.v[0].reason, "VP Sales");
+	snprintf(want, sizeof want, "plugin 'badadd' (%s/b_bad.lua:5) in score: bad argument #1 to 'add'", dir);
+	CHECK(err && strncmp(err, want, strlen(want)) == 0);
+	free(err);
+	err = NULL;
+
+	heed_parts_clear(&parts);
+	heed_checks checks = {0}; /* an add kept past its call */
+	CHECK_INT(heed_plugins_criteria(p, &c, "prospect", &checks, &err), HEED_EPLUGIN);
+	snprintf(want, sizeof want,
+	         "plugin 'adder' (%s/a_add.lua:11) in criteria.prospect.kept: add can only be called during a score call",
+	         dir);
+	CHECK(err && strncmp(err, want, strlen(want)) == 0);
+	free(err);
+	heed_checks_clear(&checks);
+	heed_contact_clear(&c);
+	heed_plugins_close(p);
+	free(dir);
+}
+
 /* ---- sandbox, budget, memory ---- */
 
 static void test_sandbox(void)
@@ -1015,6 +1092,7 @@ int main(void)
 	}
 	test_load();
 	test_score_errors();
+	test_score_add();
 	test_sandbox();
 	test_contact_table();
 	test_composition();

@@ -15,53 +15,43 @@ local SENIOR = { CEO = true, CTO = true, ["VP Sales"] = true, Director = true }
 local WARM = { trial = true, referral = true }
 local NOTHING = {}
 
-local function score(c)
-  local parts, n = {}, 0
+local function score(c, add)
   local org, attrs = c.org or NOTHING, c.attrs or NOTHING
 
   local industry = org.industry
   local points = INDUSTRY[industry]
   if points then
-    n = n + 1
-    parts[n] = { name = "industry", points = points, reason = industry }
+    add("industry", points, industry)
   end
 
   local employees = org.employees
   if employees then
     if employees >= 250 then
-      n = n + 1
-      parts[n] = { name = "size", points = 15, reason = "250+ employees" }
+      add("size", 15, "250+ employees")
     elseif employees >= 50 then
-      n = n + 1
-      parts[n] = { name = "size", points = 8, reason = "50+ employees" }
+      add("size", 8, "50+ employees")
     end
   end
 
   local title = c.title
   if SENIOR[title] then
-    n = n + 1
-    parts[n] = { name = "title", points = 20, reason = title }
+    add("title", 20, title)
   end
 
   local visits = tonumber(attrs.visits)
   if visits and visits > 0 then
-    n = n + 1
-    parts[n] = { name = "visits", points = min(visits, 20) * 1.5, reason = attrs.visits .. " visits" }
+    add("visits", min(visits, 20) * 1.5, attrs.visits .. " visits")
   end
 
   local seconds = tonumber(attrs.time_on_site)
   if seconds and seconds > 0 then
-    n = n + 1
-    parts[n] = { name = "time_on_site", points = min(seconds / 60, 30), reason = attrs.time_on_site .. " s on site" }
+    add("time_on_site", min(seconds / 60, 30), attrs.time_on_site .. " s on site")
   end
 
   local source = attrs.lead_source
   if WARM[source] then
-    n = n + 1
-    parts[n] = { name = "source", points = 10, reason = source }
+    add("source", 10, source)
   end
-
-  return parts
 end
 
 return {
