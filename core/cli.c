@@ -327,7 +327,7 @@ static int cmd_import(heed_cli *cli, const cli_args *a)
 	if (d) {
 		if (strcmp(d, "tab") == 0 || strcmp(d, "\\t") == 0)
 			o.delim = '\t';
-		else if (strlen(d) == 1)
+		else if (strlen(d) == 1 && d[0] != '"' && d[0] != '\n' && d[0] != '\r')
 			o.delim = d[0];
 		else
 			return cli_fail(EXIT_USAGE, xasprintf("import: --delimiter takes one character or 'tab'"));
@@ -593,6 +593,8 @@ static void event_value(heed_buf *b, const char *v)
 static int cmd_event(heed_cli *cli, const cli_args *a)
 {
 	const char *kind = a->pos[1];
+	if (!*kind)
+		return cli_fail(EXIT_USAGE, xasprintf("event: the kind is empty (e.g. call, reply, demo_request)"));
 	for (const char *p = kind; *p; p++)
 		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '_'))
 			return cli_fail(EXIT_USAGE, xasprintf("event: kind '%s' must be lower-case letters,"
@@ -680,6 +682,8 @@ int heed_cli_main(int argc, char **argv)
 		if (i + 1 >= argc)
 			return cli_fail(EXIT_USAGE, xasprintf("%s needs a value", o));
 		*dst = argv[++i];
+		if (!**dst)
+			return cli_fail(EXIT_USAGE, xasprintf("%s is empty", o));
 	}
 	if (i >= argc) {
 		usage(stderr);

@@ -335,6 +335,14 @@ static int read_header(struct importer *im, char **err)
 	im->mapped = xcalloc(n, 1);
 	for (size_t i = 0; i < n; i++)
 		im->header[i] = xstrdup(heed_trim(f[i]));
+	im->line = heed_csv_line(im->csv);
+	for (size_t i = 0; i < n && n <= 4096; i++) /* a map names columns by header: a repeat is unreachable */
+		for (size_t k = 0; k < i && im->header[i][0]; k++)
+			if (strcmp(im->header[i], im->header[k]) == 0) {
+				report(im, 0, "column %zu repeats the header '%s' of column %zu; maps read"
+				              " column %zu only", i + 1, im->header[i], k + 1, k + 1);
+				break;
+			}
 	const heed_mapspec *m = im->spec;
 	im->b = xcalloc(m->nfields ? m->nfields : 1, sizeof *im->b);
 	for (size_t i = 0; i < m->nfields; i++) {
