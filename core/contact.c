@@ -163,31 +163,6 @@ static int entity_cmp(const void *key, const void *elem)
 	return strcmp(key, ((const entity *)elem)->name);
 }
 
-static void put_utf8(heed_buf *b, unsigned cp)
-{
-	char u[4];
-	size_t n;
-	if (cp < 0x80) {
-		u[0] = (char)cp, n = 1;
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xC0 | (cp >> 6));
-		u[1] = (char)(0x80 | (cp & 0x3F));
-		n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xE0 | (cp >> 12));
-		u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		u[2] = (char)(0x80 | (cp & 0x3F));
-		n = 3;
-	} else {
-		u[0] = (char)(0xF0 | (cp >> 18));
-		u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-		u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		u[3] = (char)(0x80 | (cp & 0x3F));
-		n = 4;
-	}
-	heed_buf_add(b, u, n);
-}
-
 /* Decode the entity at s (on '&'). Returns its length and *cp, or 0 if not one. */
 static size_t entity_at(const char *s, unsigned *cp)
 {
@@ -246,7 +221,7 @@ char *heed_html_decode(const char *s)
 			continue;
 		}
 		heed_buf_add(&b, run, (size_t)(p - run));
-		put_utf8(&b, cp);
+		heed_buf_add_utf8(&b, cp);
 		p += n;
 		run = p;
 	}

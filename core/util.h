@@ -47,6 +47,7 @@ void heed_buf_add(heed_buf *b, const char *s, size_t n);
 void heed_buf_adds(heed_buf *b, const char *s);
 void heed_buf_addc(heed_buf *b, char c);
 void heed_buf_addf(heed_buf *b, const char *fmt, ...) HEED_PRINTF(2, 3);
+void heed_buf_add_utf8(heed_buf *b, unsigned cp); /* one code point, UTF-8 encoded */
 void heed_buf_reset(heed_buf *b);          /* len = 0, keeps memory */
 void heed_buf_free(heed_buf *b);
 char *heed_buf_detach(heed_buf *b);        /* returns the string (caller frees), resets b */
