@@ -59,7 +59,23 @@ void heed_json_strn(heed_buf *b, const char *s, size_t n)
 
 void heed_json_str(heed_buf *b, const char *s)
 {
-	heed_json_strn(b, s, s ? strlen(s) : 0);
+	if (!s) {
+		heed_buf_add(b, "null", 4);
+		return;
+	}
+	/* the common case, a short string with nothing to escape: one pass, one copy */
+	char q[256];
+	size_t n = 0;
+	while (n < sizeof q - 2 && (unsigned char)s[n] >= 0x20 && s[n] != '"' && s[n] != '\\') {
+		q[n + 1] = s[n];
+		n++;
+	}
+	if (s[n] == '\0') {
+		q[0] = q[n + 1] = '"';
+		heed_buf_add(b, q, n + 2);
+		return;
+	}
+	heed_json_strn(b, s, strlen(s));
 }
 
 /* snprintf follows LC_NUMERIC; JSON always wants '.'. */
@@ -142,34 +158,35 @@ static int reads_back(uint64_t digits, int p, uint64_t m, int s)
  * -4 <= e < prec: no exponent, trailing zeros and a bare point dropped. */
 static void put_fixed(heed_buf *b, int neg, uint64_t digits, int prec, int e)
 {
-	char d[24], out[48];
-	size_t n = 0;
+	char d[24], out[48], *p = out;
+	while (prec > 1 && digits % 10 == 0) { /* %g drops trailing zeros */
+		digits /= 10;
+		prec--;
+	}
 	for (int i = prec - 1; i >= 0; i--, digits /= 10)
 		d[i] = (char)('0' + digits % 10);
-	while (prec > 1 && d[prec - 1] == '0')
-		prec--;
 	if (neg)
-		out[n++] = '-';
+		*p++ = '-';
 	if (e < 0) {
-		out[n++] = '0';
-		out[n++] = '.';
+		*p++ = '0';
+		*p++ = '.';
 		for (int i = -1; i > e; i--)
-			out[n++] = '0';
-		memcpy(out + n, d, (size_t)prec);
-		n += (size_t)prec;
+			*p++ = '0';
+		memcpy(p, d, (size_t)prec);
+		p += prec;
 	} else {
 		int whole = e + 1 < prec ? e + 1 : prec;
-		memcpy(out + n, d, (size_t)whole);
-		n += (size_t)whole;
+		memcpy(p, d, (size_t)whole);
+		p += whole;
 		for (int i = whole; i <= e; i++)
-			out[n++] = '0';
+			*p++ = '0';
 		if (prec > e + 1) {
-			out[n++] = '.';
-			memcpy(out + n, d + e + 1, (size_t)(prec - e - 1));
-			n += (size_t)(prec - e - 1);
+			*p++ = '.';
+			memcpy(p, d + e + 1, (size_t)(prec - e - 1));
+			p += prec - e - 1;
 		}
 	}
-	heed_buf_add(b, out, n);
+	heed_buf_add(b, out, (size_t)(p - out));
 }
 
 /* The common case of heed_json_num without printf or strtod: a finite
@@ -186,7 +203,8 @@ static int num_fast(heed_buf *b, double v)
 	if (s < 1 || s > 66)
 		return 0; /* |v| >= 2^52 (an integer) or below about 1.4e-4 */
 	/* floor(log10 |v|) up to one either way; sig_digits corrects it */
-	int guess = (int)floor((double)(52 - s) * 0.30102999566398120);
+	int k = 52 - s; /* floor(k * log10(2)), 1233 / 4096 being close enough for |k| < 100 */
+	int guess = k >= 0 ? (k * 1233) >> 12 : -((-k * 1233 + 4095) >> 12);
 	uint64_t d;
 	int e;
 	if (!sig_digits(m, s, 15, guess, &d, &e) || e < -4 || e >= 15)
@@ -250,6 +268,8 @@ typedef struct parser {
 	void *ud;
 	char **err;
 	heed_buf str; /* decoded string scratch, reused */
+	const char *s; /* the string just parsed: in the text, or in str */
+	size_t n;
 	int depth;
 } parser;
 
@@ -291,11 +311,20 @@ static int hex4(const char *s, unsigned *out)
 	return 1;
 }
 
-/* Parse a string at ps->p (on the opening quote) into ps->str. */
+/* Parse a string at ps->p (on the opening quote); OUT: ps->s, ps->n. */
 static int parse_string(parser *ps)
 {
 	const char *start = ps->p;
 	const char *p = ps->p + 1;
+	while ((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x80 && *p != '"' && *p != '\\')
+		p++;
+	if (*p == '"') { /* plain ASCII with nothing to decode: the text itself */
+		ps->s = start + 1;
+		ps->n = (size_t)(p - start - 1);
+		ps->p = p + 1;
+		return HEED_OK;
+	}
+	p = ps->p + 1;
 	heed_buf_reset(&ps->str);
 	for (;;) {
 		const char *run = p;
@@ -343,6 +372,8 @@ static int parse_string(parser *ps)
 		}
 	}
 	ps->p = p + 1;
+	ps->s = heed_buf_str(&ps->str);
+	ps->n = ps->str.len;
 	return HEED_OK;
 }
 
@@ -426,7 +457,7 @@ static int parse_object(parser *ps)
 			return fail(ps, ps->p, *ps->p ? "expected a string key" : "unexpected end of input");
 		if ((rc = parse_string(ps)) != HEED_OK)
 			return rc;
-		if (ps->cb->key && ps->cb->key(ps->ud, ps->str.s, ps->str.len))
+		if (ps->cb->key && ps->cb->key(ps->ud, ps->s, ps->n))
 			return stopped(ps);
 		skip_ws(ps);
 		if (*ps->p != ':')
@@ -497,7 +528,7 @@ static int parse_value(parser *ps)
 	case '"':
 		if ((rc = parse_string(ps)) != HEED_OK)
 			return rc;
-		if (ps->cb->str && ps->cb->str(ps->ud, ps->str.s, ps->str.len))
+		if (ps->cb->str && ps->cb->str(ps->ud, ps->s, ps->n))
 			return stopped(ps);
 		return HEED_OK;
 	case 't':

@@ -15,8 +15,9 @@ void heed_json_int(heed_buf *b, int64_t v);
 
 /* Parser events. Keys arrive through key(); scalars through the value callbacks.
  * Return non-zero from a callback to stop parsing (heed_json_parse then returns HEED_ERR).
- * Strings given to key() and str() are decoded UTF-8, NUL-terminated at s[n], and
- * valid only during the callback (a \u0000 escape yields an embedded NUL byte). */
+ * Strings given to key() and str() are decoded UTF-8, n bytes long and valid only
+ * during the callback. They are not NUL-terminated (one without escapes is handed
+ * over straight from the text), and a \u0000 escape yields an embedded NUL byte. */
 typedef struct heed_json_cb {
 	int (*begin_obj)(void *ud);
 	int (*end_obj)(void *ud);

@@ -616,7 +616,7 @@ static void push_json_object(lua_State *L, const char *text, const char *what)
 static void set_str(lua_State *L, const char *k, const char *v)
 {
 	if (v) {
-		lua_pushstring(L, v);
+		lua_pushlstring(L, v, strlen(v)); /* see push_opt */
 		lua_setfield(L, -2, k);
 	}
 }
@@ -662,10 +662,12 @@ static const char *const cfield_names[CF_N] = {
 
 static const char contact_key = 'c'; /* registry[&contact_key]: the running call's contact table */
 
+/* Record text is pushed with its length: lua_pushstring would first look it up
+ * in Lua's cache of C string addresses, and record text is never there. */
 static void push_opt(lua_State *L, const char *s)
 {
 	if (s)
-		lua_pushstring(L, s);
+		lua_pushlstring(L, s, strlen(s));
 	else
 		lua_pushnil(L);
 }
@@ -734,7 +736,7 @@ static void push_cfield(lua_State *L, const heed_contact *c, int f)
 			if (k == ORG_EMPLOYEES)
 				lua_pushinteger(L, (lua_Integer)c->org.employees);
 			else
-				lua_pushstring(L, v[k]);
+				lua_pushlstring(L, v[k], strlen(v[k]));
 			lua_rawset(L, -4);
 		}
 		lua_pop(L, 1);

@@ -416,6 +416,15 @@ int heed_plugins_has_score(const heed_plugins *p)
 }
 
 /* Parts [from, out->n) of plugin h must have a name and finite points. */
+/* 1 if the NUL-terminated s is UTF-8; plain ASCII (the usual case) in one pass. */
+static int text_ok(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p && *p < 0x80)
+		p++;
+	return !*p || heed_utf8_valid((const char *)p, strlen((const char *)p), NULL);
+}
+
 static int check_parts(const hplugin *h, const heed_contact *c, const heed_parts *out, size_t from,
                        char **err)
 {
@@ -424,8 +433,8 @@ static int check_parts(const hplugin *h, const heed_contact *c, const heed_parts
 		const char *why = heed_empty(t->name)                        ? "has no name"
 		                  : !isfinite(t->points)                     ? "is not a finite number"
 		                  : fabs(t->points) > 1e12                   ? "is out of range (more than 10^12)"
-		                  : !heed_utf8_valid(t->name, strlen(t->name), NULL) ? "has a name that is not UTF-8"
-		                  : !heed_utf8_valid(t->reason, strlen(t->reason), NULL) ? "has a reason that is not UTF-8"
+		                  : !text_ok(t->name)                        ? "has a name that is not UTF-8"
+		                  : !text_ok(t->reason)                      ? "has a reason that is not UTF-8"
 		                                                             : NULL;
 		if (!why)
 			continue;

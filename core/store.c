@@ -426,7 +426,9 @@ int heed_store_open_reader(heed_store *s, heed_store **out, char **err)
 	}
 	sqlite3_busy_timeout(r->db, 10000);
 	sqlite3_extended_result_codes(r->db, 1);
-	rc = exec(r, "PRAGMA temp_store = MEMORY", "setup", err);
+	/* 8 MB: room for the organisation pages a scan joins at random, beside
+	 * the contact pages it streams through */
+	rc = exec(r, "PRAGMA cache_size = -8000; PRAGMA temp_store = MEMORY", "setup", err);
 	if (rc != HEED_OK) {
 		heed_store_close(r);
 		return rc;

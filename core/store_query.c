@@ -34,13 +34,12 @@ heed_chunk *heed_chunk_new(void)
 }
 
 /* Release the contacts (their text is in the blocks; only activity arrays are
- * allocated apart) and rewind the text blocks. */
+ * allocated apart) and rewind the text blocks. The contacts are left as they
+ * are: count them as gone. */
 static void chunk_empty(heed_chunk *ch)
 {
-	for (size_t i = 0; i < ch->n; i++) {
-		free(ch->v[i].acts);
-		heed_contact_init(&ch->v[i]);
-	}
+	for (size_t i = 0; i < ch->n; i++)
+		free(ch->v[i].acts); /* a load initialises each contact it fills */
 	ch->n = 0;
 	ch->cur = ch->first;
 	if (ch->cur)
