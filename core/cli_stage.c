@@ -16,8 +16,8 @@ int cmd_why(heed_cli *cli, const cli_args *a);
 
 enum { MAX_SHOWN_ERRORS = 10 };
 
-/* The start of a part's JSON object up to its name, for plugin (kept in *cache,
- * whose text holds it for the plugin last seen). */
+/* `{"plugin":"<plugin>","name":` of the plugin last seen: every part of a
+ * plugin starts with it, so it is escaped once, not once per part. */
 struct part_prefix {
 	const char *plugin;
 	heed_buf json;

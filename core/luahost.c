@@ -1,8 +1,9 @@
 /* luahost: the Lua 5.4 plugin engine, heed_lua_engine (see plugin_int.h).
  * Each plugin owns one lua_State with a memory cap, runs in a sandboxed _ENV
  * and gets an instruction budget per call. Every call into plugin code goes
- * through gate_call, which turns failures into heed errors naming plugin,
- * function, file, line and contact or CSV row. The only file that includes lua.h. */
+ * through lh_gate_call, which turns failures into heed errors naming plugin,
+ * function, file, line and contact or CSV row. Contacts as Lua tables are in
+ * luahost_contact.c, map rows in luahost_map.c; only luahost*.c include lua.h. */
 #include "plugin_int.h"
 
 #include <math.h>
@@ -19,78 +20,9 @@
 #include "json.h"
 #include "util.h"
 
-#define LH_MEMCAP_MB 64        /* memory per plugin state */
-#define LH_BUDGET 10000000     /* VM instructions per call into a plugin */
-#define LH_DEPTH 32            /* nesting limit between JSON and Lua tables */
+#include "luahost_int.h"
 
-typedef struct lcheck {
-	char *name;
-	char *fn; /* "criteria.<target>.<name>", for messages */
-	int ref, line;
-} lcheck;
-
-typedef struct ltarget {
-	char *stage;
-	char *fn; /* "criteria.<target>" */
-	lcheck *v;
-	size_t n;
-} ltarget;
-
-typedef struct lkey {
-	const char *s;
-	size_t n;
-} lkey;
-
-/* Small blocks come from per-state free lists, one per LH_GRAIN-byte size class,
- * carved out of LH_SLAB-byte slabs: a score call makes and drops dozens of small
- * tables and strings, and a free list serves them far cheaper than malloc. Larger
- * blocks go to malloc. Slabs are kept until the state closes. The sanitizer
- * build uses malloc for everything, so ASan still sees every Lua block. */
-#if defined(__SANITIZE_ADDRESS__)
-#define LH_POOL 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define LH_POOL 0
-#endif
-#endif
-#ifndef LH_POOL
-#define LH_POOL 1
-#endif
-enum { LH_GRAIN = 16, LH_SMALL = 256, LH_CLASSES = LH_SMALL / LH_GRAIN, LH_SLAB = 64 * 1024 };
-
-typedef union lh_block {
-	union lh_block *next; /* a free block: the next one of its class; a slab: the next slab */
-	max_align_t align;
-} lh_block;
-
-typedef struct lpool {
-	lh_block *free[LH_CLASSES];
-	lh_block *slabs;
-	char *bump, *end; /* the unused tail of the newest slab */
-} lpool;
-
-typedef struct lplugin {
-	lua_State *L;
-	char *path, *chunkname, *name; /* name: the file name until the plugin says */
-	size_t mem;       /* bytes Lua holds, as it counts them (the cap applies to this) */
-	lpool pool;
-	int score_ref, score_line, row_ref, row_line;
-	int contact_mt;            /* registry reference of the contact metatable */
-	int add_ref;               /* registry reference of score's add function */
-	const heed_contact *cur;   /* record behind the running call's contact table */
-	const void *cur_table;     /* that table (anchored in the registry, so no other has its address) */
-	int org_keys;              /* registry reference of the org table's keys, in push order */
-	heed_parts *parts;         /* where the running score call's add appends */
-	ltarget *targets;
-	size_t ntargets;
-	int errline;      /* set by gate_msgh: line of the error in the plugin file, 0 = none */
-	heed_buf trace;   /* traceback of the last error */
-	heed_buf json;    /* scratch for activity data */
-	lkey *keys;       /* stack of object keys while writing JSON */
-	size_t nkeys, capkeys;
-} lplugin;
-
-static lplugin *plugin_of(lua_State *L)
+lplugin *lh_plugin_of(lua_State *L)
 {
 	void *ud = NULL;
 	lua_getallocf(L, &ud);
@@ -187,26 +119,13 @@ static void *lh_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 
 static int lh_panic(lua_State *L)
 {
-	fprintf(stderr, "heed: unprotected error in plugin '%s': %s\n", plugin_of(L)->name,
+	fprintf(stderr, "heed: unprotected error in plugin '%s': %s\n", lh_plugin_of(L)->name,
 	        lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?");
 	return 0; /* Lua aborts */
 }
 
 /* ---- the gate ---- */
 
-typedef struct gate gate;
-struct gate {
-	lplugin *lp;
-	const char *fn;         /* plugin function for messages; NULL while loading */
-	const char *check;      /* name of the check being run */
-	int line;               /* where fn is defined: the location when no better one is known */
-	int ref;                /* registry reference of fn */
-	const heed_contact *c;  /* context for messages, or NULL */
-	const heed_row *row;
-	int (*body)(lua_State *L, gate *g); /* runs in protected mode */
-	void *out;
-	int nargs, nres;
-};
 
 /* If msg starts with "<path>:<line>: " (or Lua's shortened "...<tail of path>:<line>: "),
  * return the text after it and set *line; else return msg. */
@@ -238,7 +157,7 @@ static const char *strip_where(const char *msg, const char *path, int *line)
  * message without Lua's "file:line:" prefix. */
 static int gate_msgh(lua_State *L)
 {
-	lplugin *lp = plugin_of(L);
+	lplugin *lp = lh_plugin_of(L);
 	const char *msg;
 	if (lua_type(L, 1) == LUA_TSTRING || lua_type(L, 1) == LUA_TNUMBER)
 		msg = lua_tostring(L, 1);
@@ -264,7 +183,7 @@ static void gate_hook(lua_State *L, lua_Debug *ar)
 {
 	(void)ar;
 	/* From now on every instruction fails, so a pcall in the plugin cannot
-	 * swallow the error and keep looping. gate_call resets the budget. */
+	 * swallow the error and keep looping. lh_gate_call resets the budget. */
 	lua_sethook(L, gate_hook, LUA_MASKCOUNT, 1);
 	lua_pushfstring(L, "instruction budget exceeded (%d instructions per call)", LH_BUDGET);
 	lua_error(L);
@@ -314,7 +233,7 @@ static void gate_fail(gate *g, int status, char **err)
 /* The one gate into Lua. Runs g->body in protected mode with g->nargs arguments
  * already on the stack (replaced by g->nres results on success), a fresh
  * instruction budget and the message handler. HEED_OK, or HEED_EPLUGIN with *err. */
-static int gate_call(gate *g, char **err)
+int lh_gate_call(gate *g, char **err)
 {
 	lplugin *lp = g->lp;
 	lua_State *L = lp->L;
@@ -355,7 +274,7 @@ static int heed_log(lua_State *L)
 		luaL_addvalue(&b);
 	}
 	luaL_pushresult(&b);
-	fprintf(stderr, "heed: [%s] %s\n", plugin_of(L)->name, lua_tostring(L, -1));
+	fprintf(stderr, "heed: [%s] %s\n", lh_plugin_of(L)->name, lua_tostring(L, -1));
 	return 0;
 }
 
@@ -499,349 +418,10 @@ static void push_sandbox(lua_State *L)
 	lua_remove(L, G);
 }
 
-/* ---- contact → Lua ---- */
-
-typedef struct jbuild {
-	lua_State *L;
-	int depth;
-	int isarr[LH_DEPTH];
-	lua_Integer idx[LH_DEPTH];
-} jbuild;
-
-/* Store the value on top into the open container (or leave it as the root). */
-static int jb_store(jbuild *jb)
-{
-	if (jb->depth == 0)
-		return 0;
-	if (jb->isarr[jb->depth - 1])
-		lua_rawseti(jb->L, -2, ++jb->idx[jb->depth - 1]);
-	else
-		lua_rawset(jb->L, -3);
-	return 0;
-}
-
-static int jb_begin(jbuild *jb, int arr)
-{
-	if (jb->depth == LH_DEPTH || !lua_checkstack(jb->L, 4))
-		return 1;
-	int hint = jb->depth == 0 ? 8 : 4; /* attrs usually hold a handful of keys */
-	lua_createtable(jb->L, arr ? hint : 0, arr ? 0 : hint);
-	jb->isarr[jb->depth] = arr;
-	jb->idx[jb->depth] = 0;
-	jb->depth++;
-	return 0;
-}
-
-static int jb_end(jbuild *jb)
-{
-	jb->depth--;
-	return jb_store(jb);
-}
-
-static int jb_begin_obj(void *ud) { return jb_begin(ud, 0); }
-static int jb_begin_arr(void *ud) { return jb_begin(ud, 1); }
-static int jb_end_any(void *ud) { return jb_end(ud); }
-
-static int jb_key(void *ud, const char *s, size_t n)
-{
-	lua_pushlstring(((jbuild *)ud)->L, s, n);
-	return 0;
-}
-
-static int jb_str(void *ud, const char *s, size_t n)
-{
-	lua_pushlstring(((jbuild *)ud)->L, s, n);
-	return jb_store(ud);
-}
-
-static int jb_num(void *ud, double v)
-{
-	jbuild *jb = ud;
-	if (v == floor(v) && fabs(v) < 9007199254740992.0)
-		lua_pushinteger(jb->L, (lua_Integer)v);
-	else
-		lua_pushnumber(jb->L, v);
-	return jb_store(jb);
-}
-
-static int jb_bool(void *ud, int v)
-{
-	lua_pushboolean(((jbuild *)ud)->L, v);
-	return jb_store(ud);
-}
-
-static int jb_null(void *ud)
-{
-	jbuild *jb = ud;
-	if (jb->depth == 0)
-		lua_pushnil(jb->L);
-	else if (jb->isarr[jb->depth - 1])
-		jb->idx[jb->depth - 1]++; /* a hole keeps later positions */
-	else
-		lua_pop(jb->L, 1); /* drop the key: absent means null */
-	return 0;
-}
-
-static const heed_json_cb jb_cb = {
-	.begin_obj = jb_begin_obj,
-	.end_obj = jb_end_any,
-	.begin_arr = jb_begin_arr,
-	.end_arr = jb_end_any,
-	.key = jb_key,
-	.str = jb_str,
-	.num = jb_num,
-	.boolean = jb_bool,
-	.null = jb_null,
-};
-
-/* Push the JSON object text as a table ({} for NULL); raise an error naming what on bad JSON. */
-static void push_json_object(lua_State *L, const char *text, const char *what)
-{
-	if (!text) {
-		lua_createtable(L, 0, 0);
-		return;
-	}
-	int top = lua_gettop(L);
-	jbuild jb = {.L = L};
-	char *err = NULL;
-	if (heed_json_parse(text, &jb_cb, &jb, &err) != HEED_OK || lua_gettop(L) != top + 1 ||
-	    !lua_istable(L, -1)) {
-		lua_settop(L, top);
-		lua_pushfstring(L, "%s is not a JSON object: %s", what, err ? err : "wrong type or too deep");
-		free(err);
-		lua_error(L);
-	}
-}
-
-static void set_str(lua_State *L, const char *k, const char *v)
-{
-	if (v) {
-		lua_pushlstring(L, v, strlen(v)); /* see push_opt */
-		lua_setfield(L, -2, k);
-	}
-}
-
-static void set_int(lua_State *L, const char *k, lua_Integer v)
-{
-	lua_pushinteger(L, v);
-	lua_setfield(L, -2, k);
-}
-
-static void set_num(lua_State *L, const char *k, double v)
-{
-	if (!isnan(v)) {
-		lua_pushnumber(L, v);
-		lua_setfield(L, -2, k);
-	}
-}
-
-static void set_time(lua_State *L, const char *k, heed_time t)
-{
-	if (t)
-		set_int(L, k, (lua_Integer)t);
-}
-
-/* The contact given to plugins is a table filled on first access: the __index
- * of its metatable pushes one field from the C record and stores it in the
- * table, so a call pays only for the fields the plugin reads (the attrs JSON
- * is parsed only when c.attrs is read). __pairs fills every field first.
- * lp->cur is the record of the running call; reading a field that was never
- * filled from a table kept past its call raises an error. */
-
-enum {
-	CF_ACTIVITIES, CF_ATTRS, CF_CREATED_AT, CF_DEAL, CF_DO_NOT_CONTACT, CF_EMAIL, CF_EXTERNAL_ID,
-	CF_FIRST_NAME, CF_ID, CF_LAST_NAME, CF_ORG, CF_OWNER, CF_PHONE, CF_SCORE, CF_SOURCE, CF_STAGE,
-	CF_STAGE_CHANGED_AT, CF_TITLE, CF_UPDATED_AT, CF_N
-};
-
-static const char *const cfield_names[CF_N] = {
-	"activities", "attrs", "created_at", "deal", "do_not_contact", "email", "external_id",
-	"first_name", "id", "last_name", "org", "owner", "phone", "score", "source", "stage",
-	"stage_changed_at", "title", "updated_at",
-};
-
-static const char contact_key = 'c'; /* registry[&contact_key]: the running call's contact table */
-
-/* Record text is pushed with its length: lua_pushstring would first look it up
- * in Lua's cache of C string addresses, and record text is never there. */
-static void push_opt(lua_State *L, const char *s)
-{
-	if (s)
-		lua_pushlstring(L, s, strlen(s));
-	else
-		lua_pushnil(L);
-}
-
-static void push_time(lua_State *L, heed_time t)
-{
-	if (t)
-		lua_pushinteger(L, (lua_Integer)t);
-	else
-		lua_pushnil(L);
-}
-
-static void push_activities(lua_State *L, const heed_contact *c)
-{
-	lua_createtable(L, (int)c->nacts, 0);
-	for (size_t i = 0; i < c->nacts; i++) {
-		const heed_activity *a = &c->acts[i];
-		lua_createtable(L, 0, 4);
-		set_int(L, "id", (lua_Integer)a->id);
-		set_str(L, "kind", a->kind);
-		set_int(L, "at", (lua_Integer)a->at);
-		push_json_object(L, a->data, "activity data");
-		lua_setfield(L, -2, "data");
-		lua_rawseti(L, -2, (lua_Integer)i + 1);
-	}
-}
-
-/* The org table's keys, created once per state (org_keys) so building the
- * table needs no string lookups. */
-enum { ORG_EMPLOYEES = 3, ORG_NKEYS = 5 };
-static const char *const org_key_names[ORG_NKEYS] = { "name", "domain", "industry", "employees", "country" };
-
-/* Push field f of c (nil when unknown), as plugins/README.md documents it. */
-static void push_cfield(lua_State *L, const heed_contact *c, int f)
-{
-	switch (f) {
-	case CF_ACTIVITIES: push_activities(L, c); break;
-	case CF_ATTRS: push_json_object(L, c->attrs, "attrs"); break;
-	case CF_CREATED_AT: push_time(L, c->created_at); break;
-	case CF_DEAL:
-		if (!c->deal.present) {
-			lua_pushnil(L);
-			break;
-		}
-		lua_createtable(L, 0, 5);
-		set_num(L, "value", c->deal.value);
-		set_str(L, "currency", c->deal.currency);
-		set_time(L, "close_date", c->deal.close_date);
-		set_str(L, "decision_makers", c->deal.decision_makers);
-		set_num(L, "probability", c->deal.probability);
-		break;
-	case CF_DO_NOT_CONTACT: lua_pushboolean(L, c->do_not_contact); break;
-	case CF_EMAIL: push_opt(L, c->email); break;
-	case CF_EXTERNAL_ID: push_opt(L, c->external_id); break;
-	case CF_FIRST_NAME: push_opt(L, c->first_name); break;
-	case CF_ID: lua_pushinteger(L, (lua_Integer)c->id); break;
-	case CF_LAST_NAME: push_opt(L, c->last_name); break;
-	case CF_ORG: {
-		const char *v[ORG_NKEYS] = { c->org.name, c->org.domain, c->org.industry, NULL, c->org.country };
-		lua_createtable(L, 0, ORG_NKEYS);
-		lua_rawgeti(L, LUA_REGISTRYINDEX, plugin_of(L)->org_keys);
-		for (int k = 0; k < ORG_NKEYS; k++) {
-			if (k == ORG_EMPLOYEES ? c->org.employees < 0 : !v[k])
-				continue;
-			lua_rawgeti(L, -1, k + 1);
-			if (k == ORG_EMPLOYEES)
-				lua_pushinteger(L, (lua_Integer)c->org.employees);
-			else
-				lua_pushlstring(L, v[k], strlen(v[k]));
-			lua_rawset(L, -4);
-		}
-		lua_pop(L, 1);
-		break;
-	}
-	case CF_OWNER: push_opt(L, c->owner); break;
-	case CF_PHONE: push_opt(L, c->phone); break;
-	case CF_SCORE:
-		if (isnan(c->score))
-			lua_pushnil(L);
-		else
-			lua_pushnumber(L, c->score);
-		break;
-	case CF_SOURCE: push_opt(L, c->source); break;
-	case CF_STAGE: push_opt(L, c->stage[0] ? c->stage : NULL); break;
-	case CF_STAGE_CHANGED_AT: push_time(L, c->stage_changed_at); break;
-	case CF_TITLE: push_opt(L, c->title); break;
-	case CF_UPDATED_AT: push_time(L, c->updated_at); break;
-	default: lua_pushnil(L); break;
-	}
-}
-
-/* The record behind the contact table at index 1, or an error if the table outlived its call. */
-static const heed_contact *contact_of(lua_State *L)
-{
-	lplugin *lp = plugin_of(L);
-	if (!lp->cur || lua_topointer(L, 1) != lp->cur_table)
-		luaL_error(L, "a contact table was used after its call ended; copy the fields you need during the call");
-	return lp->cur;
-}
-
-/* __index(t, k): fill t[k] from the record. Upvalue 1 maps field names to CF_*. */
-static int contact_index(lua_State *L)
-{
-	lua_pushvalue(L, 2);
-	if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNUMBER)
-		return 0;
-	int f = (int)lua_tointeger(L, -1);
-	lua_pop(L, 1);
-	push_cfield(L, contact_of(L), f);
-	if (!lua_isnil(L, -1)) {
-		lua_pushvalue(L, 2);
-		lua_pushvalue(L, -2);
-		lua_rawset(L, 1);
-	}
-	return 1;
-}
-
-/* __pairs(t): fill every field, then iterate with next (upvalue 1). */
-static int contact_pairs(lua_State *L)
-{
-	const heed_contact *c = contact_of(L);
-	for (int f = 0; f < CF_N; f++) {
-		lua_pushstring(L, cfield_names[f]);
-		if (lua_rawget(L, 1) == LUA_TNIL) {
-			push_cfield(L, c, f);
-			if (!lua_isnil(L, -1)) {
-				lua_pushstring(L, cfield_names[f]);
-				lua_insert(L, -2);
-				lua_rawset(L, 1);
-			}
-		}
-		lua_settop(L, 1);
-	}
-	lua_pushvalue(L, lua_upvalueindex(1));
-	lua_pushvalue(L, 1);
-	lua_pushnil(L);
-	return 3;
-}
-
-/* Create the contact metatable (registry reference in lp->contact_mt); env is the sandbox. */
-static void make_contact_mt(lua_State *L, lplugin *lp, int env)
-{
-	lua_createtable(L, 0, 3);
-	lua_createtable(L, 0, CF_N);
-	for (int f = 0; f < CF_N; f++) {
-		lua_pushinteger(L, f);
-		lua_setfield(L, -2, cfield_names[f]);
-	}
-	lua_pushcclosure(L, contact_index, 1);
-	lua_setfield(L, -2, "__index");
-	lua_getfield(L, env, "next");
-	lua_pushcclosure(L, contact_pairs, 1);
-	lua_setfield(L, -2, "__pairs");
-	lua_pushliteral(L, "heed contact"); /* getmetatable returns this; setmetatable refuses */
-	lua_setfield(L, -2, "__metatable");
-	lp->contact_mt = luaL_ref(L, LUA_REGISTRYINDEX);
-}
-
-/* Push a contact table for c and make it the running call's. */
-static void push_contact(lua_State *L, lplugin *lp, const heed_contact *c)
-{
-	lua_createtable(L, 0, 8); /* room for the fields a plugin usually reads */
-	lua_rawgeti(L, LUA_REGISTRYINDEX, lp->contact_mt);
-	lua_setmetatable(L, -2);
-	lua_pushvalue(L, -1);
-	lua_rawsetp(L, LUA_REGISTRYINDEX, &contact_key);
-	lp->cur = c;
-	lp->cur_table = lua_topointer(L, -1);
-}
-
 /* ---- Lua → C ---- */
 
 /* t[k] without metamethods; returns its type. t is an absolute index. */
-static int rawfield(lua_State *L, int t, const char *k)
+int lh_rawfield(lua_State *L, int t, const char *k)
 {
 	lua_pushstring(L, k);
 	return lua_rawget(L, t);
@@ -851,7 +431,7 @@ static int rawfield(lua_State *L, int t, const char *k)
 static char *opt_string(lua_State *L, int t, const char *k, const char *what)
 {
 	char *s = NULL;
-	int type = rawfield(L, t, k);
+	int type = lh_rawfield(L, t, k);
 	if (type == LUA_TSTRING)
 		s = xstrdup(lua_tostring(L, -1));
 	else if (type != LUA_TNIL)
@@ -883,12 +463,12 @@ static int fn_line(lua_State *L, int idx)
 	return ar.linedefined > 0 ? ar.linedefined : 0;
 }
 
-static int field_cmp(const void *a, const void *b)
+int lh_field_cmp(const void *a, const void *b)
 {
 	return strcmp(((const heed_field *)a)->name, ((const heed_field *)b)->name);
 }
 
-static void add_field(heed_field **v, size_t *n, char *name, char *value)
+void lh_add_field(heed_field **v, size_t *n, char *name, char *value)
 {
 	*v = xrealloc(*v, (*n + 1) * sizeof **v);
 	(*v)[*n].name = name;
@@ -899,7 +479,7 @@ static void add_field(heed_field **v, size_t *n, char *name, char *value)
 static void read_pairs(lua_State *L, int t, const char *k, const char *what, heed_field **v, size_t *n,
                        int fieldnames)
 {
-	int type = rawfield(L, t, k);
+	int type = lh_rawfield(L, t, k);
 	if (type == LUA_TNIL) {
 		lua_pop(L, 1);
 		return;
@@ -916,17 +496,17 @@ static void read_pairs(lua_State *L, int t, const char *k, const char *what, hee
 			luaL_error(L, "%s: unknown field '%s' (see plugins/README.md for field names)", what, key);
 		if (lua_type(L, -1) != LUA_TSTRING)
 			luaL_error(L, "%s['%s'] must be a string, got %s", what, key, luaL_typename(L, -1));
-		add_field(v, n, xstrdup(key), xstrdup(lua_tostring(L, -1)));
+		lh_add_field(v, n, xstrdup(key), xstrdup(lua_tostring(L, -1)));
 		lua_pop(L, 1);
 	}
 	lua_pop(L, 1);
 	if (*n > 1)
-		qsort(*v, *n, sizeof **v, field_cmp);
+		qsort(*v, *n, sizeof **v, lh_field_cmp);
 }
 
 static void read_bool(lua_State *L, int t, const char *k, const char *what, int *out)
 {
-	int type = rawfield(L, t, k);
+	int type = lh_rawfield(L, t, k);
 	if (type != LUA_TNIL && type != LUA_TBOOLEAN)
 		luaL_error(L, "%s must be a boolean, got %s", what, luaL_typename(L, -1));
 	*out = lua_toboolean(L, -1);
@@ -951,7 +531,7 @@ static void read_map(lua_State *L, lplugin *lp, int t, heed_mapspec *m)
 	read_bool(L, t, "update_only", "map.update_only", &m->update_only);
 	read_pairs(L, t, "fields", "map.fields", &m->fields, &m->nfields, 1);
 
-	int type = rawfield(L, t, "placeholders");
+	int type = lh_rawfield(L, t, "placeholders");
 	if (type == LUA_TTABLE) {
 		lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
 		for (lua_Integer i = 1; i <= n; i++) {
@@ -966,7 +546,7 @@ static void read_map(lua_State *L, lplugin *lp, int t, heed_mapspec *m)
 	}
 	lua_pop(L, 1);
 
-	type = rawfield(L, t, "stage");
+	type = lh_rawfield(L, t, "stage");
 	if (type == LUA_TTABLE) {
 		int s = lua_gettop(L);
 		check_keys(L, s, "map.stage", stage_keys, "column, default, values");
@@ -980,7 +560,7 @@ static void read_map(lua_State *L, lplugin *lp, int t, heed_mapspec *m)
 	}
 	lua_pop(L, 1);
 
-	type = rawfield(L, t, "row");
+	type = lh_rawfield(L, t, "row");
 	if (type == LUA_TFUNCTION) {
 		lp->row_line = fn_line(L, -1);
 		lp->row_ref = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -1028,7 +608,7 @@ static void read_criteria(lua_State *L, lplugin *lp, int t, heed_plugin_info *in
 			tg->v = xrealloc(tg->v, (tg->n + 1) * sizeof *tg->v);
 			lcheck *k = &tg->v[tg->n++];
 			*k = (lcheck){.name = name, .fn = xasprintf("criteria.%s.%s", stage, name), .ref = LUA_NOREF};
-			if (rawfield(L, e, "check") != LUA_TFUNCTION)
+			if (lh_rawfield(L, e, "check") != LUA_TFUNCTION)
 				luaL_error(L, "criteria.%s.%s: check must be a function, got %s", stage, name,
 				           luaL_typename(L, -1));
 			k->line = fn_line(L, -1);
@@ -1061,7 +641,7 @@ static void read_plugin(lua_State *L, lplugin *lp, int t, heed_plugin_info *info
 	info->version = opt_string(L, t, "version", "version");
 	if (heed_empty(info->version))
 		luaL_error(L, "the plugin table has no version (a non-empty string, e.g. version = \"1.0.0\")");
-	int type = rawfield(L, t, "api");
+	int type = lh_rawfield(L, t, "api");
 	if (type == LUA_TNIL)
 		info->api = 1;
 	else if (lua_isinteger(L, -1) && lua_tointeger(L, -1) >= 1 && lua_tointeger(L, -1) <= 1000)
@@ -1071,14 +651,14 @@ static void read_plugin(lua_State *L, lplugin *lp, int t, heed_plugin_info *info
 	lua_pop(L, 1);
 	check_keys(L, t, "plugin table", plugin_keys, "api, criteria, description, map, name, score, version");
 
-	type = rawfield(L, t, "criteria");
+	type = lh_rawfield(L, t, "criteria");
 	if (type == LUA_TTABLE)
 		read_criteria(L, lp, lua_gettop(L), info);
 	else if (type != LUA_TNIL)
 		luaL_error(L, "criteria must be a table keyed by stage, got %s", luaL_typename(L, -1));
 	lua_pop(L, 1);
 
-	type = rawfield(L, t, "score");
+	type = lh_rawfield(L, t, "score");
 	if (type == LUA_TFUNCTION) {
 		lp->score_line = fn_line(L, -1);
 		lp->score_ref = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -1089,7 +669,7 @@ static void read_plugin(lua_State *L, lplugin *lp, int t, heed_plugin_info *info
 		lua_pop(L, 1);
 	}
 
-	type = rawfield(L, t, "map");
+	type = lh_rawfield(L, t, "map");
 	if (type == LUA_TTABLE) {
 		info->has_map = 1;
 		read_map(L, lp, lua_gettop(L), &info->map);
@@ -1120,7 +700,7 @@ static int last_line(lua_State *L)
  * part; the host validates it like a returned one. */
 static int score_add(lua_State *L)
 {
-	lplugin *lp = plugin_of(L);
+	lplugin *lp = lh_plugin_of(L);
 	size_t nlen, rlen = 0;
 	const char *name = luaL_checklstring(L, 1, &nlen);
 	lua_Number points = luaL_checknumber(L, 2);
@@ -1136,12 +716,12 @@ static int body_load(lua_State *L, gate *g)
 	lplugin *lp = g->lp;
 	push_sandbox(L);
 	int env = lua_gettop(L);
-	make_contact_mt(L, lp, env);
+	lh_make_contact_mt(L, lp, env);
 	lua_pushcfunction(L, score_add);
 	lp->add_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 	lua_createtable(L, ORG_NKEYS, 0);
 	for (int k = 0; k < ORG_NKEYS; k++) {
-		lua_pushstring(L, org_key_names[k]);
+		lua_pushstring(L, lh_org_keys[k]);
 		lua_rawseti(L, -2, k + 1);
 	}
 	lp->org_keys = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -1170,7 +750,7 @@ static void add_check(heed_checks *out, const char *plugin, const char *name, co
 
 static int body_contact(lua_State *L, gate *g)
 {
-	push_contact(L, g->lp, g->c);
+	lh_push_contact(L, g->lp, g->c);
 	return 1;
 }
 
@@ -1200,7 +780,7 @@ static int lh_criteria(void *state, const heed_contact *c, const char *target, h
 	int rc = HEED_OK;
 	char *msg = NULL;
 	gate g = {.lp = lp, .fn = tg->fn, .line = tg->v[0].line, .c = c, .body = body_contact, .nres = 1};
-	if (gate_call(&g, &msg) != HEED_OK) {
+	if (lh_gate_call(&g, &msg) != HEED_OK) {
 		lp->cur = NULL;
 		for (size_t i = 0; i < tg->n; i++)
 			add_check(out, lp->name, tg->v[i].name, msg, 0);
@@ -1214,7 +794,7 @@ static int lh_criteria(void *state, const heed_contact *c, const char *target, h
 		g = (gate){.lp = lp, .fn = k->fn, .check = k->name, .line = k->line, .ref = k->ref, .c = c,
 		           .body = body_check, .out = out, .nargs = 1};
 		msg = NULL;
-		if (gate_call(&g, &msg) != HEED_OK) {
+		if (lh_gate_call(&g, &msg) != HEED_OK) {
 			add_check(out, lp->name, k->name, msg, 0);
 			heed_seterr(err, "%s", msg);
 			free(msg);
@@ -1230,7 +810,7 @@ static int body_score(lua_State *L, gate *g)
 {
 	heed_parts *out = g->out;
 	lua_rawgeti(L, LUA_REGISTRYINDEX, g->ref);
-	push_contact(L, g->lp, g->c);
+	lh_push_contact(L, g->lp, g->c);
 	lua_rawgeti(L, LUA_REGISTRYINDEX, g->lp->add_ref);
 	g->lp->parts = out;
 	lua_call(L, 2, 1);
@@ -1275,236 +855,11 @@ static int lh_score(void *state, const heed_contact *c, heed_parts *out, char **
 	size_t n0 = out->n;
 	gate g = {.lp = lp, .fn = "score", .line = lp->score_line, .ref = lp->score_ref, .c = c,
 	          .body = body_score, .out = out};
-	int rc = gate_call(&g, err);
+	int rc = lh_gate_call(&g, err);
 	lp->cur = NULL;
 	lp->parts = NULL;
 	if (rc != HEED_OK)
 		heed_parts_cut(out, n0);
-	return rc;
-}
-
-/* ---- map rows ---- */
-
-static int key_cmp(const void *a, const void *b)
-{
-	const lkey *x = a, *y = b;
-	int d = memcmp(x->s, y->s, x->n < y->n ? x->n : y->n);
-	return d ? d : (x->n > y->n) - (x->n < y->n);
-}
-
-/* Append the value at idx as JSON: arrays for sequences, objects (sorted keys) for string keys. */
-static void json_from_lua(lua_State *L, lplugin *lp, int idx, heed_buf *b, int depth)
-{
-	idx = lua_absindex(L, idx);
-	size_t len;
-	const char *s;
-	switch (lua_type(L, idx)) {
-	case LUA_TNIL: heed_buf_adds(b, "null"); return;
-	case LUA_TBOOLEAN: heed_buf_adds(b, lua_toboolean(L, idx) ? "true" : "false"); return;
-	case LUA_TNUMBER:
-		if (lua_isinteger(L, idx))
-			heed_json_int(b, (int64_t)lua_tointeger(L, idx));
-		else
-			heed_json_num(b, (double)lua_tonumber(L, idx));
-		return;
-	case LUA_TSTRING:
-		s = lua_tolstring(L, idx, &len);
-		heed_json_strn(b, s, len);
-		return;
-	case LUA_TTABLE: break;
-	default: luaL_error(L, "activity data cannot hold a %s", luaL_typename(L, idx));
-	}
-	if (depth >= LH_DEPTH)
-		luaL_error(L, "activity data nests deeper than %d levels (a cycle?)", LH_DEPTH);
-	luaL_checkstack(L, 4, "activity data");
-	size_t count = 0, nstr = 0, n = lua_rawlen(L, idx);
-	lua_pushnil(L);
-	while (lua_next(L, idx)) {
-		lua_pop(L, 1);
-		count++;
-		nstr += lua_type(L, -1) == LUA_TSTRING;
-	}
-	if (n > 0 && count == n && nstr == 0) {
-		heed_buf_addc(b, '[');
-		for (size_t i = 1; i <= n; i++) {
-			if (i > 1)
-				heed_buf_addc(b, ',');
-			lua_rawgeti(L, idx, (lua_Integer)i);
-			json_from_lua(L, lp, -1, b, depth + 1);
-			lua_pop(L, 1);
-		}
-		heed_buf_addc(b, ']');
-		return;
-	}
-	if (nstr != count)
-		luaL_error(L, "activity data tables must be arrays or have only string keys");
-	size_t kb = lp->nkeys;
-	if (lp->capkeys < kb + count) {
-		lp->capkeys = (kb + count) * 2;
-		lp->keys = xrealloc(lp->keys, lp->capkeys * sizeof *lp->keys);
-	}
-	lua_pushnil(L);
-	while (lua_next(L, idx)) {
-		lua_pop(L, 1);
-		lkey *k = &lp->keys[lp->nkeys++];
-		k->s = lua_tolstring(L, -1, &k->n);
-	}
-	qsort(lp->keys + kb, count, sizeof *lp->keys, key_cmp);
-	heed_buf_addc(b, '{');
-	for (size_t i = 0; i < count; i++) {
-		lkey k = lp->keys[kb + i];
-		if (i)
-			heed_buf_addc(b, ',');
-		heed_json_strn(b, k.s, k.n);
-		heed_buf_addc(b, ':');
-		lua_pushlstring(L, k.s, k.n);
-		lua_rawget(L, idx);
-		json_from_lua(L, lp, -1, b, depth + 1);
-		lua_pop(L, 1);
-	}
-	heed_buf_addc(b, '}');
-	lp->nkeys = kb;
-}
-
-/* Text of a scalar field value: strings as they are, integers plainly, other
- * numbers with %.17g, booleans "1"/"0". Caller frees. */
-static char *value_text(lua_State *L, int idx, const char *field)
-{
-	char num[48];
-	switch (lua_type(L, idx)) {
-	case LUA_TSTRING: return xstrdup(lua_tostring(L, idx));
-	case LUA_TBOOLEAN: return xstrdup(lua_toboolean(L, idx) ? "1" : "0");
-	case LUA_TNUMBER:
-		if (lua_isinteger(L, idx)) {
-			snprintf(num, sizeof num, "%lld", (long long)lua_tointeger(L, idx));
-		} else {
-			double v = (double)lua_tonumber(L, idx);
-			if (!isfinite(v))
-				luaL_error(L, "field '%s' is not a finite number", field);
-			if (v == floor(v) && fabs(v) < 9007199254740992.0)
-				snprintf(num, sizeof num, "%.0f", v);
-			else
-				snprintf(num, sizeof num, "%.17g", v);
-		}
-		return xstrdup(num);
-	default:
-		luaL_error(L, "field '%s' must be a string, number or boolean, got %s", field, luaL_typename(L, idx));
-		return NULL;
-	}
-}
-
-static void acts_from_lua(lua_State *L, lplugin *lp, int t, heed_fieldset *out)
-{
-	if (!lua_istable(L, t))
-		luaL_error(L, "activities must be an array of {kind=, at=, data=}, got %s", luaL_typename(L, t));
-	lua_Integer n = (lua_Integer)lua_rawlen(L, t);
-	for (lua_Integer i = 1; i <= n; i++) {
-		if (lua_rawgeti(L, t, i) != LUA_TTABLE)
-			luaL_error(L, "activities[%d] must be a table {kind=, at=, data=}", (int)i);
-		int e = lua_gettop(L);
-		if (rawfield(L, e, "kind") != LUA_TSTRING || heed_empty(lua_tostring(L, -1)))
-			luaL_error(L, "activities[%d].kind must be a non-empty string", (int)i);
-		int ta = rawfield(L, e, "at");
-		char at[24];
-		if (ta == LUA_TNUMBER && lua_isinteger(L, -1))
-			heed_time_format((heed_time)lua_tointeger(L, -1), at);
-		else if (ta != LUA_TSTRING && ta != LUA_TNIL)
-			luaL_error(L, "activities[%d].at must be a time (text or integer seconds), got %s", (int)i,
-			           luaL_typename(L, -1));
-		int td = rawfield(L, e, "data");
-		heed_buf_reset(&lp->json);
-		lp->nkeys = 0;
-		if (td == LUA_TTABLE)
-			json_from_lua(L, lp, -1, &lp->json, 0);
-		else if (td != LUA_TNIL)
-			luaL_error(L, "activities[%d].data must be a table, got %s", (int)i, luaL_typename(L, -1));
-		out->acts = xrealloc(out->acts, (out->nacts + 1) * sizeof *out->acts);
-		out->acts[out->nacts++] = (heed_newact){
-			.kind = xstrdup(lua_tostring(L, e + 1)),
-			.at = ta == LUA_TNIL ? NULL : xstrdup(ta == LUA_TSTRING ? lua_tostring(L, e + 2) : at),
-			.data = td == LUA_TTABLE ? xstrdup(heed_buf_str(&lp->json)) : NULL,
-		};
-		lua_settop(L, e - 1);
-	}
-}
-
-static void add_warning(lua_State *L, int idx, heed_fieldset *out)
-{
-	if (lua_type(L, idx) != LUA_TSTRING)
-		luaL_error(L, "warn must be a string or an array of strings, got %s", luaL_typename(L, idx));
-	out->warnings = xrealloc(out->warnings, (out->nwarnings + 1) * sizeof *out->warnings);
-	out->warnings[out->nwarnings++] = xstrdup(lua_tostring(L, idx));
-}
-
-static void fieldset_from_lua(lua_State *L, lplugin *lp, int t, heed_fieldset *out)
-{
-	if (lua_isnil(L, t))
-		return;
-	if (!lua_istable(L, t))
-		luaL_error(L, "map.row must return a table of fields or nil, got %s", luaL_typename(L, t));
-	lua_pushnil(L);
-	while (lua_next(L, t)) {
-		int v = lua_gettop(L);
-		if (lua_type(L, v - 1) != LUA_TSTRING)
-			luaL_error(L, "map.row returned a %s key; keys are field names", luaL_typename(L, v - 1));
-		const char *k = lua_tostring(L, v - 1);
-		if (strcmp(k, "activities") == 0) {
-			acts_from_lua(L, lp, v, out);
-		} else if (strcmp(k, "warn") == 0) {
-			if (lua_istable(L, v)) {
-				lua_Integer n = (lua_Integer)lua_rawlen(L, v);
-				for (lua_Integer i = 1; i <= n; i++) {
-					lua_rawgeti(L, v, i);
-					add_warning(L, -1, out);
-					lua_pop(L, 1);
-				}
-			} else {
-				add_warning(L, v, out);
-			}
-		} else if (strcmp(k, "skip") == 0) {
-			if (!lua_isboolean(L, v))
-				luaL_error(L, "skip must be a boolean, got %s", luaL_typename(L, v));
-			out->skip = lua_toboolean(L, v);
-		} else {
-			if (!heed_field_known(k))
-				luaL_error(L, "map.row returned unknown field '%s' (see plugins/README.md for field names)", k);
-			char *val = value_text(L, v, k);
-			add_field(&out->f, &out->n, xstrdup(k), val);
-		}
-		lua_settop(L, v - 1);
-	}
-	if (out->n > 1)
-		qsort(out->f, out->n, sizeof *out->f, field_cmp);
-}
-
-static int body_row(lua_State *L, gate *g)
-{
-	const heed_row *row = g->row;
-	lua_rawgeti(L, LUA_REGISTRYINDEX, g->ref);
-	lua_createtable(L, 0, (int)row->n);
-	for (size_t i = 0; i < row->n; i++) {
-		if (row->names[i] && row->values[i]) {
-			lua_pushstring(L, row->values[i]);
-			lua_setfield(L, -2, row->names[i]);
-		}
-	}
-	lua_call(L, 1, 1);
-	fieldset_from_lua(L, g->lp, lua_gettop(L), g->out);
-	return 0;
-}
-
-static int lh_map_row(void *state, const heed_row *row, heed_fieldset *out, char **err)
-{
-	lplugin *lp = state;
-	if (lp->row_ref == LUA_NOREF) {
-		heed_seterr(err, "plugin '%s' (%s): its map has no row function", lp->name, lp->path);
-		return HEED_ENOTFOUND;
-	}
-	gate g = {.lp = lp, .fn = "map.row", .line = lp->row_line, .ref = lp->row_ref, .row = row,
-	          .body = body_row, .out = out};
-	int rc = gate_call(&g, err);
-	if (rc != HEED_OK)
-		heed_fieldset_clear(out);
 	return rc;
 }
 
@@ -1570,7 +925,7 @@ static int lh_load(const char *path, void **state, heed_plugin_info *info, char 
 	 * generational collector reclaims those far more cheaply. */
 	lua_gc(lp->L, LUA_GCGEN, 0, 0);
 	gate g = {.lp = lp, .line = 1, .ref = LUA_NOREF, .body = body_load, .out = info};
-	rc = gate_call(&g, err);
+	rc = lh_gate_call(&g, err);
 	if (rc == HEED_OK) {
 		info->line = g.line;
 		info->score_line = lp->score_line;

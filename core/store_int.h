@@ -1,5 +1,5 @@
 /* store_int: internals shared by the store's source files (store.c for the
- * connection, schema and writes; store_query.c for reads and reports). */
+ * connection and schema, store_write.c for writes, store_query.c for reads). */
 #ifndef HEED_STORE_INT_H
 #define HEED_STORE_INT_H
 
@@ -82,6 +82,13 @@ void heed_store_orgcache_clear(heed_store *s);
 sqlite3_stmt *heed_store_stmt(heed_store *s, int id, int *rc, char **err);
 /* Record a SQLite failure of the connection as a heed error. */
 int heed_store_fail(heed_store *s, const char *what, char **err);
+
+/* Step a statement that returns no rows; sets *rc and *err on failure, does
+ * nothing once *rc is set. */
+void heed_store_step_done(heed_store *s, sqlite3_stmt *st, const char *what, int *rc, char **err);
+/* Count one contact in or out of (stage, peak); written at commit, or at once
+ * outside a transaction. */
+void heed_store_count_add(heed_store *s, const char *stage, int peak, int delta);
 
 /* Binding helpers: NULL/empty text and NaN bind as SQL NULL. */
 void heed_store_bind_text(sqlite3_stmt *st, int i, const char *v);

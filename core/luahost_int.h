@@ -1,0 +1,120 @@
+/* luahost_int: what the Lua engine's source files share (luahost.c: states,
+ * memory, the gate, the sandbox, loading, criteria and score; luahost_contact.c:
+ * contacts as lazy Lua tables; luahost_map.c: map rows in and out). Only these
+ * files include lua.h. */
+#ifndef HEED_LUAHOST_INT_H
+#define HEED_LUAHOST_INT_H
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "plugin_int.h"
+#include "util.h"
+
+#define LH_MEMCAP_MB 64        /* memory per plugin state */
+#define LH_BUDGET 10000000     /* VM instructions per call into a plugin */
+#define LH_DEPTH 32            /* nesting limit between JSON and Lua tables */
+
+typedef struct lcheck {
+	char *name;
+	char *fn; /* "criteria.<target>.<name>", for messages */
+	int ref, line;
+} lcheck;
+
+typedef struct ltarget {
+	char *stage;
+	char *fn; /* "criteria.<target>" */
+	lcheck *v;
+	size_t n;
+} ltarget;
+
+typedef struct lkey {
+	const char *s;
+	size_t n;
+} lkey;
+
+/* Small blocks come from per-state free lists, one per LH_GRAIN-byte size class,
+ * carved out of LH_SLAB-byte slabs: a score call makes and drops dozens of small
+ * tables and strings, and a free list serves them far cheaper than malloc. Larger
+ * blocks go to malloc. Slabs are kept until the state closes. The sanitizer
+ * build uses malloc for everything, so ASan still sees every Lua block. */
+#if defined(__SANITIZE_ADDRESS__)
+#define LH_POOL 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define LH_POOL 0
+#endif
+#endif
+#ifndef LH_POOL
+#define LH_POOL 1
+#endif
+enum { LH_GRAIN = 16, LH_SMALL = 256, LH_CLASSES = LH_SMALL / LH_GRAIN, LH_SLAB = 64 * 1024 };
+
+typedef union lh_block {
+	union lh_block *next; /* a free block: the next one of its class; a slab: the next slab */
+	max_align_t align;
+} lh_block;
+
+typedef struct lpool {
+	lh_block *free[LH_CLASSES];
+	lh_block *slabs;
+	char *bump, *end; /* the unused tail of the newest slab */
+} lpool;
+
+typedef struct lplugin {
+	lua_State *L;
+	char *path, *chunkname, *name; /* name: the file name until the plugin says */
+	size_t mem;       /* bytes Lua holds, as it counts them (the cap applies to this) */
+	lpool pool;
+	int score_ref, score_line, row_ref, row_line;
+	int contact_mt;            /* registry reference of the contact metatable */
+	int add_ref;               /* registry reference of score's add function */
+	const heed_contact *cur;   /* record behind the running call's contact table */
+	const void *cur_table;     /* that table (anchored in the registry, so no other has its address) */
+	int org_keys;              /* registry reference of the org table's keys, in push order */
+	heed_parts *parts;         /* where the running score call's add appends */
+	ltarget *targets;
+	size_t ntargets;
+	int errline;      /* set by gate_msgh: line of the error in the plugin file, 0 = none */
+	heed_buf trace;   /* traceback of the last error */
+	heed_buf json;    /* scratch for activity data */
+	lkey *keys;       /* stack of object keys while writing JSON */
+	size_t nkeys, capkeys;
+} lplugin;
+
+
+typedef struct gate gate;
+struct gate {
+	lplugin *lp;
+	const char *fn;         /* plugin function for messages; NULL while loading */
+	const char *check;      /* name of the check being run */
+	int line;               /* where fn is defined: the location when no better one is known */
+	int ref;                /* registry reference of fn */
+	const heed_contact *c;  /* context for messages, or NULL */
+	const heed_row *row;
+	int (*body)(lua_State *L, gate *g); /* runs in protected mode */
+	void *out;
+	int nargs, nres;
+};
+
+/* The organisation table's keys, in the order contacts push them. */
+enum { ORG_EMPLOYEES = 3, ORG_NKEYS = 5 };
+extern const char *const lh_org_keys[ORG_NKEYS];
+
+/* The plugin whose state L is. */
+lplugin *lh_plugin_of(lua_State *L);
+/* The one gate into Lua: run g->body in protected mode with the budget set;
+ * failures become *err naming plugin, function, file, line and contact/row. */
+int lh_gate_call(gate *g, char **err);
+/* Contacts as lazy tables: the shared metatable, and one contact's table. */
+void lh_make_contact_mt(lua_State *L, lplugin *lp, int env);
+void lh_push_contact(lua_State *L, lplugin *lp, const heed_contact *c);
+/* t[k] without metamethods; returns its type. */
+int lh_rawfield(lua_State *L, int t, const char *k);
+/* Sorting and appending heed_field arrays (name order). */
+int lh_field_cmp(const void *a, const void *b);
+void lh_add_field(heed_field **v, size_t *n, char *name, char *value);
+/* The engine's map_row operation. */
+int lh_map_row(void *state, const heed_row *row, heed_fieldset *out, char **err);
+
+#endif
