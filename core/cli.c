@@ -24,6 +24,7 @@ static int cmd_import(heed_cli *cli, const cli_args *a);
 static int cmd_add(heed_cli *cli, const cli_args *a);
 static int cmd_event(heed_cli *cli, const cli_args *a);
 static int cmd_help(heed_cli *cli, const cli_args *a);
+static int cmd_test(heed_cli *cli, const cli_args *a);
 
 /* Every command. options: space-separated; a trailing '=' takes a value. */
 static const struct command {
@@ -66,6 +67,8 @@ static const struct command {
 	  0, cmd_today },
 	{ "demo", NULL, "demo", "build a demo store (heed-demo.db unless --db), score, advance, report",
 	  "", 0, 0, cmd_demo },
+	{ "test", NULL, "test [PLUGIN]", "run the tests plugins carry (their `tests` table)", "", 0, 1,
+	  cmd_test },
 	{ "help", NULL, "help [COMMAND]", "this help, or one command's", "", 0, 1, cmd_help },
 };
 
@@ -272,6 +275,18 @@ static int cmd_help(heed_cli *cli, const cli_args *a)
 	if (c->alias)
 		printf("  alias: %s\n", c->alias);
 	return EXIT_OK;
+}
+
+static int cmd_test(heed_cli *cli, const cli_args *a)
+{
+	if (!cli_plugins(cli))
+		return EXIT_ERROR;
+	int passed, failed;
+	const char *only = a->npos ? a->pos[0] : NULL;
+	if (heed_plugins_test(cli->plugins, only, stdout, &passed, &failed) != HEED_OK)
+		return cli_fail(EXIT_ERROR, xasprintf("test: no plugin '%s' in %s", only, cli->plugins_dir));
+	printf("plugins: %d passed, %d failed\n", passed, failed);
+	return failed ? EXIT_ERROR : EXIT_OK;
 }
 
 /* ---- writing commands ---- */

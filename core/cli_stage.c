@@ -89,15 +89,19 @@ static int unchanged(struct scoring *sc, const heed_contact *c, const heed_part 
 
 /* ---- score --all ----
  * A pipeline of three threads over chunks of contacts, each chunk in a slot:
- * a reader thread loads chunk k+2 through its own read-only connection, the
- * plugin thread scores chunk k+1 and turns its parts into the JSON to store,
- * and this thread writes the changed scores of chunk k, one transaction per
- * chunk. Slots go round in order: free -> loaded -> scored -> free. Only the
- * plugin thread calls the plugins until it is joined, and each connection is
- * used by one thread. When a thread cannot start, this thread does every step
- * itself, one chunk at a time. */
+ * a reader thread loads chunks through its own read-only connection, the
+ * plugin thread scores them and turns their parts into the JSON to store, and
+ * this thread writes the changed scores, one transaction per chunk. While this
+ * thread writes chunk k, the plugins score k+1 and the reader loads k+2 (or
+ * further ahead). Slots go round in order: free -> loaded -> scored -> free.
+ * Only the plugin thread calls the plugins until it is joined, and each
+ * connection is used by one thread. When a thread cannot start, this thread
+ * does every step itself, one chunk at a time. */
 
-enum { NSLOTS = 3 };
+/* Three slots keep all three threads busy; the other three let the reader and
+ * the plugins run ahead while the writer waits on the disk (a checkpoint), or
+ * another process holds a core. About 3.5 MB each. */
+enum { NSLOTS = 6 };
 enum { SLOT_FREE, SLOT_LOADED, SLOT_SCORED };
 
 struct slot {

@@ -69,6 +69,7 @@ typedef struct lplugin {
 	int score_ref, score_line, row_ref, row_line;
 	int contact_mt;            /* registry reference of the contact metatable */
 	int add_ref;               /* registry reference of score's add function */
+	int tests_ref, tester_ref; /* the plugin's tests table, and the `t` helpers they get */
 	const heed_contact *cur;   /* record behind the running call's contact table */
 	const void *cur_table;     /* that table (anchored in the registry, so no other has its address) */
 	int org_keys;              /* registry reference of the org table's keys, in push order */

@@ -361,6 +361,19 @@ char *heed_plugins_versions_for(const heed_plugins *p, const char *target)
 	return heed_buf_detach(&b);
 }
 
+int heed_plugins_test(heed_plugins *p, const char *only, FILE *out, int *passed, int *failed)
+{
+	*passed = *failed = 0;
+	int ran = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		if (only && strcmp(only, p->v[i].info.name) != 0)
+			continue;
+		ran = 1;
+		p->eng->test(p->v[i].state, out, passed, failed);
+	}
+	return ran || !only ? HEED_OK : HEED_ENOTFOUND;
+}
+
 /* ---- composition ---- */
 
 static int has_target(const hplugin *h, const char *target)

@@ -7,6 +7,7 @@
 #define HEED_PLUGIN_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include "contact.h"
 
 typedef struct heed_plugins heed_plugins;
@@ -129,6 +130,11 @@ const heed_mapspec *heed_plugins_mapspec(const heed_plugins *p, const char *name
 /* Call the row function of plugin `name`'s map. OUT: out filled (caller clears). */
 int heed_plugins_map_row(heed_plugins *p, const char *name, const heed_row *row,
                          heed_fieldset *out, char **err);
+
+/* Run the tests plugins carry (their `tests` table), one line each to out;
+ * only = one plugin's name, or NULL for all. OUT: counts. HEED_ENOTFOUND when
+ * `only` names no loaded plugin. */
+int heed_plugins_test(heed_plugins *p, const char *only, FILE *out, int *passed, int *failed);
 
 void heed_checks_clear(heed_checks *c);
 void heed_parts_reset(heed_parts *p); /* no parts, total 0; keeps the memory */

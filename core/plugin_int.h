@@ -4,6 +4,8 @@
 #ifndef HEED_PLUGIN_INT_H
 #define HEED_PLUGIN_INT_H
 
+#include <stdio.h>
+
 #include "plugin.h"
 
 typedef struct heed_plugin_info {
@@ -28,6 +30,8 @@ typedef struct heed_engine {
 	int (*score)(void *state, const heed_contact *c, heed_parts *out, char **err);
 	/* Call map.row(row); OUT: out. */
 	int (*map_row)(void *state, const heed_row *row, heed_fieldset *out, char **err);
+	/* Run the plugin's own tests, printing one line each to out; counts them. */
+	int (*test)(void *state, FILE *out, int *passed, int *failed);
 	void (*unload)(void *state);
 } heed_engine;
 

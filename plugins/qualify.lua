@@ -317,4 +317,40 @@ return {
   score = function(c)
     return { fit(c) }
   end,
+  -- run with: heed test qualify
+  tests = {
+    ["org_fit passes the ICP and names what failed"] = function(t)
+      local ok = t.check("prospect", "org_fit",
+        t.contact { org = { industry = "software", employees = 240, country = "DE" } })
+      t.eq(ok, true, "software, 240 staff, DE")
+      local bad, why = t.check("prospect", "org_fit",
+        t.contact { org = { industry = "retail", employees = 240, country = "DE" } })
+      t.eq(bad, false, "retail")
+      t.ok(why:find("retail", 1, true), "the reason names the industry: " .. why)
+    end,
+    ["stakeholder needs authority"] = function(t)
+      t.eq((t.check("prospect", "stakeholder", t.contact { title = "Analyst" })), false, "Analyst")
+      t.eq((t.check("prospect", "stakeholder", t.contact { title = "VP Sales" })), true, "VP Sales")
+      t.eq((t.check("prospect", "stakeholder", t.contact { title = "Product Owner" })), false, "Product Owner")
+    end,
+    ["engagement needs two days and a two-way touch"] = function(t)
+      local day = 86400
+      local now = heed.now()
+      local one_way = t.contact { activities = {
+        { kind = "visit", at = now - 3 * day }, { kind = "visit", at = now - day } } }
+      t.eq((t.check("prospect", "engagement", one_way)), false, "two visits")
+      local same_day = t.contact { activities = {
+        { kind = "visit", at = now - 60 }, { kind = "reply", at = now } } }
+      t.eq((t.check("prospect", "engagement", same_day)), false, "one day")
+      local real = t.contact { activities = {
+        { kind = "visit", at = now - 3 * day }, { kind = "reply", at = now - day } } }
+      t.eq((t.check("prospect", "engagement", real)), true, "visit, then a reply days later")
+    end,
+    ["fit adds industry, size, country and seniority"] = function(t)
+      local c = t.contact { title = "VP Sales",
+        org = { industry = "software", employees = 240, country = "DE" } }
+      t.eq(t.points(c, "fit"), 33, "10 + 10 + 5 + 8")
+      t.eq(t.points(t.contact {}, "fit"), 0, "nothing known")
+    end,
+  },
 }

@@ -63,4 +63,22 @@ return {
   score = function(c)
     return { engagement(c) }
   end,
+  -- run with: heed test score
+  tests = {
+    ["engagement halves every HALF_LIFE days"] = function(t)
+      local now = heed.now()
+      local fresh = t.points(t.contact { activities = { { kind = "call", at = now } } }, "engagement")
+      local old = t.points(t.contact { activities = {
+        { kind = "call", at = now - HALF_LIFE * 86400 } } }, "engagement")
+      t.eq(fresh, WEIGHTS.call, "a call today")
+      t.eq(old, WEIGHTS.call / 2, "a call HALF_LIFE days ago")
+    end,
+    ["unknown kinds count nothing, and the part is capped"] = function(t)
+      local now = heed.now()
+      t.eq(t.points(t.contact { activities = { { kind = "field_change", at = now } } }, "engagement"), 0)
+      local many = {}
+      for i = 1, 20 do many[i] = { kind = "demo_request", at = now } end
+      t.eq(t.points(t.contact { activities = many }, "engagement"), MAX_POINTS, "20 demo requests")
+    end,
+  },
 }
