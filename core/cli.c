@@ -150,6 +150,18 @@ int cli_contact(heed_cli *cli, const char *ref, int64_t *id)
 	return EXIT_OK;
 }
 
+int cli_load(heed_cli *cli, const char *ref, unsigned flags, heed_contact *c)
+{
+	int64_t id;
+	heed_contact_init(c);
+	int exit = cli_contact(cli, ref, &id);
+	if (exit != EXIT_OK)
+		return exit;
+	char *err = NULL;
+	int rc = heed_store_load(cli->store, id, flags, c, &err);
+	return rc == HEED_OK ? EXIT_OK : cli_fail(cli_exit(rc), err);
+}
+
 /* ---- parsing ---- */
 
 static int option_known(const struct command *c, const char *name, int *takes_value)

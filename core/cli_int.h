@@ -40,6 +40,9 @@ int cli_fail(int code, char *msg);
 int cli_exit(int rc);
 /* Resolve CONTACT or fail (printing). OUT: *id. */
 int cli_contact(heed_cli *cli, const char *ref, int64_t *id);
+/* Resolve and load CONTACT (store flags, see heed_store_load) or fail, printing.
+ * OUT: *c, initialised even on failure (caller clears). Returns an exit status. */
+int cli_load(heed_cli *cli, const char *ref, unsigned flags, heed_contact *c);
 
 int cmd_list(heed_cli *cli, const cli_args *a);
 int cmd_show(heed_cli *cli, const cli_args *a);

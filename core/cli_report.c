@@ -355,19 +355,13 @@ static void show_json(const heed_contact *c)
 
 int cmd_show(heed_cli *cli, const cli_args *a)
 {
-	int64_t id;
+	heed_contact c;
 	int exit;
 	if (!cli_store(cli))
 		return EXIT_ERROR;
-	if ((exit = cli_contact(cli, a->pos[0], &id)) != EXIT_OK)
-		return exit;
-	heed_contact c;
-	heed_contact_init(&c);
-	char *err = NULL;
-	int rc = heed_store_load(cli->store, id, HEED_LOAD_HISTORY, &c, &err);
-	if (rc != HEED_OK) {
+	if ((exit = cli_load(cli, a->pos[0], HEED_LOAD_HISTORY, &c)) != EXIT_OK) {
 		heed_contact_clear(&c);
-		return cli_fail(cli_exit(rc), err);
+		return exit;
 	}
 	if (cli->fmt == HEED_FMT_JSON) {
 		show_json(&c);

@@ -510,22 +510,19 @@ static int parse_stage_arg(const char *cmd, const char *s, int *st)
 
 int cmd_why(heed_cli *cli, const cli_args *a)
 {
-	int64_t id;
 	int target = -1, exit;
 	if (a->npos == 2 && (exit = parse_stage_arg("why", a->pos[1], &target)) != EXIT_OK)
 		return exit;
 	if (!cli_store(cli) || !cli_plugins(cli))
 		return EXIT_ERROR;
-	if ((exit = cli_contact(cli, a->pos[0], &id)) != EXIT_OK)
-		return exit;
 	heed_contact c;
-	heed_contact_init(&c);
-	char *err = NULL;
-	int rc = heed_store_load(cli->store, id, 0, &c, &err);
-	if (rc != HEED_OK) {
+	if ((exit = cli_load(cli, a->pos[0], 0, &c)) != EXIT_OK) {
 		heed_contact_clear(&c);
-		return cli_fail(cli_exit(rc), err);
+		return exit;
 	}
+	int64_t id = c.id;
+	char *err = NULL;
+	int rc;
 	if (target < 0)
 		target = heed_stage_next(heed_stage_parse(c.stage));
 	if (target < 0) {
