@@ -701,6 +701,7 @@ static void fill(struct importer *im, struct batch *b)
 	b->last = 0;
 	while (b->n < BATCH) {
 		struct record *r = &b->r[b->n];
+		record_clear(r); /* last round's row: freed here, off the store's thread */
 		char **f;
 		size_t n;
 		char *cerr = NULL;
@@ -770,9 +771,8 @@ static int consume(struct importer *im, struct batch *b, char **err)
 			im->rep->skipped++;
 		if (im->row_bad)
 			im->rep->bad++;
-		record_clear(r);
 	}
-	return rc;
+	return rc; /* the producer clears the records when it refills the batch */
 }
 
 static int run_rows(struct importer *im, char **err)
