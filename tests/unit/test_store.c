@@ -1,6 +1,7 @@
 /* test_store: the contact store — the schema version after open and an
  * idempotent reopen, the compare-and-set stage move, merge's field_change
- * activities, deal probabilities across moves, and organisation matching. */
+ * activities, deal probabilities across moves, organisation matching, and
+ * chunked scans with batched score writes. */
 #include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -478,6 +479,140 @@ static void test_org(void)
 	free(path);
 }
 
+/* ---- scans and score batches ---- */
+
+static int count_visit(void *ud, heed_contact *c)
+{
+	(void)c;
+	(*(long *)ud)++;
+	return 0;
+}
+
+/* Chunked scans (more contacts than one chunk holds) load every field, in id
+ * order, through the store or a read-only second connection that reads beside
+ * an open write transaction; score batches write exactly the listed contacts. */
+static void test_scan(void)
+{
+	char *path = fresh_db("scan");
+	heed_store *s = open_store(path);
+	if (!s) {
+		free(path);
+		return;
+	}
+	enum { N = 4100 }; /* one full chunk of 4096 and a few more */
+	char *err = NULL;
+	CHECK_INT(heed_store_begin(s, &err), HEED_OK);
+	heed_org o = { .name = xstrdup("Acme GmbH"), .industry = xstrdup("software"), .employees = 250 };
+	CHECK_INT(heed_store_org_ensure(s, &o, &err), HEED_OK);
+	for (int i = 1; i <= N; i++) {
+		heed_contact c;
+		heed_contact_init(&c);
+		c.email = xasprintf("c%d@scan.example", i);
+		c.title = xstrdup(i % 2 ? "CEO" : "Engineer");
+		c.attrs = xasprintf("{\"visits\":\"%d\"}", i);
+		c.org.id = i % 3 == 0 ? o.id : 0;
+		strcpy(c.stage, "lead");
+		c.created_at = c.updated_at = c.stage_changed_at = heed_time_now() - DAY;
+		CHECK_INT(heed_store_insert(s, &c, &err), HEED_OK);
+		if (i == 4098) {
+			CHECK_INT(heed_store_add_activity(s, c.id, "visit", heed_time_now() - 10, NULL, &err), HEED_OK);
+			CHECK_INT(heed_store_add_activity(s, c.id, "call", heed_time_now() - 20, "{\"min\":5}", &err),
+			          HEED_OK);
+			heed_deal d = { .present = 1, .value = 900, .probability = NAN, .currency = "EUR" };
+			CHECK_INT(heed_store_set_deal(s, c.id, &d, &err), HEED_OK);
+		}
+		heed_contact_clear(&c);
+	}
+	CHECK_INT(heed_store_commit(s, &err), HEED_OK);
+	heed_org_clear(&o);
+
+	/* the main connection holds an uncommitted change while the reader scans */
+	heed_store *r = NULL;
+	CHECK_INT(heed_store_open_reader(s, &r, &err), HEED_OK);
+	CHECK_INT(heed_store_begin(s, &err), HEED_OK);
+	CHECK_INT(heed_store_set_score(s, 1, 99, "[]", &err), HEED_OK);
+	heed_chunk *ch = heed_chunk_new();
+	heed_scan scan = { 0 };
+	size_t seen = 0, loads = 0;
+	int64_t last = 0, ordered = 1;
+	while (r && heed_store_scan(r, &scan, ch, &err) == HEED_OK && heed_chunk_count(ch)) {
+		loads++;
+		for (size_t i = 0; i < heed_chunk_count(ch); i++) {
+			heed_contact *c = heed_chunk_at(ch, i);
+			ordered &= c->id > last;
+			last = c->id;
+			seen++;
+			if (c->id == 1) /* not committed yet: the reader does not see it */
+				CHECK(isnan(c->score));
+			if (c->id == 4098) {
+				CHECK_STR(c->email, "c4098@scan.example");
+				CHECK_STR(c->title, "Engineer");
+				CHECK_STR(c->attrs, "{\"visits\":\"4098\"}");
+				CHECK_STR(c->org.name, "Acme GmbH");
+				CHECK_INT(c->org.employees, 250);
+				CHECK_STR(c->stage, "lead");
+				CHECK_INT(c->nacts, 2);
+				if (c->nacts == 2) {
+					CHECK_STR(c->acts[0].kind, "call"); /* oldest first */
+					CHECK_STR(c->acts[0].data, "{\"min\":5}");
+					CHECK(c->acts[1].data == NULL);
+				}
+				CHECK(c->deal.present);
+				CHECK_NEAR(c->deal.value, 900, 0);
+				CHECK_STR(c->deal.currency, "EUR");
+			}
+			if (c->id == 4099) /* no org: its fields are unknown */
+				CHECK(c->org.id == 0 && c->org.name == NULL && c->org.employees == -1);
+		}
+	}
+	CHECK_INT(seen, N);
+	CHECK_INT(loads, 2);
+	CHECK(ordered);
+	CHECK(scan.done);
+	CHECK_INT(heed_store_scan(r, &scan, ch, &err), HEED_OK); /* past the end: nothing */
+	CHECK_INT(heed_chunk_count(ch), 0);
+	heed_store_rollback(s);
+
+	/* a stage filter */
+	heed_scan leads = { .stage = "prospect" };
+	CHECK_INT(heed_store_scan(s, &leads, ch, &err), HEED_OK);
+	CHECK_INT(heed_chunk_count(ch), 0);
+
+	/* a batch writes the listed contacts only; NaN and "" store NULL */
+	heed_score v[] = {
+		{ 2, 12.5, "[{\"plugin\":\"t\",\"name\":\"a\",\"points\":12.5,\"reason\":\"\"}]" },
+		{ 5, NAN, "" },
+		{ 4099, -1, "[]" },
+	};
+	CHECK_INT(heed_store_set_score(s, 3, 7, "[]", &err), HEED_OK);
+	CHECK_INT(heed_store_begin(s, &err), HEED_OK);
+	CHECK_INT(heed_store_set_scores(s, v, 3, &err), HEED_OK);
+	CHECK_INT(heed_store_commit(s, &err), HEED_OK);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM contacts WHERE score IS NOT NULL"), 3);
+	CHECK_INT(q_int(path, "SELECT score * 10 FROM contacts WHERE id = 2"), 125);
+	CHECK_INT(q_int(path, "SELECT score FROM contacts WHERE id = 3"), 7); /* in the range, not listed */
+	CHECK_INT(q_int(path, "SELECT score IS NULL AND score_parts IS NULL FROM contacts WHERE id = 5"), 1);
+	CHECK_INT(q_int(path, "SELECT score FROM contacts WHERE id = 4099"), -1);
+	char *parts = q_text(path, "SELECT score_parts FROM contacts WHERE id = 2");
+	CHECK_STR(parts, v[0].parts_json);
+	free(parts);
+
+	/* the reader cannot write */
+	CHECK(heed_store_set_scores(r, v, 1, &err) != HEED_OK);
+	free(err);
+	err = NULL;
+
+	/* heed_store_each visits every contact, in write mode too */
+	long visits = 0;
+	CHECK_INT(heed_store_each(s, NULL, 1, count_visit, &visits, &err), HEED_OK);
+	CHECK_INT(visits, N);
+	free(err);
+	heed_chunk_free(ch);
+	heed_store_close(r);
+	heed_store_close(s);
+	free(path);
+}
+
 int main(void)
 {
 	char *err = NULL;
@@ -491,5 +626,6 @@ int main(void)
 	test_merge();
 	test_probability();
 	test_org();
+	test_scan();
 	return check_done("store");
 }
