@@ -23,11 +23,10 @@ struct part_prefix {
 	heed_buf json;
 };
 
-/* Score parts as the JSON array stored with the contact, written over b. */
+/* Score parts as the JSON array stored with the contact, appended to b. */
 static void parts_json(heed_buf *b, struct part_prefix *pre, const heed_part *v, size_t n)
 {
 #define LIT(s) s, sizeof s - 1
-	heed_buf_reset(b);
 	heed_buf_addc(b, '[');
 	for (size_t i = 0; i < n; i++) {
 		const heed_part *x = &v[i];
@@ -83,6 +82,7 @@ static void run_score(struct scoring *sc, const heed_contact *c, heed_parts *out
 static int unchanged(struct scoring *sc, const heed_contact *c, const heed_part *v, size_t n,
                      double total)
 {
+	heed_buf_reset(&sc->json);
 	parts_json(&sc->json, &sc->prefix, v, n);
 	return c->score == total && heed_streq(sc->json.s, c->score_parts);
 }
@@ -138,10 +138,17 @@ static void score_slot(struct scoring *sc, struct slot *sl)
 		const heed_contact *c = heed_chunk_at(sl->ch, i);
 		heed_parts_reset(&sc->parts);
 		run_score(sc, c, &sc->parts);
-		if (unchanged(sc, c, sc->parts.v, sc->parts.n, sc->parts.total))
+		/* the JSON goes straight after the rows kept so far; dropped again
+		 * (the buffer cut back) when the contact already holds it */
+		size_t off = sl->json.len;
+		parts_json(&sl->json, &sc->prefix, sc->parts.v, sc->parts.n);
+		if (c->score == sc->parts.total && heed_streq(sl->json.s + off, c->score_parts)) {
+			sl->json.len = off;
+			sl->json.s[off] = '\0';
 			continue;
-		sl->off[sl->nrows] = sl->json.len;
-		heed_buf_add(&sl->json, sc->json.s, sc->json.len + 1); /* with its NUL */
+		}
+		heed_buf_addc(&sl->json, '\0');
+		sl->off[sl->nrows] = off;
 		sl->rows[sl->nrows++] = (heed_score){ .id = c->id, .score = sc->parts.total };
 	}
 	for (size_t k = 0; k < sl->nrows; k++)

@@ -84,6 +84,12 @@ static void *lh_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 	int pool = LH_POOL;
 	if (!ptr)
 		osize = 0;
+	if (pool && !ptr && nsize - 1 < LH_SMALL) { /* the usual call: a new small block */
+		if (lp->mem + nsize > ((size_t)LH_MEMCAP_MB << 20))
+			return NULL;
+		lp->mem += nsize;
+		return pool_get(&lp->pool, nsize);
+	}
 	if (nsize == 0) {
 		if (pool && osize <= LH_SMALL && ptr)
 			pool_put(&lp->pool, ptr, osize);
