@@ -1,6 +1,7 @@
 /* luahost_int: what the Lua engine's source files share (luahost.c: states,
  * memory, the gate, the sandbox, loading, criteria and score; luahost_contact.c:
- * contacts as lazy Lua tables; luahost_map.c: map rows in and out). Only these
+ * contacts as lazy Lua tables; luahost_map.c: map rows in and out;
+ * luahost_tests.c: the tests plugins carry). Only these
  * files include lua.h. */
 #ifndef HEED_LUAHOST_INT_H
 #define HEED_LUAHOST_INT_H
@@ -115,6 +116,12 @@ int lh_rawfield(lua_State *L, int t, const char *k);
 /* Sorting and appending heed_field arrays (name order). */
 int lh_field_cmp(const void *a, const void *b);
 void lh_add_field(heed_field **v, size_t *n, char *name, char *value);
+/* Line where the function at idx is defined. */
+int lh_fn_line(lua_State *L, int idx);
+/* Keep a loaded plugin's tests table and build its `t` helpers; the engine's
+ * test operation runs them. */
+void lh_load_tests(lua_State *L, lplugin *lp, int plugin, int env);
+int lh_test(void *state, FILE *out, int *passed, int *failed);
 /* The engine's map_row operation. */
 int lh_map_row(void *state, const heed_row *row, heed_fieldset *out, char **err);
 
