@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "tmpstore.h"
 #include "contact.h"
 #include "htime.h"
 #include "stage.h"
@@ -17,27 +18,9 @@
 
 #define NOW "2026-12-03T09:00:00Z"
 
-static const char *tmp_root(void)
-{
-	const char *t = getenv("HEED_TMP");
-	return t && *t ? t : "/tmp/heedtest";
-}
-
-/* A path for a fresh store (the file and its WAL files removed). Caller frees. */
 static char *fresh_db(const char *name)
 {
-	char *dir = xasprintf("%s/stage", tmp_root());
-	mkdir(tmp_root(), 0755);
-	mkdir(dir, 0755);
-	char *path = xasprintf("%s/%s.db", dir, name);
-	const char *sfx[] = { "", "-wal", "-shm" };
-	for (int i = 0; i < 3; i++) {
-		char *p = xasprintf("%s%s", path, sfx[i]);
-		unlink(p);
-		free(p);
-	}
-	free(dir);
-	return path;
+	return tmp_fresh_db("stage", name);
 }
 
 /* The moves the stage machine allows without force: lead → prospect →
