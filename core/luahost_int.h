@@ -71,6 +71,7 @@ typedef struct lplugin {
 	int contact_mt;            /* registry reference of the contact metatable */
 	int add_ref;               /* registry reference of score's add function */
 	int tests_ref, tester_ref; /* the plugin's tests table, and the `t` helpers they get */
+	int selftest_ref, selftest_line; /* the plugin's selftest function, checked on every load */
 	const heed_contact *cur;   /* record behind the running call's contact table */
 	const void *cur_table;     /* that table (anchored in the registry, so no other has its address) */
 	int org_keys;              /* registry reference of the org table's keys, in push order */
@@ -122,6 +123,10 @@ int lh_fn_line(lua_State *L, int idx);
  * test operation runs them. */
 void lh_load_tests(lua_State *L, lplugin *lp, int plugin, int env);
 int lh_test(void *state, FILE *out, int *passed, int *failed);
+/* Keep the plugin's selftest function (1 if it has one); the engine's selftest
+ * operation calls it with the `t` helpers. */
+int lh_load_selftest(lua_State *L, lplugin *lp, int plugin);
+int lh_selftest(void *state, char **err);
 /* The engine's map_row operation. */
 int lh_map_row(void *state, const heed_row *row, heed_fieldset *out, char **err);
 

@@ -15,6 +15,7 @@ typedef struct heed_plugin_info {
 	size_t ntargets;
 	int has_score;
 	int has_map;
+	int has_selftest;      /* the plugin has a selftest function: run it before activating */
 	heed_mapspec map;      /* valid when has_map */
 	int line;              /* line where the plugin's table is returned, for host errors */
 	int score_line;        /* line where score is defined, for host errors */
@@ -32,6 +33,8 @@ typedef struct heed_engine {
 	int (*map_row)(void *state, const heed_row *row, heed_fieldset *out, char **err);
 	/* Run the plugin's own tests, printing one line each to out; counts them. */
 	int (*test)(void *state, FILE *out, int *passed, int *failed);
+	/* Run the plugin's selftest; HEED_OK or HEED_EPLUGIN with *err. */
+	int (*selftest)(void *state, char **err);
 	void (*unload)(void *state);
 } heed_engine;
 
