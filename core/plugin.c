@@ -43,6 +43,8 @@ struct heed_plugins {
 	const char **errors; /* the files' errors */
 	size_t nerrors;
 	char *versions;
+	heed_limits_conf *conf; /* the folder's limits.conf */
+	char *conf_error;       /* what is wrong in it, or NULL */
 	/* What the last refresh replaced: kept until the next one, so part names
 	 * and strings handed out before it stay valid. */
 	hplugin **old;
@@ -261,7 +263,8 @@ static hplugin *load_checked(heed_plugins *p, const char *path, const hplugin *t
 {
 	hplugin *h = xcalloc(1, sizeof *h);
 	h->path = xstrdup(path);
-	if (p->eng->load(path, &h->state, &h->info, err) != HEED_OK) {
+	heed_limits lim = heed_limits_conf_for(p->conf, path);
+	if (p->eng->load(path, &lim, &h->state, &h->info, err) != HEED_OK) {
 		if (!*err)
 			*err = xasprintf("plugin (%s): failed to load", path);
 		free(h->path);
@@ -316,7 +319,9 @@ static void rebuild(heed_plugins *p)
 {
 	p->n = p->nerrors = 0;
 	p->v = xrealloc(p->v, (p->nfiles + 1) * sizeof *p->v);
-	p->errors = xrealloc(p->errors, (p->nfiles + 1) * sizeof *p->errors);
+	p->errors = xrealloc(p->errors, (p->nfiles + 2) * sizeof *p->errors);
+	if (p->conf_error)
+		p->errors[p->nerrors++] = p->conf_error;
 	for (size_t i = 0; i < p->nfiles; i++) {
 		if (p->files[i].h)
 			p->v[p->n++] = p->files[i].h;
@@ -376,6 +381,7 @@ heed_plugins *heed_plugins_open(const char *dir, char **err)
 		free(p);
 		return NULL;
 	}
+	p->conf = heed_limits_conf_read(dir, &p->conf_error);
 	for (size_t i = 0; i < p->nfiles; i++) {
 		hfile *f = &p->files[i];
 		f->h = load_checked(p, f->path, NULL, &f->error);
@@ -402,6 +408,8 @@ void heed_plugins_close(heed_plugins *p)
 	free(p->v);
 	free(p->errors);
 	free(p->versions);
+	heed_limits_conf_free(p->conf);
+	free(p->conf_error);
 	free(p->dir);
 	free(p);
 }
@@ -523,6 +531,10 @@ int heed_plugins_refresh(heed_plugins *p, const char *only, char **report)
 	size_t nnow = 0;
 	if (scan_dir(p->dir, &now, &nnow, report) != HEED_OK)
 		return 0;
+	heed_limits_conf_free(p->conf);
+	retire_text(p, p->conf_error);
+	p->conf_error = NULL;
+	p->conf = heed_limits_conf_read(p->dir, &p->conf_error);
 	heed_buf rep = {0};
 	char *todo = NULL;
 	int changed = merge_files(p, now, nnow, only, &todo, &rep);
