@@ -12,7 +12,7 @@
 #include "plugin_int.h"
 #include "util.h"
 
-#define LH_TICK 100000         /* instructions between two looks at the limits */
+#define LH_TICK 1000           /* instructions between two looks at the limits */
 #define LH_DEPTH 32            /* nesting limit between JSON and Lua tables */
 
 typedef struct lcheck {

@@ -99,8 +99,11 @@ static void limit_hook(lua_State *L, lua_Debug *ar)
 	}
 	if (!lp->killed)
 		return;
-	/* from now on every instruction of this thread fails */
+	/* from now on every instruction fails, in this thread and in the main
+	 * one (new coroutines inherit the main thread's hook) */
 	lua_sethook(L, limit_hook, LUA_MASKCOUNT, 1);
+	if (L != lp->L)
+		lua_sethook(lp->L, limit_hook, LUA_MASKCOUNT, 1);
 	if (lp->killed == LH_KILL_TIME)
 		lua_pushfstring(L, "time limit exceeded (%I ms per call)", (lua_Integer)lp->lim.time_ms);
 	else
