@@ -175,6 +175,8 @@ static int gate_msgh(lua_State *L)
 		msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
 	int line = 0;
 	msg = strip_where(msg, lp->path, &line);
+	for (const char *inner = msg; (inner = strip_where(msg, lp->path, &line)) != msg;)
+		msg = inner; /* errors passed on by coroutine.wrap carry one prefix per level */
 	lua_Debug ar;
 	for (int lv = 1; line == 0 && lua_getstack(L, lv, &ar); lv++) {
 		if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0 && strcmp(ar.source, lp->chunkname) == 0)
@@ -196,7 +198,7 @@ static int gate_trampoline(lua_State *L)
 	return g->body(L, g);
 }
 
-static void add_context(heed_buf *b, const heed_contact *c, const heed_row *row)
+void lh_add_context(heed_buf *b, const heed_contact *c, const heed_row *row)
 {
 	if (c && c->email)
 		heed_buf_addf(b, " (contact %lld <%s>)", (long long)c->id, c->email);
@@ -212,6 +214,9 @@ static void gate_fail(gate *g, int status, char **err)
 	lplugin *lp = g->lp;
 	char mem[64];
 	const char *msg = lua_type(lp->L, -1) == LUA_TSTRING ? lua_tostring(lp->L, -1) : "unknown error";
+	if (lp->mem_refused && strcmp(msg, "not enough memory") == 0)
+		status = LUA_ERRMEM; /* caught by the plugin, then raised again */
+	int limit = lp->killed || status == LUA_ERRMEM || strstr(msg, "stack overflow") != NULL;
 	if (status == LUA_ERRMEM) {
 		snprintf(mem, sizeof mem, "memory limit exceeded (%lld MB per plugin)", lp->lim.memory_mb);
 		msg = mem;
@@ -223,7 +228,9 @@ static void gate_fail(gate *g, int status, char **err)
 	if (g->fn)
 		heed_buf_addf(&b, " in %s", g->fn);
 	heed_buf_addf(&b, ": %s", msg);
-	add_context(&b, g->c, g->row);
+	if (limit && g->fn)
+		lh_strike(lp, msg);
+	lh_add_context(&b, g->c, g->row);
 	if (getenv("HEED_TRACEBACK") && lp->trace.len)
 		heed_buf_addf(&b, "\n%s", heed_buf_str(&lp->trace));
 	heed_seterr(err, "%s", heed_buf_str(&b));
@@ -242,12 +249,18 @@ int lh_gate_call(gate *g, char **err)
 	lua_pushcfunction(L, gate_trampoline);
 	lua_pushlightuserdata(L, g);
 	lua_rotate(L, base + 1, 3);
+	if (g->fn && lh_suspended(g, err)) {
+		lua_settop(L, base);
+		return HEED_EPLUGIN;
+	}
 	lp->errline = 0;
 	lh_limits_arm(lp);
 	int status = lua_pcall(L, g->nargs + 1, g->nres, base + 1);
 	lua_remove(L, base + 1);
-	if (status == LUA_OK)
+	if (status == LUA_OK) {
+		lp->strikes = 0;
 		return HEED_OK;
+	}
 	gate_fail(g, status, err);
 	lua_pop(L, 1);
 	return HEED_EPLUGIN;
@@ -827,6 +840,8 @@ static int body_score(lua_State *L, gate *g)
 	if (!lua_istable(L, t))
 		luaL_error(L, "score must return an array of parts {name=, points=, reason=}, got %s",
 		           luaL_typename(L, t));
+	if (lua_getmetatable(L, t))
+		luaL_error(L, "score must return a plain table, not one with a metatable");
 	lua_Integer n = (lua_Integer)lua_rawlen(L, t);
 	/* the keys, pushed once: t+1 "name", t+2 "points", t+3 "reason" */
 	lua_pushliteral(L, "name");
@@ -836,6 +851,8 @@ static int body_score(lua_State *L, gate *g)
 		if (lua_rawgeti(L, t, i) != LUA_TTABLE)
 			luaL_error(L, "part %d must be a table {name=, points=, reason=}, got %s", (int)i,
 			           luaL_typename(L, -1));
+		if (lua_getmetatable(L, -1))
+			luaL_error(L, "part %d must be a plain table, not one with a metatable", (int)i);
 		int e = lua_gettop(L), type[3];
 		for (int k = 0; k < 3; k++) {
 			lua_pushvalue(L, t + 1 + k);
@@ -895,6 +912,7 @@ static void lh_unload(void *state)
 	free(lp->path);
 	free(lp->chunkname);
 	free(lp->libdir);
+	free(lp->last_limit);
 	free(lp->name);
 	heed_buf_free(&lp->trace);
 	heed_buf_free(&lp->json);

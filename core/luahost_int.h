@@ -12,6 +12,7 @@
 #include "plugin_int.h"
 #include "util.h"
 
+#define LH_STRIKES 3           /* limit errors in a row that suspend a plugin */
 #define LH_TICK 1000           /* instructions between two looks at the limits */
 #define LH_DEPTH 32            /* nesting limit between JSON and Lua tables */
 
@@ -72,6 +73,8 @@ typedef struct lplugin {
 	long long t0;     /* ms clock at the first look in the running call; 0 = none yet */
 	int killed;       /* LH_KILL_*: the limit the running call hit */
 	int mem_refused;  /* the running call was refused memory */
+	int strikes;      /* calls in a row that failed on a limit */
+	char *last_limit; /* the last limit error's message */
 	char *libdir;     /* where require finds modules: <plugin folder>/lib */
 	lpool pool;
 	int score_ref, score_line, row_ref, row_line;
@@ -118,6 +121,12 @@ enum { LH_KILL_INSTRUCTIONS = 1, LH_KILL_TIME = 2 };
 void lh_limits_default(lplugin *lp);
 void lh_limits_read(lua_State *L, lplugin *lp, int t, const heed_limits *conf);
 void lh_limits_arm(lplugin *lp);
+/* Count a limit error against the plugin; after LH_STRIKES in a row it is
+ * suspended: lh_suspended sets *err and returns 1 instead of running a call. */
+void lh_strike(lplugin *lp, const char *msg);
+int lh_suspended(gate *g, char **err);
+/* " (contact 12 <a@b>)" or " (row 3 of f.csv)" for messages. */
+void lh_add_context(heed_buf *b, const heed_contact *c, const heed_row *row);
 /* Put require (Lua text modules from lp->libdir) into the sandbox env. */
 void lh_open_require(lua_State *L, int env);
 

@@ -122,6 +122,32 @@ void lh_limits_arm(lplugin *lp)
 	lua_sethook(lp->L, limit_hook, LUA_MASKCOUNT, (int)tick);
 }
 
+/* A call hit a limit: one strike more (a call that succeeds clears them). */
+void lh_strike(lplugin *lp, const char *msg)
+{
+	lp->strikes++;
+	free(lp->last_limit);
+	lp->last_limit = xstrdup(msg);
+}
+
+/* After LH_STRIKES limit errors in a row the plugin is suspended: calls fail at
+ * once, without running, so a plugin that loops on every contact cannot stall
+ * a batch of a million. Reloading it (a new state) lifts this. */
+int lh_suspended(gate *g, char **err)
+{
+	lplugin *lp = g->lp;
+	if (lp->strikes < LH_STRIKES)
+		return 0;
+	heed_buf b = {0};
+	heed_buf_addf(&b, "plugin '%s' (%s:%d) in %s: suspended after %d limit errors in a row (last: %s);"
+	              " reload it to try again", lp->name, lp->path, g->line, g->fn, lp->strikes,
+	              lp->last_limit ? lp->last_limit : "?");
+	lh_add_context(&b, g->c, g->row);
+	heed_seterr(err, "%s", heed_buf_str(&b));
+	heed_buf_free(&b);
+	return 1;
+}
+
 /* ---- require ---- */
 
 /* require(name): a Lua text module from the library folder, run once in the

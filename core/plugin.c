@@ -22,6 +22,8 @@ typedef struct hplugin {
 	char *path;
 	void *state;
 	heed_plugin_info info;
+	long nfail;       /* failed calls since the last heed_plugins_failures */
+	char *first_fail; /* the first of them */
 } hplugin;
 
 /* One *.lua file of the folder: its active plugin (if any) and last error. */
@@ -238,6 +240,7 @@ static void free_plugin(const heed_engine *eng, hplugin *h)
 	eng->unload(h->state);
 	heed_plugin_info_clear(&h->info);
 	free(h->path);
+	free(h->first_fail);
 	free(h);
 }
 
@@ -625,6 +628,29 @@ int heed_plugins_has_criteria(const heed_plugins *p, const char *target)
 	return 0;
 }
 
+/* Count a failed call of h. */
+static void count_fail(hplugin *h, const char *msg)
+{
+	if (h->nfail++ == 0)
+		h->first_fail = xstrdup(msg);
+}
+
+char *heed_plugins_failures(heed_plugins *p)
+{
+	heed_buf b = {0};
+	for (size_t i = 0; i < p->n; i++) {
+		hplugin *h = p->v[i];
+		if (!h->nfail)
+			continue;
+		heed_buf_addf(&b, "%splugin '%s' %s: %ld failed call%s; the first: %s", b.len ? "\n" : "",
+		              h->info.name, h->info.version, h->nfail, h->nfail == 1 ? "" : "s", h->first_fail);
+		h->nfail = 0;
+		free(h->first_fail);
+		h->first_fail = NULL;
+	}
+	return b.len ? heed_buf_detach(&b) : NULL;
+}
+
 /* Keep every plugin's error: messages are joined one per line. */
 static void join_error(char **err, const char *msg)
 {
@@ -646,6 +672,7 @@ int heed_plugins_criteria(heed_plugins *p, const heed_contact *c, const char *ta
 		char *perr = NULL;
 		if (p->eng->criteria(h->state, c, target, out, &perr) != HEED_OK) {
 			join_error(err, perr ? perr : "plugin failed");
+			count_fail(h, perr ? perr : "plugin failed");
 			rc = HEED_EPLUGIN;
 		}
 		free(perr);
@@ -712,6 +739,7 @@ int heed_plugins_score(heed_plugins *p, const heed_contact *c, heed_parts *out, 
 		    check_parts(h, c, out, from, &perr) != HEED_OK) {
 			heed_parts_cut(out, from);
 			join_error(err, perr ? perr : "plugin failed");
+			count_fail(h, perr ? perr : "plugin failed");
 			free(perr);
 			rc = HEED_EPLUGIN;
 			continue;

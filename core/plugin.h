@@ -134,6 +134,10 @@ int heed_plugins_has_criteria(const heed_plugins *p, const char *target);
  * parts are kept. */
 int heed_plugins_score(heed_plugins *p, const heed_contact *c, heed_parts *out, char **err);
 int heed_plugins_has_score(const heed_plugins *p);
+/* The failed calls of criteria and score since the last look, one line per
+ * plugin: "plugin 'x' 1.0: 12 failed calls; the first: <error>". Resets the
+ * counts. NULL when none failed; caller frees. */
+char *heed_plugins_failures(heed_plugins *p);
 
 /* The map spec of plugin `name`, or NULL with *err if it has none / is not loaded. Owned by p. */
 const heed_mapspec *heed_plugins_mapspec(const heed_plugins *p, const char *name, char **err);
