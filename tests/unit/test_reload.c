@@ -4,6 +4,8 @@
  * files added and removed load and unload, and parts made before a refresh
  * stay readable until the next one. */
 #include <errno.h>
+#include <pthread.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -253,11 +255,96 @@ static void test_watch(int polling)
 	free(dir);
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+struct writer {
+	const char *dir;
+};
+
+/* Another process's edits, as a thread: a new version, a broken one, a fix. */
+static void *writer_main(void *arg)
+{
+	struct writer *w = arg;
+	usleep(200000);
+	char *src = score_src("2", 2);
+	put(w->dir, "s.lua", src);
+	free(src);
+	usleep(2500000);
+	put(w->dir, "s.lua", "return { name = 's', version = '3' score = 1 }\n");
+	usleep(500000);
+	src = score_src("4", 4);
+	put(w->dir, "s.lua", src);
+	free(src);
+	return NULL;
+}
+
+/* A long-running loop (as the REPL or daemon run it): score, and between
+ * calls refresh when the watcher says so. Every version must become active
+ * within 2 s of its write, the broken one never, and no call may fail. */
+static void test_under_load(void)
+{
+	char *dir = dir_for("underload");
+	char *src = score_src("1", 1);
+	put(dir, "s.lua", src);
+	free(src);
+	unsetenv("HEED_WATCH_POLL");
+	char *err = NULL, *rep = NULL;
+	heed_plugins *p = heed_plugins_open(dir, &err);
+	heed_watch *w = heed_watch_open(dir, &err);
+	heed_contact c;
+	heed_contact_init(&c);
+	c.id = 1;
+	struct writer wr = {dir};
+	pthread_t th;
+	pthread_create(&th, NULL, writer_main, &wr);
+	double t0 = now_s(), seen[5] = {0};
+	long calls = 0, failed = 0;
+	int kept = 0;
+	while (now_s() - t0 < 6.0 && !seen[4]) {
+		heed_parts parts = {0};
+		if (heed_plugins_score(p, &c, &parts, &err) != HEED_OK) {
+			failed++;
+			free(err);
+			err = NULL;
+		}
+		int v = (int)parts.total;
+		if (v >= 1 && v <= 4 && !seen[v])
+			seen[v] = now_s() - t0;
+		heed_parts_clear(&parts);
+		calls++;
+		if (heed_watch_changed(w)) {
+			heed_plugins_refresh(p, NULL, &rep);
+			if (rep && strstr(rep, "kept s 2: "))
+				kept = 1;
+			free(rep);
+		}
+	}
+	pthread_join(th, NULL);
+	CHECK(calls > 100);
+	CHECK_INT(failed, 0);
+	CHECK(seen[2] > 0.2 && seen[2] < 0.2 + 2.0);
+	CHECK(seen[3] == 0);
+	CHECK(kept);
+	CHECK(seen[4] > 3.2 && seen[4] < 3.2 + 2.0);
+	printf("under load: %ld calls, v2 active %.0f ms after its write, v4 %.0f ms after its write\n", calls,
+	       (seen[2] - 0.2) * 1000, (seen[4] - 3.2) * 1000);
+	heed_contact_clear(&c);
+	heed_watch_close(w);
+	heed_plugins_close(p);
+	free(dir);
+}
+
 int main(void)
 {
 	test_rewrite();
 	test_add_remove();
 	test_watch(0);
 	test_watch(1);
+	test_under_load();
 	return check_done("test_reload");
 }
