@@ -69,6 +69,9 @@ static const struct command {
 	  "", 0, 0, cmd_demo },
 	{ "test", NULL, "test [PLUGIN]", "run the tests plugins carry (their `tests` table)", "", 0, 1,
 	  cmd_test },
+	{ "plugins", NULL, "plugins [list | reload [NAME] | check FILE] [--format F]",
+	  "list the plugins (version, api, file, load time, status, last error), reload them, or"
+	  " check one file without a store", "format=", 0, 2, cmd_plugins },
 	{ "help", NULL, "help [COMMAND]", "this help, or one command's", "", 0, 1, cmd_help },
 };
 

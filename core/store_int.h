@@ -49,6 +49,13 @@ enum stmt_id {
 	ST_ROLLBACK_TO,
 	ST_SETTING_GET,
 	ST_SETTING_SET,
+	ST_PSET_FIND, /* plugin version sets and the key-value store: store_plugin.c */
+	ST_PSET_ADD,
+	ST_PSET_MARK,
+	ST_PSET_OF,
+	ST_KV_GET,
+	ST_KV_SET,
+	ST_KV_DEL,
 	ST_COUNT
 };
 
@@ -72,6 +79,7 @@ struct heed_store {
 	size_t norgs, orgcap;
 	const heed_score *batch; /* the scores heed_store_set_scores is writing */
 	size_t nbatch, batch_at;
+	int64_t score_set; /* the plugin version set scores written now record; 0 = none */
 };
 
 void heed_store_orgcache_clear(heed_store *s);
