@@ -415,6 +415,7 @@ static void push_sandbox(lua_State *L)
 	lua_setfield(L, env, "os");
 	lua_pop(L, 1);
 	luaL_newlib(L, heed_lib);
+	lh_open_kv(L, lua_gettop(L));
 	lua_setfield(L, env, "heed");
 	lua_getfield(L, G, "load");
 	lua_pushvalue(L, env);
@@ -981,5 +982,6 @@ const heed_engine heed_lua_engine = {
 	.map_row = lh_map_row,
 	.test = lh_test,
 	.selftest = lh_selftest,
+	.set_kv = lh_set_kv,
 	.unload = lh_unload,
 };
