@@ -69,6 +69,20 @@ static const struct command {
 	  "", 0, 0, cmd_demo },
 	{ "test", NULL, "test [PLUGIN]", "run the tests plugins carry (their `tests` table)", "", 0, 1,
 	  cmd_test },
+	{ "evaluate", NULL, "evaluate [CONTACT]",
+	  "run the follow-up policies: add the follow-ups they ask for, cancel the ones they drop", "",
+	  0, 1, cmd_evaluate },
+	{ "due", NULL, "due [--until TIME] [--status S] [--limit N] [--format F]",
+	  "follow-ups due by now (or TIME); --status lists every follow-up in that status",
+	  "until= status= limit= format=", 0, 0, cmd_due },
+	{ "run-due", NULL, "run-due [--batch N] [--lease SECONDS]",
+	  "claim the due follow-ups and execute them (safe to run several at once)", "batch= lease=", 0,
+	  0, cmd_run_due },
+	{ "run", NULL, "run SCRIPT.lua", "run a follow-up script now, then the follow-ups due", "", 1, 1,
+	  cmd_run },
+	{ "daemon", NULL, "daemon [--interval SECONDS] [--evaluate-every SECONDS] [--scripts DIR]",
+	  "evaluate, run scripts on their schedules and run due follow-ups until SIGTERM",
+	  "interval= evaluate-every= scripts=", 0, 0, cmd_daemon },
 	{ "help", NULL, "help [COMMAND]", "this help, or one command's", "", 0, 1, cmd_help },
 };
 
@@ -662,6 +676,7 @@ static int cmd_event(heed_cli *cli, const cli_args *a)
 	char when[24];
 	heed_time_format(at, when);
 	printf("recorded %s for contact %lld at %s\n", kind, (long long)id, when);
+	cli_followup_event(cli, id);
 	exit = EXIT_OK;
 done:
 	heed_buf_free(&data);

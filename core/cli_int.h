@@ -51,5 +51,13 @@ int cmd_today(heed_cli *cli, const cli_args *a);
 int cmd_demo(heed_cli *cli, const cli_args *a);
 int cmd_score(heed_cli *cli, const cli_args *a);
 int cmd_advance(heed_cli *cli, const cli_args *a);
+/* cli_followup.c: follow-ups, scripts and the daemon. */
+int cmd_evaluate(heed_cli *cli, const cli_args *a);
+int cmd_due(heed_cli *cli, const cli_args *a);
+int cmd_run_due(heed_cli *cli, const cli_args *a);
+int cmd_run(heed_cli *cli, const cli_args *a);
+int cmd_daemon(heed_cli *cli, const cli_args *a);
+/* Evaluate the policies for contact id after an event was recorded. */
+void cli_followup_event(heed_cli *cli, int64_t id);
 
 #endif

@@ -633,7 +633,7 @@ static void read_criteria(lua_State *L, lplugin *lp, int t, heed_plugin_info *in
 }
 
 static const char *const plugin_keys[] = {
-	"api", "criteria", "description", "map", "name", "score", "tests", "version", NULL,
+	"api", "criteria", "description", "map", "name", "policies", "score", "tests", "version", NULL,
 };
 
 /* The plugin table at t → info (and the function references in lp). */
@@ -655,7 +655,8 @@ static void read_plugin(lua_State *L, lplugin *lp, int t, heed_plugin_info *info
 	else
 		luaL_error(L, "api must be a positive integer (api level), got %s", luaL_typename(L, -1));
 	lua_pop(L, 1);
-	check_keys(L, t, "plugin table", plugin_keys, "api, criteria, description, map, name, score, version");
+	check_keys(L, t, "plugin table", plugin_keys,
+	           "api, criteria, description, map, name, policies, score, tests, version");
 
 	type = lh_rawfield(L, t, "criteria");
 	if (type == LUA_TTABLE)
@@ -682,6 +683,13 @@ static void read_plugin(lua_State *L, lplugin *lp, int t, heed_plugin_info *info
 	} else if (type != LUA_TNIL) {
 		luaL_error(L, "map must be a table, got %s", luaL_typename(L, -1));
 	}
+	lua_pop(L, 1);
+
+	type = lh_rawfield(L, t, "policies");
+	if (type == LUA_TTABLE)
+		lh_read_policies(L, lp, lua_gettop(L), info);
+	else if (type != LUA_TNIL)
+		luaL_error(L, "policies must be an array of policy tables, got %s", luaL_typename(L, -1));
 	lua_pop(L, 1);
 }
 
@@ -892,6 +900,7 @@ static void lh_unload(void *state)
 		free(lp->targets[i].fn);
 	}
 	free(lp->targets);
+	lh_free_policies(lp);
 	free(lp->path);
 	free(lp->chunkname);
 	free(lp->name);
@@ -955,5 +964,6 @@ const heed_engine heed_lua_engine = {
 	.score = lh_score,
 	.map_row = lh_map_row,
 	.test = lh_test,
+	.policy = lh_policy,
 	.unload = lh_unload,
 };

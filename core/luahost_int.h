@@ -77,6 +77,8 @@ typedef struct lplugin {
 	heed_parts *parts;         /* where the running score call's add appends */
 	ltarget *targets;
 	size_t ntargets;
+	struct lpolicy *policies;  /* the plugin's follow-up policies (luahost_policy.c) */
+	size_t npolicies;
 	int errline;      /* set by gate_msgh: line of the error in the plugin file, 0 = none */
 	heed_buf trace;   /* traceback of the last error */
 	heed_buf json;    /* scratch for activity data */
@@ -122,6 +124,12 @@ int lh_fn_line(lua_State *L, int idx);
  * test operation runs them. */
 void lh_load_tests(lua_State *L, lplugin *lp, int plugin, int env);
 int lh_test(void *state, FILE *out, int *passed, int *failed);
+/* Follow-up policies (luahost_policy.c): read the plugin's `policies` table at
+ * t into lp and info; run one; free them. */
+void lh_read_policies(lua_State *L, lplugin *lp, int t, heed_plugin_info *info);
+int lh_policy(void *state, size_t i, const heed_contact *c, const heed_trigger *t, heed_fu_specs *out,
+              char **err);
+void lh_free_policies(lplugin *lp);
 /* The engine's map_row operation. */
 int lh_map_row(void *state, const heed_row *row, heed_fieldset *out, char **err);
 

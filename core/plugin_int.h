@@ -18,6 +18,8 @@ typedef struct heed_plugin_info {
 	heed_mapspec map;      /* valid when has_map */
 	int line;              /* line where the plugin's table is returned, for host errors */
 	int score_line;        /* line where score is defined, for host errors */
+	heed_policy *policies; /* strings owned here (plugin points at name) */
+	size_t npolicies;
 } heed_plugin_info;
 
 typedef struct heed_engine {
@@ -32,6 +34,9 @@ typedef struct heed_engine {
 	int (*map_row)(void *state, const heed_row *row, heed_fieldset *out, char **err);
 	/* Run the plugin's own tests, printing one line each to out; counts them. */
 	int (*test)(void *state, FILE *out, int *passed, int *failed);
+	/* Run the plugin's policy number i (declaration order); OUT: follow-ups appended. */
+	int (*policy)(void *state, size_t i, const heed_contact *c, const heed_trigger *t,
+	              heed_fu_specs *out, char **err);
 	void (*unload)(void *state);
 } heed_engine;
 
@@ -45,6 +50,7 @@ void heed_parts_add(heed_parts *p, const char *plugin, const char *name, size_t 
 void heed_parts_cut(heed_parts *p, size_t n);
 
 void heed_plugin_info_clear(heed_plugin_info *info);
+void heed_policies_free(heed_policy *v, size_t n);
 void heed_mapspec_clear(heed_mapspec *m);
 /* 1 if name is a field a map may fill (see heed_field in plugin.h), else 0. */
 int heed_field_known(const char *name);

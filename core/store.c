@@ -63,6 +63,26 @@ static const char *const migrations[] = {
 	"CREATE INDEX history_contact ON stage_history(contact_id, at);"
 	"CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
 	"CREATE INDEX history_from ON stage_history(from_stage, days);",
+	/* 2 (issue 5): the follow-up ledger. key = policy|contact|occurrence|item,
+	 * so evaluating a policy again finds the row it made instead of adding one.
+	 * claimed_by/lease_until: who runs it and until when; after the lease a
+	 * crashed claimer's work may be claimed again. */
+	"CREATE TABLE followups("
+	"  id INTEGER PRIMARY KEY,"
+	"  key TEXT NOT NULL UNIQUE,"
+	"  policy TEXT NOT NULL,"
+	"  contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,"
+	"  action TEXT NOT NULL CHECK (action = 'task' OR action = 'email' OR action = 'stage-check'"
+	"    OR action = 'script'),"
+	"  due_at INTEGER NOT NULL, tz TEXT, template TEXT, title TEXT, payload TEXT,"
+	"  status TEXT NOT NULL DEFAULT 'pending' CHECK (status = 'pending' OR status = 'claimed'"
+	"    OR status = 'done' OR status = 'failed' OR status = 'cancelled' OR status = 'skipped'),"
+	"  attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, result TEXT,"
+	"  claimed_by TEXT, claimed_at INTEGER, lease_until INTEGER,"
+	"  depth INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL, finished_at INTEGER);"
+	"CREATE INDEX followups_due ON followups(status, due_at);"
+	"CREATE INDEX followups_contact ON followups(contact_id, status);",
 };
 
 #define CONTACT_COLS                                                                         \
@@ -447,6 +467,7 @@ void heed_store_close(heed_store *s)
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
 	heed_store_orgcache_clear(s);
+	heed_store_fu_close(s);
 	sqlite3_close(s->db);
 	free(s->path);
 	free(s);

@@ -72,9 +72,11 @@ struct heed_store {
 	size_t norgs, orgcap;
 	const heed_score *batch; /* the scores heed_store_set_scores is writing */
 	size_t nbatch, batch_at;
+	struct fu_stmts *fu;     /* the follow-up ledger's statements (store_followup.c) */
 };
 
 void heed_store_orgcache_clear(heed_store *s);
+void heed_store_fu_close(heed_store *s); /* finalize the ledger's statements */
 
 /* The prepared statement `id` (prepared on first use, reset and cleared of
  * bindings). Sets *rc and *err and returns NULL on failure; does nothing once
