@@ -51,5 +51,8 @@ int cmd_today(heed_cli *cli, const cli_args *a);
 int cmd_demo(heed_cli *cli, const cli_args *a);
 int cmd_score(heed_cli *cli, const cli_args *a);
 int cmd_advance(heed_cli *cli, const cli_args *a);
+int cmd_mail(heed_cli *cli, const cli_args *a);   /* cli_mail.c */
+int cmd_outbox(heed_cli *cli, const cli_args *a);
+int cmd_config(heed_cli *cli, const cli_args *a);
 
 #endif

@@ -32,6 +32,9 @@ typedef struct heed_engine {
 	int (*map_row)(void *state, const heed_row *row, heed_fieldset *out, char **err);
 	/* Run the plugin's own tests, printing one line each to out; counts them. */
 	int (*test)(void *state, FILE *out, int *passed, int *failed);
+	/* Render template name (subject and body); HEED_ENOTFOUND if the plugin has none of that name. */
+	int (*render)(void *state, const char *name, const heed_contact *c, const char *payload,
+	              heed_rendered *out, char **err);
 	void (*unload)(void *state);
 } heed_engine;
 

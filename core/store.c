@@ -63,6 +63,19 @@ static const char *const migrations[] = {
 	"CREATE INDEX history_contact ON stage_history(contact_id, at);"
 	"CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
 	"CREATE INDEX history_from ON stage_history(from_stage, days);",
+	/* The outbox (core/store_mail.c): one row per email under its idempotency
+	 * key, the whole rendered message, and where its delivery stands. */
+	"CREATE TABLE outbox("
+	"  id INTEGER PRIMARY KEY,"
+	"  key TEXT NOT NULL UNIQUE,"
+	"  contact_id INTEGER REFERENCES contacts(id) ON DELETE SET NULL,"
+	"  template TEXT NOT NULL, rcpt TEXT, sender TEXT, subject TEXT,"
+	"  message TEXT, message_id TEXT,"
+	"  status TEXT NOT NULL CHECK (status IN ('queued', 'sending', 'sent', 'failed', 'skipped')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER, last_error TEXT, transport TEXT,"
+	"  created_at INTEGER NOT NULL, handed_at INTEGER, done_at INTEGER);"
+	"CREATE INDEX outbox_due ON outbox(status, next_at);"
+	"CREATE INDEX outbox_created ON outbox(created_at);",
 };
 
 #define CONTACT_COLS                                                                         \
@@ -446,6 +459,8 @@ void heed_store_close(heed_store *s)
 		return;
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
+	for (int i = 0; i < STORE_NMAIL; i++)
+		sqlite3_finalize(s->mst[i]);
 	heed_store_orgcache_clear(s);
 	sqlite3_close(s->db);
 	free(s->path);
