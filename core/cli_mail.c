@@ -198,8 +198,15 @@ int cmd_config(heed_cli *cli, const cli_args *a)
 	rc = heed_store_begin(cli->store, &err);
 	if (rc == HEED_OK)
 		rc = heed_store_set_setting(cli->store, key, a->npos > 1 ? a->pos[1] : NULL, &err);
-	if (rc == HEED_OK && (rc = heed_mail_config_load(cli->store, &cfg, &err)) == HEED_OK)
+	if (rc == HEED_OK && (rc = heed_mail_config_load(cli->store, &cfg, &err)) == HEED_OK) {
 		heed_mail_config_clear(&cfg);
+	} else if (rc == HEED_EINPUT && !strstr(err, key)) {
+		/* another setting is still missing (mail.smtp_url after mail.transport smtp): say so */
+		fprintf(stderr, "heed: note: %s\n", err);
+		free(err);
+		err = NULL;
+		rc = HEED_OK;
+	}
 	if (rc == HEED_OK)
 		rc = heed_store_commit(cli->store, &err);
 	else

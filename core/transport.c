@@ -186,7 +186,8 @@ typedef struct upload {
 	const char *p;
 	size_t left;
 	int done;          /* the whole message was read by libcurl */
-	heed_buf reply;    /* the server's last reply line */
+	heed_buf reply;    /* the server's last 4xx/5xx reply line (else its last line) */
+	int bad;           /* reply holds a 4xx/5xx line */
 } upload;
 
 static size_t smtp_read(char *buf, size_t size, size_t nmemb, void *ud)
@@ -203,7 +204,8 @@ static size_t smtp_read(char *buf, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
-/* Keep the last line the server sent: its reply to the last command. */
+/* Keep the server's refusal (the last 4xx/5xx line; libcurl's QUIT reply
+ * comes after it), else the last line it sent. */
 static int smtp_debug(CURL *h, curl_infotype type, char *data, size_t size, void *ud)
 {
 	(void)h;
@@ -212,9 +214,11 @@ static int smtp_debug(CURL *h, curl_infotype type, char *data, size_t size, void
 		return 0;
 	while (size && (data[size - 1] == '\n' || data[size - 1] == '\r'))
 		size--;
-	if (size) {
+	int bad = size >= 3 && (data[0] == '4' || data[0] == '5') && data[1] >= '0' && data[1] <= '9';
+	if (size && (bad || !u->bad)) {
 		heed_buf_reset(&u->reply);
 		heed_buf_add(&u->reply, data, size);
+		u->bad |= bad;
 	}
 	return 0;
 }
@@ -231,6 +235,8 @@ static int smtp_classify(CURL *h, CURLcode res, upload *u, const char *errbuf, c
 {
 	long code = 0;
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+	if (u->bad) /* the refusal's code, not that of the QUIT after it */
+		code = strtol(heed_buf_str(&u->reply), NULL, 10);
 	const char *reply = u->reply.len ? heed_buf_str(&u->reply) : NULL;
 	const char *why = *errbuf ? errbuf : curl_easy_strerror(res);
 	if (code >= 500) {
