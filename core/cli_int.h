@@ -59,5 +59,8 @@ int cmd_run(heed_cli *cli, const cli_args *a);
 int cmd_daemon(heed_cli *cli, const cli_args *a);
 /* Evaluate the policies for contact id after an event was recorded. */
 void cli_followup_event(heed_cli *cli, int64_t id);
+int cmd_mail(heed_cli *cli, const cli_args *a);   /* cli_mail.c */
+int cmd_outbox(heed_cli *cli, const cli_args *a);
+int cmd_config(heed_cli *cli, const cli_args *a);
 
 #endif

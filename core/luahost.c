@@ -633,7 +633,8 @@ static void read_criteria(lua_State *L, lplugin *lp, int t, heed_plugin_info *in
 }
 
 static const char *const plugin_keys[] = {
-	"api", "criteria", "description", "map", "name", "policies", "score", "tests", "version", NULL,
+	"api", "criteria", "description", "map", "name", "policies", "score", "templates", "tests",
+	"version", NULL,
 };
 
 /* The plugin table at t → info (and the function references in lp). */
@@ -656,7 +657,7 @@ static void read_plugin(lua_State *L, lplugin *lp, int t, heed_plugin_info *info
 		luaL_error(L, "api must be a positive integer (api level), got %s", luaL_typename(L, -1));
 	lua_pop(L, 1);
 	check_keys(L, t, "plugin table", plugin_keys,
-	           "api, criteria, description, map, name, policies, score, tests, version");
+	           "api, criteria, description, map, name, policies, score, templates, tests, version");
 
 	type = lh_rawfield(L, t, "criteria");
 	if (type == LUA_TTABLE)
@@ -750,6 +751,7 @@ static int body_load(lua_State *L, gate *g)
 		luaL_error(L, "the plugin must return a table, got %s", luaL_typename(L, -1));
 	read_plugin(L, lp, lua_gettop(L), g->out);
 	lh_load_tests(L, lp, lua_gettop(L), env);
+	lh_load_templates(L, lp, lua_gettop(L));
 	return 0;
 }
 
@@ -929,7 +931,7 @@ static int lh_load(const char *path, void **state, heed_plugin_info *info, char 
 	lp->chunkname = xasprintf("@%s", path);
 	lp->name = file_stem(path);
 	lp->score_ref = lp->row_ref = lp->contact_mt = lp->add_ref = lp->org_keys = LUA_NOREF;
-	lp->tests_ref = lp->tester_ref = LUA_NOREF;
+	lp->tests_ref = lp->tester_ref = lp->templates_ref = LUA_NOREF;
 	memset(info, 0, sizeof *info);
 	lp->L = lua_newstate(lh_alloc, lp);
 	if (!lp->L) {
@@ -965,5 +967,6 @@ const heed_engine heed_lua_engine = {
 	.map_row = lh_map_row,
 	.test = lh_test,
 	.policy = lh_policy,
+	.render = lh_render,
 	.unload = lh_unload,
 };

@@ -71,6 +71,7 @@ typedef struct lplugin {
 	int contact_mt;            /* registry reference of the contact metatable */
 	int add_ref;               /* registry reference of score's add function */
 	int tests_ref, tester_ref; /* the plugin's tests table, and the `t` helpers they get */
+	int templates_ref;         /* the plugin's email templates table (luahost_mail.c) */
 	const heed_contact *cur;   /* record behind the running call's contact table */
 	const void *cur_table;     /* that table (anchored in the registry, so no other has its address) */
 	int org_keys;              /* registry reference of the org table's keys, in push order */
@@ -130,6 +131,12 @@ void lh_read_policies(lua_State *L, lplugin *lp, int t, heed_plugin_info *info);
 int lh_policy(void *state, size_t i, const heed_contact *c, const heed_trigger *t, heed_fu_specs *out,
               char **err);
 void lh_free_policies(lplugin *lp);
+/* Push the JSON object text as a table ({} for NULL); raises an error naming what on bad JSON. */
+void lh_push_json_object(lua_State *L, const char *text, const char *what);
+/* Keep and check a loaded plugin's `templates` table; the engine's render operation. */
+void lh_load_templates(lua_State *L, lplugin *lp, int plugin);
+int lh_render(void *state, const char *name, const heed_contact *c, const char *payload,
+              heed_rendered *out, char **err);
 /* The engine's map_row operation. */
 int lh_map_row(void *state, const heed_row *row, heed_fieldset *out, char **err);
 

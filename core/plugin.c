@@ -607,3 +607,29 @@ heed_plugins *heed_plugins_open_file(const char *path, char **err)
 	p->versions = make_versions(p);
 	return p;
 }
+
+/* ---- email templates ---- */
+
+int heed_plugins_render(heed_plugins *p, const char *name, const heed_contact *c, const char *payload,
+                        heed_rendered *out, char **err)
+{
+	memset(out, 0, sizeof *out);
+	for (size_t i = 0; i < p->n; i++) {
+		int rc = p->eng->render(p->v[i].state, name, c, payload, out, err);
+		if (rc == HEED_ENOTFOUND)
+			continue;
+		if (rc == HEED_OK)
+			out->plugin = p->v[i].info.name;
+		return rc;
+	}
+	heed_seterr(err, "no plugin has an email template '%s' (plugins' `templates` tables; see"
+	                 " plugins/README.md)", name);
+	return HEED_ENOTFOUND;
+}
+
+void heed_rendered_clear(heed_rendered *r)
+{
+	free(r->subject);
+	free(r->body);
+	memset(r, 0, sizeof *r);
+}

@@ -136,6 +136,19 @@ int heed_plugins_map_row(heed_plugins *p, const char *name, const heed_row *row,
  * `only` names no loaded plugin. */
 int heed_plugins_test(heed_plugins *p, const char *only, FILE *out, int *passed, int *failed);
 
+/* A rendered email template. Strings owned by it (heed_rendered_clear). */
+typedef struct heed_rendered {
+	char *subject, *body;
+	const char *plugin; /* the plugin whose template it was: owned by its heed_plugins */
+} heed_rendered;
+/* Render email template `name` for contact c with payload (JSON object text or
+ * NULL), from the first plugin in name order that has it (see plugins/README.md,
+ * Templates). OUT: *out (caller clears). HEED_ENOTFOUND when no plugin has it;
+ * HEED_EPLUGIN when rendering failed (plugin, template, file, line, contact). */
+int heed_plugins_render(heed_plugins *p, const char *name, const heed_contact *c, const char *payload,
+                        heed_rendered *out, char **err);
+void heed_rendered_clear(heed_rendered *r);
+
 void heed_checks_clear(heed_checks *c);
 void heed_parts_reset(heed_parts *p); /* no parts, total 0; keeps the memory */
 void heed_parts_clear(heed_parts *p); /* frees everything */

@@ -37,6 +37,9 @@ typedef struct heed_engine {
 	/* Run the plugin's policy number i (declaration order); OUT: follow-ups appended. */
 	int (*policy)(void *state, size_t i, const heed_contact *c, const heed_trigger *t,
 	              heed_fu_specs *out, char **err);
+	/* Render template name (subject and body); HEED_ENOTFOUND if the plugin has none of that name. */
+	int (*render)(void *state, const char *name, const heed_contact *c, const char *payload,
+	              heed_rendered *out, char **err);
 	void (*unload)(void *state);
 } heed_engine;
 

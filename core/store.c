@@ -63,7 +63,20 @@ static const char *const migrations[] = {
 	"CREATE INDEX history_contact ON stage_history(contact_id, at);"
 	"CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
 	"CREATE INDEX history_from ON stage_history(from_stage, days);",
-	/* 2 (issue 5): the follow-up ledger. key = policy|contact|occurrence|item,
+	/* The outbox (core/store_mail.c): one row per email under its idempotency
+	 * key, the whole rendered message, and where its delivery stands. */
+	"CREATE TABLE outbox("
+	"  id INTEGER PRIMARY KEY,"
+	"  key TEXT NOT NULL UNIQUE,"
+	"  contact_id INTEGER REFERENCES contacts(id) ON DELETE SET NULL,"
+	"  template TEXT NOT NULL, rcpt TEXT, sender TEXT, subject TEXT,"
+	"  message TEXT, message_id TEXT,"
+	"  status TEXT NOT NULL CHECK (status IN ('queued', 'sending', 'sent', 'failed', 'skipped')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER, last_error TEXT, transport TEXT,"
+	"  created_at INTEGER NOT NULL, handed_at INTEGER, done_at INTEGER);"
+	"CREATE INDEX outbox_due ON outbox(status, next_at);"
+	"CREATE INDEX outbox_created ON outbox(created_at);",
+	/* 3 (issue 5): the follow-up ledger. key = policy|contact|occurrence|item,
 	 * so evaluating a policy again finds the row it made instead of adding one.
 	 * claimed_by/lease_until: who runs it and until when; after the lease a
 	 * crashed claimer's work may be claimed again. */
@@ -466,6 +479,8 @@ void heed_store_close(heed_store *s)
 		return;
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
+	for (int i = 0; i < STORE_NMAIL; i++)
+		sqlite3_finalize(s->mst[i]);
 	heed_store_orgcache_clear(s);
 	heed_store_fu_close(s);
 	sqlite3_close(s->db);

@@ -61,6 +61,7 @@ struct orgslot {
 };
 
 enum { COUNT_STAGES = 6, COUNT_PEAKS = 5 }; /* peaks -1..3 */
+enum { STORE_NMAIL = 12 }; /* statements of store_mail.c */
 
 struct heed_store {
 	sqlite3 *db;
@@ -73,6 +74,7 @@ struct heed_store {
 	const heed_score *batch; /* the scores heed_store_set_scores is writing */
 	size_t nbatch, batch_at;
 	struct fu_stmts *fu;     /* the follow-up ledger's statements (store_followup.c) */
+	sqlite3_stmt *mst[STORE_NMAIL]; /* store_mail.c's, prepared on first use */
 };
 
 void heed_store_orgcache_clear(heed_store *s);
