@@ -14,16 +14,10 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "mail.h"
 #include "stage.h"
 #include "store_followup.h"
 #include "util.h"
-
-#if defined(__has_include)
-#if __has_include("mail.h")
-#include "mail.h"
-#define HAVE_MAIL 1
-#endif
-#endif
 
 /* ---- crash point, for the crash-recovery test ---- */
 
@@ -156,34 +150,36 @@ static int run_stage_check(heed_fu_run *r, const heed_followup *f, char **err)
 	return rc;
 }
 
-static int run_email(heed_fu_run *r, const heed_followup *f, char **err)
+/* Queue the email under the follow-up's key (a rerun finds the same message)
+ * and hand it over; the mail module records the hand-over, so a message
+ * already handed over is not sent again. cfg: NULL until loaded (once). */
+static int run_email(heed_fu_run *r, const heed_followup *f, heed_mail_config *cfg, int *cfg_ready,
+                     char **err)
 {
-#ifdef HAVE_MAIL
 	char *msg = NULL, *result = NULL;
 	int64_t id = 0;
-	heed_mail_config cfg;
 	const char *status = "done";
-	int rc = heed_mail_config_load(r->ev->s, &cfg, &msg);
+	int rc = HEED_OK;
+	if (!*cfg_ready) {
+		rc = heed_mail_config_load(r->ev->s, cfg, &msg);
+		*cfg_ready = rc == HEED_OK;
+	}
 	if (rc == HEED_OK)
 		rc = heed_mail_queue(r->ev->s, r->ev->p, f->contact, f->tmpl, f->payload, f->key, &id, &msg);
 	if (rc == HEED_OK)
-		rc = heed_mail_deliver(r->ev->s, &cfg, id, &msg);
+		rc = heed_mail_deliver(r->ev->s, cfg, id, &msg);
 	if (rc == HEED_OK) {
 		result = xasprintf("message %lld handed to the transport", (long long)id);
 	} else if (rc == HEED_ERETRY) {
-		result = xasprintf("message %lld queued; the transport failed and a retry is scheduled (%s)",
+		result = xasprintf("message %lld queued; the transport failed and the outbox retries it (%s)",
 		                   (long long)id, msg ? msg : "");
 	} else {
 		status = rc == HEED_ESKIPPED ? "skipped" : "failed";
 	}
 	rc = finish(r, f, status, strcmp(status, "done") ? msg : NULL, result, err);
-	heed_mail_config_clear(&cfg);
 	free(msg);
 	free(result);
 	return rc;
-#else
-	return finish(r, f, "failed", "email follow-ups need the mail module (not built in)", NULL, err);
-#endif
 }
 
 static int run_script(heed_fu_run *r, const heed_followup *f, char **err)
@@ -219,12 +215,14 @@ static void reevaluate(heed_fu_run *r, heed_followup *v, size_t n, const char *t
 static int run_batch(heed_fu_run *r, heed_followup *v, size_t n, char **err)
 {
 	char *touched = xcalloc(n + 1, 1);
+	heed_mail_config cfg;
+	int cfg_ready = 0;
 	int rc = run_tasks(r, v, n, touched, err);
 	for (size_t i = 0; i < n; i++)
 		r->done += touched[i];
 	for (size_t i = 0; i < n && rc == HEED_OK && !stopping(r); i++) {
 		if (strcmp(v[i].action, "email") == 0)
-			rc = run_email(r, &v[i], err);
+			rc = run_email(r, &v[i], &cfg, &cfg_ready, err);
 		else if (strcmp(v[i].action, "stage-check") == 0)
 			rc = run_stage_check(r, &v[i], err);
 		else if (strcmp(v[i].action, "script") == 0)
@@ -232,6 +230,8 @@ static int run_batch(heed_fu_run *r, heed_followup *v, size_t n, char **err)
 	}
 	if (rc == HEED_OK && heed_plugins_npolicies(r->ev->p) > 0)
 		reevaluate(r, v, n, touched);
+	if (cfg_ready)
+		heed_mail_config_clear(&cfg);
 	free(touched);
 	return rc;
 }
