@@ -143,6 +143,8 @@ int cmd_outbox(heed_cli *cli, const cli_args *a)
 
 static int known_setting(const char *key)
 {
+	if (strcmp(key, "timezone") == 0 || (strncmp(key, "timezone.", 9) == 0 && key[9]))
+		return 1; /* follow-ups: the default zone, and an owner's (core/followup.c) */
 	for (int i = 0; heed_mail_settings[i]; i += 2)
 		if (strcmp(heed_mail_settings[i], key) == 0)
 			return 1;

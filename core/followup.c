@@ -50,16 +50,18 @@ static int state_init(heed_fu_eval *ev, char **err)
 	st->ids = xcalloc(st->npol + 1, sizeof *st->ids);
 	st->failed = xcalloc(st->npol + 1, sizeof *st->failed);
 	st->lo = 1, st->hi = 0;
-	if (ev->zone) {
-		st->zone = xstrdup(ev->zone);
+	const char *env = getenv("HEED_TZ");
+	if (ev->zone || !heed_empty(env)) {
+		st->zone = xstrdup(ev->zone ? ev->zone : env);
 	} else if (heed_store_setting(ev->s, "timezone", &st->zone, err) != HEED_OK) {
 		return HEED_ERR;
 	}
 	if (!st->zone)
 		st->zone = xstrdup("UTC");
 	if (!heed_sched_zone_valid(st->zone)) {
-		heed_seterr(err, "time zone '%s' (the configured default) is not an IANA zone the system"
-		                 " knows; set one with: heed config timezone Europe/Berlin", st->zone);
+		heed_seterr(err, "time zone '%s' (the default: HEED_TZ or the timezone setting) is not an"
+		                 " IANA zone the system knows; set one with: heed config timezone Europe/Berlin",
+		            st->zone);
 		return HEED_EINPUT;
 	}
 	for (size_t i = 0; i < st->npol; i++) {
@@ -181,7 +183,7 @@ static int store_specs(heed_fu_eval *ev, size_t i, const heed_contact *c, const 
 	int rc = HEED_OK;
 	for (size_t k = 0; k < sp->n && rc == HEED_OK; k++) {
 		const heed_fu_spec *x = &sp->v[k];
-		char *own, *msg = NULL, occ[24];
+		char *own, *msg = NULL;
 		const char *zone = zone_for(ev, c, x->tz, &own);
 		heed_time due = x->due ? 0 : x->due_at ? x->due_at : t->at;
 		if (x->due && heed_sched_due(x->due, t->at, zone, &due, &msg) != HEED_OK) {
@@ -203,7 +205,6 @@ static int store_specs(heed_fu_eval *ev, size_t i, const heed_contact *c, const 
 		rc = heed_store_fu_add(ev->s, &f, &created, err);
 		ev->created += created;
 		free(own);
-		(void)occ;
 	}
 	return rc;
 }
