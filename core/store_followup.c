@@ -259,7 +259,8 @@ int heed_store_fu_claim(heed_store *s, const char *who, heed_time now, heed_time
 		*n = 0;
 		return rc;
 	}
-	qsort(*v, *n, sizeof **v, by_due);
+	if (*n > 1)
+		qsort(*v, *n, sizeof **v, by_due);
 	return HEED_OK;
 }
 
