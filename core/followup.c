@@ -27,8 +27,9 @@ struct fu_evalstate {
 	char *zone;           /* the default zone */
 	char **keys;          /* the keys asked for, for the contact in hand */
 	size_t nkeys, capkeys;
-	heed_fu_ref *refs;    /* pending follow-ups of the contacts lo..hi */
+	heed_fu_ref *refs;    /* the follow-ups of the contacts lo..hi */
 	size_t nrefs, at;
+	size_t mine, nmine;   /* the slice of refs of the contact in hand */
 	int64_t lo, hi;
 	heed_buf buf;
 };
@@ -174,6 +175,15 @@ static void keep_key(struct fu_evalstate *st, const char *key)
 	st->keys[st->nkeys++] = xstrdup(key);
 }
 
+/* 1 if the contact in hand already has a follow-up with this key. */
+static int known(struct fu_evalstate *st, const char *key)
+{
+	for (size_t k = st->mine; k < st->mine + st->nmine; k++)
+		if (strcmp(st->refs[k].key, key) == 0)
+			return 1;
+	return 0;
+}
+
 /* Store the follow-ups one firing of policy i asked for. */
 static int store_specs(heed_fu_eval *ev, size_t i, const heed_contact *c, const heed_trigger *t,
                        const heed_fu_specs *sp, int depth, char **err)
@@ -198,6 +208,10 @@ static int store_specs(heed_fu_eval *ev, size_t i, const heed_contact *c, const 
 		heed_buf_reset(&st->buf);
 		heed_buf_addf(&st->buf, "%s|%lld|%s|%s", st->ids[i], (long long)c->id, t->occurrence, x->key);
 		keep_key(st, heed_buf_str(&st->buf));
+		if (known(st, st->buf.s)) {
+			free(own);
+			continue; /* made before: nothing to store */
+		}
 		heed_followup f = { .key = st->buf.s, .policy = st->ids[i], .contact = c->id,
 			            .action = x->action, .due_at = due, .tz = (char *)zone, .tmpl = x->tmpl,
 			            .title = x->title, .payload = x->payload, .depth = depth };
@@ -290,22 +304,30 @@ static int key_in(struct fu_evalstate *st, const char *key)
 	return 0;
 }
 
+/* The policy (index) whose key prefix "<plugin>/<name>|" key has, or npol. */
+static size_t policy_of(struct fu_evalstate *st, const char *key)
+{
+	const char *bar = strchr(key, '|');
+	size_t n = bar ? (size_t)(bar - key) : 0, i = 0;
+	while (i < st->npol && !(strncmp(st->ids[i], key, n) == 0 && st->ids[i][n] == '\0'))
+		i++;
+	return i;
+}
+
 /* Pending follow-ups of c that a policy (which ran cleanly) no longer asks for. */
 static int cancel_unwanted(heed_fu_eval *ev, const heed_contact *c, char **err)
 {
 	struct fu_evalstate *st = ev->st;
 	int rc = HEED_OK;
-	while (st->at < st->nrefs && st->refs[st->at].contact < c->id)
-		st->at++;
-	for (; st->at < st->nrefs && st->refs[st->at].contact == c->id && rc == HEED_OK; st->at++) {
-		heed_fu_ref *r = &st->refs[st->at];
-		size_t i = 0;
-		while (i < st->npol && strcmp(st->ids[i], r->policy) != 0)
-			i++;
+	for (size_t k = st->mine; k < st->mine + st->nmine && rc == HEED_OK; k++) {
+		heed_fu_ref *r = &st->refs[k];
+		if (!r->pending)
+			continue;
+		size_t i = policy_of(st, r->key);
 		if (i == st->npol || st->failed[i] || key_in(st, r->key))
 			continue; /* not a loaded policy's, or it failed, or still wanted */
 		char *why = xasprintf("cancelled: policy %s no longer asks for it (contact in stage %s)",
-		                      r->policy, c->stage);
+		                      st->ids[i], c->stage);
 		rc = heed_store_fu_cancel(ev->s, r->id, why, heed_time_now(), err);
 		free(why);
 		ev->cancelled++;
@@ -313,7 +335,7 @@ static int cancel_unwanted(heed_fu_eval *ev, const heed_contact *c, char **err)
 	return rc;
 }
 
-/* Evaluate every policy for c; pending follow-ups of c must be loaded (refs). */
+/* Evaluate every policy for c; the follow-ups of c must be loaded (refs). */
 static int eval_one(heed_fu_eval *ev, const heed_contact *c, char **err)
 {
 	struct fu_evalstate *st = ev->st;
@@ -322,6 +344,12 @@ static int eval_one(heed_fu_eval *ev, const heed_contact *c, char **err)
 		free(st->keys[i]);
 	st->nkeys = 0;
 	memset(st->failed, 0, st->npol * sizeof *st->failed);
+	while (st->at < st->nrefs && st->refs[st->at].contact < c->id)
+		st->at++;
+	st->mine = st->at;
+	while (st->at < st->nrefs && st->refs[st->at].contact == c->id)
+		st->at++;
+	st->nmine = st->at - st->mine;
 	for (size_t i = 0; i < st->npol && rc == HEED_OK; i++)
 		rc = fire_policy(ev, i, c, err);
 	if (rc == HEED_OK)
@@ -339,10 +367,10 @@ static int load_refs(heed_fu_eval *ev, int64_t id, int64_t hi, char **err)
 		return HEED_OK;
 	heed_fu_refs_free(st->refs, st->nrefs);
 	st->refs = NULL;
-	st->nrefs = st->at = 0;
+	st->nrefs = st->at = st->mine = st->nmine = 0;
 	st->lo = id;
 	st->hi = hi;
-	return heed_store_fu_pending(ev->s, st->lo, st->hi, &st->refs, &st->nrefs, err);
+	return heed_store_fu_refs(ev->s, st->lo, st->hi, &st->refs, &st->nrefs, err);
 }
 
 struct each_ud {

@@ -195,6 +195,18 @@ static int stopping(const heed_fu_run *r)
 	return r->stop && *r->stop;
 }
 
+/* 1 if a policy fires on task events (then executed tasks are evaluated). */
+static int answers_tasks(heed_plugins *p)
+{
+	for (size_t i = 0; i < heed_plugins_npolicies(p); i++) {
+		const heed_policy *po = heed_plugins_policy(p, i);
+		for (size_t k = 0; po->on == HEED_ON_EVENT && k < po->nevents; k++)
+			if (strcmp(po->events[k], "task") == 0)
+				return 1;
+	}
+	return 0;
+}
+
 /* Re-evaluate the contacts tasks touched: event policies may answer a task. */
 static void reevaluate(heed_fu_run *r, heed_followup *v, size_t n, const char *touched)
 {
@@ -228,7 +240,7 @@ static int run_batch(heed_fu_run *r, heed_followup *v, size_t n, char **err)
 		else if (strcmp(v[i].action, "script") == 0)
 			rc = run_script(r, &v[i], err);
 	}
-	if (rc == HEED_OK && heed_plugins_npolicies(r->ev->p) > 0)
+	if (rc == HEED_OK && answers_tasks(r->ev->p))
 		reevaluate(r, v, n, touched);
 	if (cfg_ready)
 		heed_mail_config_clear(&cfg);

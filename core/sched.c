@@ -23,11 +23,22 @@ static const char *zone_dir(void)
 	return heed_empty(d) ? "/usr/share/zoneinfo" : d;
 }
 
+enum { ZONE_CACHE = 16 };
+static char zone_seen[ZONE_CACHE][HEED_ZONE_MAX]; /* zones found valid (under tz_lock) */
+static int nzone_seen;
+
 int heed_sched_zone_valid(const char *zone)
 {
 	if (heed_empty(zone) || strlen(zone) >= HEED_ZONE_MAX)
 		return 0;
 	if (strcmp(zone, "UTC") == 0)
+		return 1;
+	pthread_mutex_lock(&tz_lock);
+	int seen = 0;
+	for (int i = 0; i < nzone_seen && !seen; i++)
+		seen = strcmp(zone_seen[i], zone) == 0;
+	pthread_mutex_unlock(&tz_lock);
+	if (seen)
 		return 1;
 	if (zone[0] == '/' || strstr(zone, ".."))
 		return 0;
@@ -37,6 +48,10 @@ int heed_sched_zone_valid(const char *zone)
 	char *path = xasprintf("%s/%s", zone_dir(), zone);
 	int ok = access(path, R_OK) == 0;
 	free(path);
+	pthread_mutex_lock(&tz_lock);
+	if (ok && nzone_seen < ZONE_CACHE)
+		snprintf(zone_seen[nzone_seen++], HEED_ZONE_MAX, "%s", zone);
+	pthread_mutex_unlock(&tz_lock);
 	return ok;
 }
 
@@ -66,10 +81,15 @@ int heed_sched_to_local(heed_time t, const char *zone, heed_local *out, char **e
 		return rc;
 	struct tm tm;
 	time_t tt = (time_t)t;
-	pthread_mutex_lock(&tz_lock);
-	zone_use(zone);
-	int ok = localtime_r(&tt, &tm) != NULL;
-	pthread_mutex_unlock(&tz_lock);
+	int ok;
+	if (strcmp(zone, "UTC") == 0) { /* no zone state needed */
+		ok = gmtime_r(&tt, &tm) != NULL;
+	} else {
+		pthread_mutex_lock(&tz_lock);
+		zone_use(zone);
+		ok = localtime_r(&tt, &tm) != NULL;
+		pthread_mutex_unlock(&tz_lock);
+	}
 	if (!ok) {
 		heed_seterr(err, "time %lld cannot be shown in zone %s", (long long)t, zone);
 		return HEED_EINPUT;
@@ -86,10 +106,15 @@ int heed_sched_from_local(const heed_local *l, const char *zone, heed_time *out,
 		return rc;
 	struct tm tm = { .tm_year = l->year - 1900, .tm_mon = l->mon - 1, .tm_mday = l->mday,
 	                 .tm_hour = l->hour, .tm_min = l->min, .tm_sec = l->sec, .tm_isdst = -1 };
-	pthread_mutex_lock(&tz_lock);
-	zone_use(zone);
-	time_t t = mktime(&tm);
-	pthread_mutex_unlock(&tz_lock);
+	time_t t;
+	if (strcmp(zone, "UTC") == 0) {
+		t = timegm(&tm);
+	} else {
+		pthread_mutex_lock(&tz_lock);
+		zone_use(zone);
+		t = mktime(&tm);
+		pthread_mutex_unlock(&tz_lock);
+	}
 	if (t == (time_t)-1 && !(tm.tm_year == 69 && tm.tm_mon == 11 && tm.tm_mday == 31)) {
 		heed_seterr(err, "%04d-%02d-%02d %02d:%02d is not a time in zone %s", l->year, l->mon,
 		            l->mday, l->hour, l->min, zone);

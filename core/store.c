@@ -82,7 +82,7 @@ static const char *const migrations[] = {
 	 * crashed claimer's work may be claimed again. */
 	"CREATE TABLE followups("
 	"  id INTEGER PRIMARY KEY,"
-	"  key TEXT NOT NULL UNIQUE,"
+	"  key TEXT NOT NULL,"
 	"  policy TEXT NOT NULL,"
 	"  contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,"
 	"  action TEXT NOT NULL CHECK (action = 'task' OR action = 'email' OR action = 'stage-check'"
@@ -95,7 +95,9 @@ static const char *const migrations[] = {
 	"  depth INTEGER NOT NULL DEFAULT 0,"
 	"  created_at INTEGER NOT NULL, finished_at INTEGER);"
 	"CREATE INDEX followups_due ON followups(status, due_at);"
-	"CREATE INDEX followups_contact ON followups(contact_id, status);",
+	/* the key is unique (it names the contact); indexed under the contact, so
+	 * evaluation reads a range of contacts' keys in order */
+	"CREATE UNIQUE INDEX followups_contact ON followups(contact_id, key);",
 };
 
 #define CONTACT_COLS                                                                         \

@@ -33,9 +33,9 @@ struct fu_stmts {
 static const char *const fu_sql[FU_COUNT] = {
 	[FU_ADD] = "INSERT INTO followups(key, policy, contact_id, action, due_at, tz, template, title,"
 	           " payload, depth, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
-	           " ON CONFLICT(key) DO NOTHING",
-	[FU_PENDING] = "SELECT id, contact_id, key, policy FROM followups"
-	               " WHERE contact_id BETWEEN ?1 AND ?2 AND status = 'pending' ORDER BY contact_id, id",
+	           " ON CONFLICT(contact_id, key) DO NOTHING",
+	[FU_PENDING] = "SELECT id, contact_id, key, status = 'pending' FROM followups INDEXED BY followups_contact"
+	               " WHERE contact_id BETWEEN ?1 AND ?2 ORDER BY contact_id, key",
 	[FU_CANCEL] = "UPDATE followups SET status = 'cancelled', last_error = ?2, finished_at = ?3"
 	              " WHERE id = ?1 AND status = 'pending'",
 	[FU_CLAIM] = "UPDATE followups SET status = 'claimed', claimed_by = ?1, claimed_at = ?2,"
@@ -177,12 +177,11 @@ void heed_fu_refs_free(heed_fu_ref *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(v[i].key);
-		free(v[i].policy);
 	}
 	free(v);
 }
 
-int heed_store_fu_pending(heed_store *s, int64_t lo, int64_t hi, heed_fu_ref **v, size_t *n, char **err)
+int heed_store_fu_refs(heed_store *s, int64_t lo, int64_t hi, heed_fu_ref **v, size_t *n, char **err)
 {
 	int rc = HEED_OK, r;
 	size_t cap = 0;
@@ -202,10 +201,10 @@ int heed_store_fu_pending(heed_store *s, int64_t lo, int64_t hi, heed_fu_ref **v
 		x->id = sqlite3_column_int64(st, 0);
 		x->contact = sqlite3_column_int64(st, 1);
 		x->key = heed_store_col_text(st, 2);
-		x->policy = heed_store_col_text(st, 3);
+		x->pending = sqlite3_column_int(st, 3);
 	}
 	if (r != SQLITE_DONE) {
-		rc = heed_store_fail(s, "read pending follow-ups", err);
+		rc = heed_store_fail(s, "read follow-ups", err);
 		heed_fu_refs_free(*v, *n);
 		*v = NULL;
 		*n = 0;

@@ -23,14 +23,16 @@ void heed_followups_free(heed_followup *v, size_t n);
  * changes. OUT: *created = 1 if added. Run inside a write transaction for speed. */
 int heed_store_fu_add(heed_store *s, const heed_followup *f, int *created, char **err);
 
-/* A pending follow-up made by a policy: what evaluation compares against. */
+/* A follow-up as evaluation compares against it: its key (which starts with
+ * "<policy>|") and status. */
 typedef struct heed_fu_ref {
 	int64_t id, contact;
-	char *key, *policy;
+	char *key;
+	int pending; /* status is pending */
 } heed_fu_ref;
-/* Pending follow-ups of contacts lo..hi, by contact. OUT: *v, *n (free with
- * heed_fu_refs_free). */
-int heed_store_fu_pending(heed_store *s, int64_t lo, int64_t hi, heed_fu_ref **v, size_t *n, char **err);
+/* Every follow-up of contacts lo..hi, by contact then key. OUT: *v, *n (free
+ * with heed_fu_refs_free). */
+int heed_store_fu_refs(heed_store *s, int64_t lo, int64_t hi, heed_fu_ref **v, size_t *n, char **err);
 void heed_fu_refs_free(heed_fu_ref *v, size_t n);
 
 /* Cancel follow-up id if it is still pending, with reason as its last error. */
