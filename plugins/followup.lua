@@ -88,6 +88,16 @@ return {
   api = 1,
   description = "default follow-up policies: lead nurture, prospect calls, opportunity attention",
 
+  -- the template scripts/reengage.lua sends (the nurture ones are in templates.lua)
+  templates = {
+    reengage = {
+      subject = "{{first_name|Hello}}, is now a better time?",
+      body = "Hi {{first_name|there}},\n\nwe spoke a while ago and it was not the right moment."
+        .. " If lead qualification is back on your list, reply and we will pick it up where we"
+        .. " left off.\n\n--\nThe sales team\n(Reply \"stop\" and we will not write again.)\n",
+    },
+  },
+
   policies = {
     { name = "lead_nurture", stage = "lead", run = nurture },
     { name = "prospect_discovery", stage = "prospect", run = discovery },
