@@ -23,7 +23,7 @@ expect_eq "sweep flags the opportunity" "$(sql "SELECT group_concat(action || ':
 expect_match "with its quiet days" "$(sql "SELECT title FROM followups WHERE policy = 'stale_sweep/sweep' AND action = 'task'")" "Stale for 35 days"
 run run "$SRC/scripts/reengage.lua"
 expect_eq "reengage" "$RC" 0
-expect_eq "one email, to the recycled lead" "$(grep -h '^To: ' "$T"/outbox/*.eml)" "To: back@script.example"
+expect_eq "one email, to the recycled lead" "$(grep -h '^To: ' "$T"/outbox/*.eml | tr -d '\r')" "To: back@script.example"
 run run "$SRC/scripts/daily_digest.lua"
 expect_eq "digest" "$RC" 0
 expect_match "digest lists the day's task" "$(sql "SELECT title FROM followups WHERE policy = 'daily_digest/digest'")" "Today for opp@script.example: Stale for 35 days"
