@@ -348,6 +348,10 @@ int cmd_score(heed_cli *cli, const cli_args *a)
 		if (sc.errors)
 			printf(", %ld with plugin errors%s\n", sc.errors,
 			       sc.errors > MAX_SHOWN_ERRORS ? " (first ones shown above)" : "");
+		char *fails = heed_plugins_failures(cli->plugins);
+		if (fails && sc.errors > MAX_SHOWN_ERRORS)
+			cli_print_error(fails); /* per plugin, so none hides behind another's errors */
+		free(fails);
 	} else {
 		int64_t id;
 		int exit = cli_contact(cli, a->pos[0], &id);

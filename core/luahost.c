@@ -75,7 +75,7 @@ static void pool_clear(lpool *pl)
 	memset(pl, 0, sizeof *pl);
 }
 
-/* Lua's allocator with a cap: growth beyond LH_MEMCAP_MB fails (Lua raises a
+/* Lua's allocator with a cap: growth beyond lp->memcap fails (Lua raises a
  * memory error), shrinking and freeing always succeed. Lua passes the block's
  * size with every pointer, which picks its free list or malloc. */
 static void *lh_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
@@ -85,8 +85,10 @@ static void *lh_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 	if (!ptr)
 		osize = 0;
 	if (pool && !ptr && nsize - 1 < LH_SMALL) { /* the usual call: a new small block */
-		if (lp->mem + nsize > ((size_t)LH_MEMCAP_MB << 20))
+		if (lp->mem + nsize > lp->memcap) {
+			lp->mem_refused = 1;
 			return NULL;
+		}
 		lp->mem += nsize;
 		return pool_get(&lp->pool, nsize);
 	}
@@ -98,8 +100,10 @@ static void *lh_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 		lp->mem -= osize;
 		return NULL;
 	}
-	if (nsize > osize && lp->mem - osize + nsize > ((size_t)LH_MEMCAP_MB << 20))
+	if (nsize > osize && lp->mem - osize + nsize > lp->memcap) {
+		lp->mem_refused = 1;
 		return NULL;
+	}
 	void *p;
 	if (!pool || (osize > LH_SMALL && nsize > LH_SMALL)) {
 		p = realloc(ptr, nsize);
@@ -171,6 +175,8 @@ static int gate_msgh(lua_State *L)
 		msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
 	int line = 0;
 	msg = strip_where(msg, lp->path, &line);
+	for (const char *inner = msg; (inner = strip_where(msg, lp->path, &line)) != msg;)
+		msg = inner; /* errors passed on by coroutine.wrap carry one prefix per level */
 	lua_Debug ar;
 	for (int lv = 1; line == 0 && lua_getstack(L, lv, &ar); lv++) {
 		if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0 && strcmp(ar.source, lp->chunkname) == 0)
@@ -185,16 +191,6 @@ static int gate_msgh(lua_State *L)
 	return 1;
 }
 
-static void gate_hook(lua_State *L, lua_Debug *ar)
-{
-	(void)ar;
-	/* From now on every instruction fails, so a pcall in the plugin cannot
-	 * swallow the error and keep looping. lh_gate_call resets the budget. */
-	lua_sethook(L, gate_hook, LUA_MASKCOUNT, 1);
-	lua_pushfstring(L, "instruction budget exceeded (%d instructions per call)", LH_BUDGET);
-	lua_error(L);
-}
-
 static int gate_trampoline(lua_State *L)
 {
 	gate *g = lua_touserdata(L, 1);
@@ -202,7 +198,7 @@ static int gate_trampoline(lua_State *L)
 	return g->body(L, g);
 }
 
-static void add_context(heed_buf *b, const heed_contact *c, const heed_row *row)
+void lh_add_context(heed_buf *b, const heed_contact *c, const heed_row *row)
 {
 	if (c && c->email)
 		heed_buf_addf(b, " (contact %lld <%s>)", (long long)c->id, c->email);
@@ -218,8 +214,11 @@ static void gate_fail(gate *g, int status, char **err)
 	lplugin *lp = g->lp;
 	char mem[64];
 	const char *msg = lua_type(lp->L, -1) == LUA_TSTRING ? lua_tostring(lp->L, -1) : "unknown error";
+	if (lp->mem_refused && strcmp(msg, "not enough memory") == 0)
+		status = LUA_ERRMEM; /* caught by the plugin, then raised again */
+	int limit = lp->killed || status == LUA_ERRMEM || strstr(msg, "stack overflow") != NULL;
 	if (status == LUA_ERRMEM) {
-		snprintf(mem, sizeof mem, "memory limit exceeded (%d MB per plugin)", LH_MEMCAP_MB);
+		snprintf(mem, sizeof mem, "memory limit exceeded (%lld MB per plugin)", lp->lim.memory_mb);
 		msg = mem;
 	} else if (status == LUA_ERRERR) {
 		msg = "error while handling an error";
@@ -229,7 +228,9 @@ static void gate_fail(gate *g, int status, char **err)
 	if (g->fn)
 		heed_buf_addf(&b, " in %s", g->fn);
 	heed_buf_addf(&b, ": %s", msg);
-	add_context(&b, g->c, g->row);
+	if (limit && g->fn)
+		lh_strike(lp, msg);
+	lh_add_context(&b, g->c, g->row);
 	if (getenv("HEED_TRACEBACK") && lp->trace.len)
 		heed_buf_addf(&b, "\n%s", heed_buf_str(&lp->trace));
 	heed_seterr(err, "%s", heed_buf_str(&b));
@@ -248,12 +249,18 @@ int lh_gate_call(gate *g, char **err)
 	lua_pushcfunction(L, gate_trampoline);
 	lua_pushlightuserdata(L, g);
 	lua_rotate(L, base + 1, 3);
+	if (g->fn && lh_suspended(g, err)) {
+		lua_settop(L, base);
+		return HEED_EPLUGIN;
+	}
 	lp->errline = 0;
-	lua_sethook(L, gate_hook, LUA_MASKCOUNT, LH_BUDGET);
+	lh_limits_arm(lp);
 	int status = lua_pcall(L, g->nargs + 1, g->nres, base + 1);
 	lua_remove(L, base + 1);
-	if (status == LUA_OK)
+	if (status == LUA_OK) {
+		lp->strikes = 0;
 		return HEED_OK;
+	}
 	gate_fail(g, status, err);
 	lua_pop(L, 1);
 	return HEED_EPLUGIN;
@@ -392,6 +399,7 @@ static void push_sandbox(lua_State *L)
 		const char *name;
 		lua_CFunction open;
 	} libs[] = {
+		{LUA_COLIBNAME, luaopen_coroutine},
 		{LUA_MATHLIBNAME, luaopen_math},
 		{LUA_STRLIBNAME, luaopen_string},
 		{LUA_TABLIBNAME, luaopen_table},
@@ -419,6 +427,7 @@ static void push_sandbox(lua_State *L)
 	lua_getfield(L, G, "setmetatable");
 	lua_pushcclosure(L, sandbox_setmetatable, 1);
 	lua_setfield(L, env, "setmetatable");
+	lh_open_require(L, env);
 	lua_pushvalue(L, env);
 	lua_setfield(L, env, "_G");
 	lua_remove(L, G);
@@ -633,8 +642,8 @@ static void read_criteria(lua_State *L, lplugin *lp, int t, heed_plugin_info *in
 }
 
 static const char *const plugin_keys[] = {
-	"api", "criteria", "description", "map", "name", "policies", "score", "templates", "tests",
-	"version", NULL,
+	"api", "criteria", "description", "limits", "map", "name", "policies", "score", "selftest",
+	"templates", "tests", "version", NULL,
 };
 
 /* The plugin table at t → info (and the function references in lp). */
@@ -657,7 +666,10 @@ static void read_plugin(lua_State *L, lplugin *lp, int t, heed_plugin_info *info
 		luaL_error(L, "api must be a positive integer (api level), got %s", luaL_typename(L, -1));
 	lua_pop(L, 1);
 	check_keys(L, t, "plugin table", plugin_keys,
-	           "api, criteria, description, map, name, policies, score, templates, tests, version");
+	           "api, criteria, description, limits, map, name, policies, score, selftest, templates,"
+	           " tests, version");
+	lh_limits_read(L, lp, t, lp->conf);
+	info->limits = lp->lim;
 
 	type = lh_rawfield(L, t, "criteria");
 	if (type == LUA_TTABLE)
@@ -752,6 +764,7 @@ static int body_load(lua_State *L, gate *g)
 	read_plugin(L, lp, lua_gettop(L), g->out);
 	lh_load_tests(L, lp, lua_gettop(L), env);
 	lh_load_templates(L, lp, lua_gettop(L));
+	((heed_plugin_info *)g->out)->has_selftest = lh_load_selftest(L, lp, lua_gettop(L));
 	return 0;
 }
 
@@ -837,6 +850,8 @@ static int body_score(lua_State *L, gate *g)
 	if (!lua_istable(L, t))
 		luaL_error(L, "score must return an array of parts {name=, points=, reason=}, got %s",
 		           luaL_typename(L, t));
+	if (lua_getmetatable(L, t))
+		luaL_error(L, "score must return a plain table, not one with a metatable");
 	lua_Integer n = (lua_Integer)lua_rawlen(L, t);
 	/* the keys, pushed once: t+1 "name", t+2 "points", t+3 "reason" */
 	lua_pushliteral(L, "name");
@@ -846,6 +861,8 @@ static int body_score(lua_State *L, gate *g)
 		if (lua_rawgeti(L, t, i) != LUA_TTABLE)
 			luaL_error(L, "part %d must be a table {name=, points=, reason=}, got %s", (int)i,
 			           luaL_typename(L, -1));
+		if (lua_getmetatable(L, -1))
+			luaL_error(L, "part %d must be a plain table, not one with a metatable", (int)i);
 		int e = lua_gettop(L), type[3];
 		for (int k = 0; k < 3; k++) {
 			lua_pushvalue(L, t + 1 + k);
@@ -888,7 +905,7 @@ static void lh_unload(void *state)
 	if (!lp)
 		return;
 	if (lp->L) {
-		lua_sethook(lp->L, gate_hook, LUA_MASKCOUNT, LH_BUDGET); /* bounds __gc code run at close */
+		lh_limits_arm(lp); /* bounds __gc code run at close */
 		lua_close(lp->L);
 	}
 	pool_clear(&lp->pool);
@@ -905,6 +922,8 @@ static void lh_unload(void *state)
 	lh_free_policies(lp);
 	free(lp->path);
 	free(lp->chunkname);
+	free(lp->libdir);
+	free(lp->last_limit);
 	free(lp->name);
 	heed_buf_free(&lp->trace);
 	heed_buf_free(&lp->json);
@@ -923,15 +942,20 @@ static char *file_stem(const char *path)
 	return xstrndup(base, n);
 }
 
-static int lh_load(const char *path, void **state, heed_plugin_info *info, char **err)
+static int lh_load(const char *path, const heed_limits *conf, void **state, heed_plugin_info *info,
+                   char **err)
 {
 	int rc = HEED_OK;
 	lplugin *lp = xcalloc(1, sizeof *lp);
 	lp->path = xstrdup(path);
+	const char *slash = strrchr(path, '/');
+	lp->libdir = slash ? xasprintf("%.*s/lib", (int)(slash - path), path) : xstrdup("lib");
+	lp->conf = conf;
+	lh_limits_default(lp);
 	lp->chunkname = xasprintf("@%s", path);
 	lp->name = file_stem(path);
 	lp->score_ref = lp->row_ref = lp->contact_mt = lp->add_ref = lp->org_keys = LUA_NOREF;
-	lp->tests_ref = lp->tester_ref = lp->templates_ref = LUA_NOREF;
+	lp->tests_ref = lp->tester_ref = lp->templates_ref = lp->selftest_ref = LUA_NOREF;
 	memset(info, 0, sizeof *info);
 	lp->L = lua_newstate(lh_alloc, lp);
 	if (!lp->L) {
@@ -945,6 +969,7 @@ static int lh_load(const char *path, void **state, heed_plugin_info *info, char 
 	lua_gc(lp->L, LUA_GCGEN, 0, 0);
 	gate g = {.lp = lp, .line = 1, .ref = LUA_NOREF, .body = body_load, .out = info};
 	rc = lh_gate_call(&g, err);
+	lp->conf = NULL;
 	if (rc == HEED_OK) {
 		info->line = g.line;
 		info->score_line = lp->score_line;
@@ -968,5 +993,6 @@ const heed_engine heed_lua_engine = {
 	.test = lh_test,
 	.policy = lh_policy,
 	.render = lh_render,
+	.selftest = lh_selftest,
 	.unload = lh_unload,
 };
