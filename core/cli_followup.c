@@ -15,6 +15,7 @@
 #include "sched.h"
 #include "store_followup.h"
 #include "util.h"
+#include "watch.h"
 
 struct fu_cli {
 	heed_cli *cli;
@@ -236,45 +237,21 @@ static void on_signal(int sig)
 	daemon_stop = 1;
 }
 
-/* A fingerprint of the *.lua files of dir (names, sizes, change times). */
-static unsigned long dir_stamp(const char *dir)
+/* Hot-swap the plugins that changed (heed_plugins_refresh keeps the old
+ * version of one that no longer loads), saying what changed. */
+static void reload_if_changed(heed_cli *cli, heed_watch *w)
 {
-	unsigned long h = 5381;
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	if (!d)
-		return 0;
-	while ((e = readdir(d)) != NULL) {
-		size_t n = strlen(e->d_name);
-		if (n <= 4 || strcmp(e->d_name + n - 4, ".lua") != 0)
-			continue;
-		char *path = xasprintf("%s/%s", dir, e->d_name);
-		struct stat st;
-		if (stat(path, &st) == 0) {
-			for (const char *c = e->d_name; *c; c++)
-				h = h * 33 + (unsigned char)*c;
-			h ^= (unsigned long)st.st_size * 2654435761u ^ (unsigned long)st.st_mtim.tv_sec ^
-			     (unsigned long)st.st_mtim.tv_nsec;
-		}
-		free(path);
-	}
-	closedir(d);
-	return h;
-}
-
-static void reload_if_changed(heed_cli *cli, unsigned long *stamp)
-{
-	unsigned long now = dir_stamp(cli->plugins_dir);
-	if (now == *stamp)
+	if (!cli->plugins || !w || !heed_watch_changed(w))
 		return;
-	*stamp = now;
-	if (cli->plugins) {
-		heed_plugins_close(cli->plugins);
-		cli->plugins = NULL;
-		fprintf(stderr, "heed: daemon: plugins changed in %s, reloaded\n", cli->plugins_dir);
+	char *report = NULL;
+	heed_plugins_refresh(cli->plugins, NULL, &report);
+	if (report) {
+		heed_buf b = { 0 };
+		heed_buf_addf(&b, "daemon: plugins changed in %s, reloaded:\n%s", cli->plugins_dir, report);
+		cli_print_error(b.s);
+		heed_buf_free(&b);
 	}
-	cli->failed = 0;
-	cli_plugins(cli);
+	free(report);
 }
 
 /* Run every script of dir whose schedule has come round since the last tick. */
@@ -334,20 +311,27 @@ int cmd_daemon(heed_cli *cli, const cli_args *a)
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	unsigned long stamp = 0;
+	char *err = NULL;
+	heed_watch *w = heed_watch_open(cli->plugins_dir, &err);
+	if (!w) { /* the plugins are read anyway; say why changes will not be seen */
+		cli_print_error(err);
+		free(err);
+	}
+	cli_plugins(cli);
 	heed_time last_eval = 0, last_tick = 0;
 	fprintf(stderr, "heed: daemon: running (pid %ld), every %ld s; SIGTERM stops it\n", (long)getpid(),
 	        interval);
 	cli_args none = { 0 };
 	while (!daemon_stop) {
 		heed_time now = (heed_time)time(NULL);
-		reload_if_changed(cli, &stamp);
+		reload_if_changed(cli, w);
 		if (cli->plugins && (last_eval == 0 || now - last_eval >= evaluate_every)) {
 			struct fu_cli fc = { cli, 0 };
-			heed_fu_eval ev = { .s = cli->store, .p = cli->plugins, .warn = fu_warn, .ud = &fc };
-			char *err = NULL;
-			if (heed_followup_eval_all(&ev, &err) != HEED_OK)
-				cli_fail(EXIT_ERROR, err);
+			heed_fu_eval ev = { .s = cli->store, .p = cli->plugins, .warn = fu_warn, .ud = &fc,
+				            .stop = &daemon_stop };
+			char *msg = NULL;
+			if (heed_followup_eval_all(&ev, &msg) != HEED_OK)
+				cli_fail(EXIT_ERROR, msg);
 			heed_followup_eval_done(&ev);
 			last_eval = now;
 		}
@@ -359,6 +343,7 @@ int cmd_daemon(heed_cli *cli, const cli_args *a)
 		fflush(stdout);
 		nap(interval);
 	}
+	heed_watch_close(w);
 	fprintf(stderr, "heed: daemon: stopped\n");
 	cli->failed = 0; /* warnings were shown as they came; a clean stop exits 0 */
 	return EXIT_OK;

@@ -385,7 +385,7 @@ static int visit(void *ud, heed_contact *c)
 	e->rc = load_refs(e->ev, c->id, c->id + REF_SPAN - 1, e->err);
 	if (e->rc == HEED_OK)
 		e->rc = eval_one(e->ev, c, e->err);
-	return e->rc != HEED_OK;
+	return e->rc != HEED_OK || (e->ev->stop && *e->ev->stop);
 }
 
 int heed_followup_eval_all(heed_fu_eval *ev, char **err)

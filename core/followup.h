@@ -28,6 +28,7 @@ typedef struct heed_fu_eval {
 	int max_depth;        /* 0 = HEED_FU_MAX_DEPTH */
 	heed_fu_warn warn;
 	void *ud;
+	volatile sig_atomic_t *stop; /* set (by a signal) to stop after the contact in hand */
 	/* OUT: what happened */
 	long contacts, created, cancelled, errors, stopped;
 	struct fu_evalstate *st; /* internal; freed by heed_followup_eval_done */
