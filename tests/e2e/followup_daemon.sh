@@ -19,7 +19,7 @@ cp "$SRC/plugins/followup.lua" "$SRC/plugins/templates.lua" "$SRC/plugins/generi
 "$HEED" daemon --interval 1 >"$T/d.out" 2>"$T/d.err" &
 pid=$!
 # wait for the first emails, then change a plugin while it works
-for i in $(seq 1 100); do
+for i in $(seq 1 600); do
 	[ -n "$(ls "$T/outbox" 2>/dev/null | head -1)" ] && break
 	sleep 0.1
 done
@@ -44,12 +44,12 @@ expect_eq "one email per done follow-up" "$(ls "$T/outbox" | wc -l)" "$done_n"
 # the next daemon finishes the rest, and picks up a changed plugin
 "$HEED" daemon --interval 1 >"$T/d2.out" 2>"$T/d2.err" &
 pid=$!
-for i in $(seq 1 100); do
-	[ "$(sql "SELECT count(*) FROM followups WHERE due_at <= strftime('%s', '$HEED_NOW') AND status = 'pending'")" = 0 ] && break
+for i in $(seq 1 600); do
+	[ "$(sql "SELECT count(*) FROM followups WHERE due_at <= strftime('%s', '$HEED_NOW') AND status != 'done'")" = 0 ] && break
 	sleep 0.1
 done
 echo "-- changed again" >>"$HEED_PLUGINS/followup.lua"
-for i in $(seq 1 50); do
+for i in $(seq 1 300); do
 	grep -q "reloaded" "$T/d2.err" && break
 	sleep 0.1
 done
