@@ -182,10 +182,40 @@ static int run_email(heed_fu_run *r, const heed_followup *f, heed_mail_config *c
 	return rc;
 }
 
+/* A script follow-up runs scripts/<template>.lua (HEED_SCRIPTS names another
+ * folder) for its contact: the script's policies evaluate that contact. */
 static int run_script(heed_fu_run *r, const heed_followup *f, char **err)
 {
-	return finish(r, f, "failed", "script follow-ups are not supported yet: use `heed run SCRIPT.lua`",
-	              NULL, err);
+	const char *dir = getenv("HEED_SCRIPTS");
+	char *msg = NULL, *result = NULL, *path = NULL;
+	const char *status = "failed";
+	if (heed_empty(f->tmpl) || strchr(f->tmpl, '/') || strstr(f->tmpl, "..")) {
+		msg = xasprintf("a script follow-up names its script in template (a file name in scripts/,"
+		                " without .lua), got '%s'", f->tmpl ? f->tmpl : "");
+	} else {
+		path = xasprintf("%s/%s.lua", heed_empty(dir) ? "scripts" : dir, f->tmpl);
+		heed_plugins *p = heed_plugins_open_file(path, &msg);
+		if (p && heed_plugins_nerrors(p) > 0) {
+			msg = xstrdup(heed_plugins_error(p, 0));
+		} else if (p) {
+			heed_fu_eval ev = { .s = r->ev->s, .p = p, .zone = r->ev->zone, .warn = r->ev->warn,
+				            .ud = r->ev->ud };
+			if (heed_followup_eval_contact(&ev, f->contact, &msg) == HEED_OK && ev.errors == 0) {
+				status = "done";
+				result = xasprintf("script %s: %ld follow-up%s added", path, ev.created,
+				                   ev.created == 1 ? "" : "s");
+			} else if (!msg) {
+				msg = xasprintf("script %s failed for contact %lld", path, (long long)f->contact);
+			}
+			heed_followup_eval_done(&ev);
+		}
+		heed_plugins_close(p);
+	}
+	int rc = finish(r, f, status, msg, result, err);
+	free(msg);
+	free(result);
+	free(path);
+	return rc;
 }
 
 /* ---- the loop ---- */

@@ -33,6 +33,28 @@ for s in stale_sweep reengage daily_digest; do
 done
 expect_eq "still one email" "$(ls "$T"/outbox/*.eml | wc -l)" 1
 
+# a script follow-up: a policy hands a contact to scripts/<template>.lua
+mkdir -p "$T/plugins" "$T/scripts"
+cp "$SRC/plugins/templates.lua" "$T/plugins/"
+cat >"$T/plugins/handoff.lua" <<'LUA'
+return { name = "handoff", version = "0.0.1", policies = {
+  { name = "to_script", stage = "lead", run = function(c, ctx)
+      if c.email ~= "new@script.example" then return nil end
+      return { { action = "script", key = "note", template = "note" } }
+    end } } }
+LUA
+cat >"$T/scripts/note.lua" <<'LUA'
+return { name = "note", version = "0.0.1", policies = {
+  { name = "noted", stage = "lead", run = function(c, ctx)
+      return { { action = "task", key = "noted", title = "noted by the script" } }
+    end } } }
+LUA
+HEED_PLUGINS="$T/plugins" HEED_SCRIPTS="$T/scripts" "$HEED" evaluate >/dev/null
+HEED_PLUGINS="$T/plugins" HEED_SCRIPTS="$T/scripts" run run-due
+expect_eq "script follow-up run" "$RC" 0
+expect_match "script then its task" "$OUT" "ran 2 follow-ups: 2 done"
+expect_eq "the script's task" "$(sql "SELECT json_extract(data, '$.title') FROM activities a JOIN contacts c ON c.id = a.contact_id WHERE c.email = 'new@script.example' AND kind = 'task'")" "noted by the script"
+
 cat >"$T/bad.lua" <<'LUA'
 return { name = "bad", version = "1", policies = {
   { name = "often", schedule = "every fortnight 08:00", run = function() end } } }
