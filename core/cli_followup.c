@@ -1,5 +1,6 @@
 /* cli_followup: the follow-up commands: evaluate, due, run-due, run (a
- * follow-up script) and daemon; and the evaluation `event` triggers. */
+ * follow-up script) and daemon (which also hands over the outbox's retries);
+ * and the evaluation `event` triggers. */
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
@@ -12,6 +13,7 @@
 
 #include "cli_int.h"
 #include "followup.h"
+#include "mail.h"
 #include "sched.h"
 #include "store_followup.h"
 #include "util.h"
@@ -285,6 +287,24 @@ static void run_scripts(heed_cli *cli, const char *dir, heed_time last, heed_tim
 	closedir(d);
 }
 
+/* Hand over the outbox's due messages: the retries the mail module scheduled. */
+static void deliver_retries(heed_cli *cli)
+{
+	heed_mail_config cfg;
+	char *err = NULL;
+	long sent = 0, retry = 0, failed = 0;
+	if (heed_mail_config_load(cli->store, &cfg, &err) == HEED_OK) {
+		if (heed_mail_deliver_due(cli->store, &cfg, 0, &sent, &retry, &failed, &err) != HEED_OK)
+			cli_print_error(err);
+		else if (sent + retry + failed)
+			printf("outbox: %ld sent, %ld to retry, %ld failed\n", sent, retry, failed);
+		heed_mail_config_clear(&cfg);
+	} else {
+		cli_print_error(err);
+	}
+	free(err);
+}
+
 static void nap(long seconds)
 {
 	for (long i = 0; i < seconds * 10 && !daemon_stop; i++) {
@@ -339,6 +359,8 @@ int cmd_daemon(heed_cli *cli, const cli_args *a)
 			run_scripts(cli, scripts, last_tick, heed_time_now());
 		if (!daemon_stop && cli->plugins)
 			run_due(cli, &none, &daemon_stop, 1);
+		if (!daemon_stop)
+			deliver_retries(cli);
 		last_tick = heed_time_now();
 		fflush(stdout);
 		nap(interval);
