@@ -61,8 +61,15 @@ int cmd_mail(heed_cli *cli, const cli_args *a)
 	if ((exit = config_or_fail(cli, &cfg)) != EXIT_OK)
 		return exit;
 	rc = heed_mail_deliver(cli->store, &cfg, msg, &err);
-	if (rc == HEED_OK)
-		printf("sent message %lld through the %s transport\n", (long long)msg, cfg.transport);
+	heed_outmsg m;
+	if (rc == HEED_OK && (rc = heed_store_outbox_get(cli->store, msg, &m, &err)) == HEED_OK) {
+		if (strcmp(m.status, "sending") == 0)
+			printf("message %lld was handed to the %s transport at an earlier run that did not"
+			       " record the outcome: it is not sent again\n", (long long)msg, m.transport);
+		else
+			printf("sent message %lld through the %s transport\n", (long long)msg, m.transport);
+		heed_outmsg_clear(&m);
+	}
 	heed_mail_config_clear(&cfg);
 	return rc == HEED_OK ? EXIT_OK : cli_fail(cli_exit(rc), err);
 }

@@ -488,11 +488,17 @@ done:
 
 /* ---- delivery ---- */
 
-/* Crash points for the tests (HEED_CRASH): die like kill -9 would. */
+/* Crash points for the tests: HEED_CRASH=NAME[:N] dies like kill -9 would at
+ * the Nth (default first) time this process passes point NAME. */
 static void crash_point(const char *name)
 {
+	static long passed;
 	const char *want = getenv("HEED_CRASH");
-	if (want && strcmp(want, name) == 0) {
+	size_t n = strlen(name);
+	if (!want || strncmp(want, name, n) != 0 || (want[n] != '\0' && want[n] != ':'))
+		return;
+	long at = want[n] == ':' ? strtol(want + n + 1, NULL, 10) : 1;
+	if (++passed >= at) {
 		fflush(NULL);
 		raise(SIGKILL);
 	}
