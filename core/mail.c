@@ -389,12 +389,14 @@ static int existing(heed_store *s, const char *key, int64_t *msg_id, char **err)
  * once make one message and respect the cap together. */
 static int record(heed_store *s, const heed_mail_config *cfg, heed_outmsg *m, int64_t *msg_id, char **err)
 {
-	int rc = heed_store_begin(s, err);
+	int own = !heed_store_in_txn(s); /* else the caller's transaction covers it */
+	int rc = own ? heed_store_begin(s, err) : HEED_OK;
 	if (rc != HEED_OK)
 		return rc;
 	rc = existing(s, m->key, msg_id, err);
 	if (rc != HEED_ENOTFOUND) {
-		heed_store_rollback(s);
+		if (own)
+			heed_store_rollback(s);
 		return rc;
 	}
 	rc = HEED_OK;
@@ -408,9 +410,9 @@ static int record(heed_store *s, const heed_mail_config *cfg, heed_outmsg *m, in
 	}
 	if (rc == HEED_OK)
 		rc = heed_store_outbox_insert(s, m, err);
-	if (rc == HEED_OK)
+	if (own && rc == HEED_OK)
 		rc = heed_store_commit(s, err);
-	else
+	else if (own)
 		heed_store_rollback(s);
 	if (rc == HEED_OK) {
 		*msg_id = m->id;
@@ -556,6 +558,11 @@ int heed_mail_deliver(heed_store *s, const heed_mail_config *cfg, int64_t msg_id
 	heed_outmsg m;
 	char *why = NULL, *email = NULL, *msg = NULL;
 	int claimed = 0;
+	if (heed_store_in_txn(s)) { /* the record before the hand-over must be on disk first */
+		heed_seterr(err, "mail: message %lld: deliver outside a transaction (the hand-over is"
+		                 " recorded before it happens)", (long long)msg_id);
+		return HEED_EUSAGE;
+	}
 	int rc = heed_store_outbox_get(s, msg_id, &m, err);
 	if (rc != HEED_OK)
 		return rc;

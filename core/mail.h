@@ -40,8 +40,9 @@ extern const char *const heed_mail_settings[];
  * and queue it in the outbox under idempotency key `key` (an existing key
  * returns the existing message: never a second one). Enforces do_not_contact /
  * unsubscribed / bounced / the daily cap: then records the message skipped and
- * returns HEED_ESKIPPED with the reason in *err. OUT: *msg_id. Run it outside a
- * transaction (it writes in its own). */
+ * returns HEED_ESKIPPED with the reason in *err. OUT: *msg_id. Writes in its own
+ * transaction, or inside the caller's when one is open. A template failure
+ * (HEED_EPLUGIN, HEED_ENOTFOUND) queues nothing. */
 int heed_mail_queue(heed_store *s, heed_plugins *p, int64_t contact, const char *tmpl,
                     const char *payload, const char *key, int64_t *msg_id, char **err);
 
@@ -50,7 +51,8 @@ int heed_mail_queue(heed_store *s, heed_plugins *p, int64_t contact, const char 
  * HEED_OK when sent (or already handed over earlier); HEED_ERETRY when a
  * transient failure scheduled a retry; HEED_ESKIPPED when the contact may no
  * longer be emailed; HEED_ERR when it failed for good (the server's reply in
- * *err and in the outbox). Run it outside a transaction. */
+ * *err and in the outbox). HEED_EUSAGE inside a transaction: the record
+ * before the hand-over must be committed before it happens. */
 int heed_mail_deliver(heed_store *s, const heed_mail_config *cfg, int64_t msg_id, char **err);
 
 /* Deliver every queued message that is due (next_at <= now), oldest first, at

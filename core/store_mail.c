@@ -316,6 +316,11 @@ int heed_store_mail_block(heed_store *s, int64_t id, char **email, int *dnc, con
 	return rc;
 }
 
+int heed_store_in_txn(const heed_store *s)
+{
+	return s->in_txn;
+}
+
 char *heed_store_dir(heed_store *s)
 {
 	const char *slash = strrchr(s->path, '/');

@@ -54,6 +54,8 @@ void heed_outmsgs_free(heed_outmsg *v, size_t n);
  * else NULL; static text) with *block_at. HEED_ENOTFOUND if no such contact. */
 int heed_store_mail_block(heed_store *s, int64_t id, char **email, int *dnc, const char **block,
                           heed_time *block_at, char **err);
+/* 1 while s is inside a write transaction (heed_store_begin .. commit). */
+int heed_store_in_txn(const heed_store *s);
 /* The folder of the store file (caller frees), for paths relative to the store. */
 char *heed_store_dir(heed_store *s);
 

@@ -278,6 +278,17 @@ static void test_queue_deliver(void)
 	CHECK_INT(heed_mail_deliver(s, &cfg, id4, &err), HEED_OK);
 	CHECK_INT(count_files(cfg.dir), 1);
 
+	/* inside the caller's transaction: queueing joins it, delivering refuses */
+	int64_t id5 = 0;
+	CHECK_INT(heed_store_begin(s, &err), HEED_OK);
+	CHECK_INT(heed_mail_queue(s, p, kim, "fn", NULL, "k5", &id5, &err), HEED_OK);
+	CHECK_INT(heed_mail_deliver(s, &cfg, id5, &err), HEED_EUSAGE);
+	CHECK(err && strstr(err, "outside a transaction"));
+	free(err);
+	err = NULL;
+	heed_store_rollback(s);
+	CHECK_INT(heed_store_outbox_by_key(s, "k5", &m, &err), HEED_ENOTFOUND);
+
 	/* a bad setting is named */
 	heed_mail_config bad;
 	CHECK_INT(heed_store_set_setting(s, "mail.from", "Sales <s@x.example>", &err), HEED_OK);
