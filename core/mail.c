@@ -24,6 +24,7 @@ const char *const heed_mail_settings[] = {
 	"mail.smtp_user", "smtp user name (no authentication when unset)",
 	"mail.smtp_password", "smtp password (or the environment's HEED_SMTP_PASSWORD)",
 	"mail.tls", "smtp TLS: try (STARTTLS when offered, default), require, none",
+	"mail.ca_file", "smtp: PEM file of CA certificates to verify the server (default: the system's)",
 	"mail.from", "the From address (default: heed@localhost)",
 	"mail.unsubscribe", "List-Unsubscribe target, {id} = contact id (default: mailto:FROM?subject=unsubscribe%20{id})",
 	"mail.daily_cap", "automated messages per UTC day, 0 = no cap (default: 500)",
@@ -42,6 +43,7 @@ void heed_mail_config_clear(heed_mail_config *cfg)
 	free(cfg->smtp_user);
 	free(cfg->smtp_password);
 	free(cfg->tls);
+	free(cfg->ca_file);
 	free(cfg->from);
 	free(cfg->unsubscribe);
 	memset(cfg, 0, sizeof *cfg);
@@ -137,6 +139,7 @@ int heed_mail_config_load(heed_store *s, heed_mail_config *c, char **err)
 	setting(s, "mail.smtp_user", &c->smtp_user, &rc, err);
 	setting(s, "mail.smtp_password", &c->smtp_password, &rc, err);
 	setting(s, "mail.tls", &c->tls, &rc, err);
+	setting(s, "mail.ca_file", &c->ca_file, &rc, err);
 	setting(s, "mail.from", &c->from, &rc, err);
 	setting(s, "mail.unsubscribe", &c->unsubscribe, &rc, err);
 	number(s, "mail.daily_cap", 0, 100000000, &c->daily_cap, &rc, err);

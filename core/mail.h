@@ -19,6 +19,7 @@ typedef struct heed_mail_config {
 	char *smtp_url;        /* smtp: smtp://host[:port] or smtps://host[:port] */
 	char *smtp_user, *smtp_password; /* NULL = no authentication */
 	char *tls;             /* smtp: "try" (STARTTLS when offered, default), "require", "none" */
+	char *ca_file;         /* smtp: CA certificates (PEM) to verify the server with; NULL = the system's */
 	char *from;            /* the From address, default "heed@localhost" */
 	char *unsubscribe;     /* List-Unsubscribe target; "{id}" / "{message_id}" are replaced */
 	long daily_cap;        /* automated messages per UTC day, default 500; 0 = none */

@@ -6,12 +6,14 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -102,6 +104,31 @@ static int write_all(int fd, const char *buf, size_t n)
 	return 1;
 }
 
+/* Read fd to its end into o (the first 2,000 bytes kept) until the deadline.
+ * 1 if the end came in time. */
+static int read_until(int fd, heed_buf *o, time_t deadline)
+{
+	char buf[512];
+	for (;;) {
+		time_t left = deadline - time(NULL);
+		if (left <= 0)
+			return 0;
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int n = poll(&p, 1, (int)(left > 1000 ? 1000000 : left * 1000));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return 0;
+		ssize_t r = read(fd, buf, sizeof buf);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return 1;
+		if (o->len < 2000)
+			heed_buf_add(o, buf, (size_t)r);
+	}
+}
+
 /* The message with LF line ends, as local mail programs expect. Caller frees. */
 static char *lf_message(const heed_envelope *e, size_t *n)
 {
@@ -151,18 +178,20 @@ static int send_sendmail(const heed_mail_config *cfg, const heed_envelope *e, ch
 	close(in[1]);
 	sigaction(SIGPIPE, &old, NULL);
 	heed_buf o = { 0 };
-	char buf[512];
-	ssize_t r;
-	while ((r = read(out[0], buf, sizeof buf)) > 0 || (r < 0 && errno == EINTR))
-		if (r > 0 && o.len < 2000)
-			heed_buf_add(&o, buf, (size_t)r);
+	int status = 0, late = !read_until(out[0], &o, time(NULL) + cfg->timeout);
 	close(out[0]);
-	int status = 0;
+	if (late)
+		kill(pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	char *text = heed_trim((char *)heed_buf_str(&o));
 	int rc = HEED_SENT;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && wrote) {
+	if (late) {
+		/* it may have taken the message: sending again could deliver it twice */
+		rc = HEED_SEND_FAIL;
+		heed_seterr(err, "sendmail transport: '%s' did not finish within %ld s and was killed;"
+		                 " outcome unknown (not retried)", cfg->sendmail, cfg->timeout);
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && wrote) {
 		rc = HEED_SENT;
 	} else if (WIFEXITED(status)) {
 		rc = WEXITSTATUS(status) == 75 ? HEED_SEND_RETRY : HEED_SEND_FAIL;
@@ -253,7 +282,7 @@ static int smtp_classify(CURL *h, CURLcode res, upload *u, const char *errbuf, c
 		                 " (not retried): %s", url, why);
 		return HEED_SEND_FAIL;
 	}
-	if (res == CURLE_USE_SSL_FAILED || res == CURLE_LOGIN_DENIED || res == CURLE_UNSUPPORTED_PROTOCOL ||
+	if (res == CURLE_USE_SSL_FAILED || res == CURLE_LOGIN_DENIED || res == CURLE_PEER_FAILED_VERIFICATION || res == CURLE_UNSUPPORTED_PROTOCOL ||
 	    res == CURLE_URL_MALFORMAT) {
 		heed_seterr(err, "smtp %s: %s", url, why);
 		return HEED_SEND_FAIL;
@@ -291,6 +320,8 @@ static int send_smtp(const heed_mail_config *cfg, const heed_envelope *e, char *
 		curl_easy_setopt(h, CURLOPT_USERNAME, cfg->smtp_user);
 		curl_easy_setopt(h, CURLOPT_PASSWORD, cfg->smtp_password ? cfg->smtp_password : "");
 	}
+	if (cfg->ca_file)
+		curl_easy_setopt(h, CURLOPT_CAINFO, cfg->ca_file);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, cfg->timeout);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, cfg->timeout < 10 ? cfg->timeout : 10L);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);

@@ -100,4 +100,29 @@ HEED_SMTP_PASSWORD=secret run mail ann@nordlicht.example nurture_day3 --key auth
 expect_eq "authenticated send" "$RC" 0
 expect_eq "authenticated message arrived" "$(ls "$T/inauth" | wc -l)" 1
 stop_sink
+
+# 5. STARTTLS required by the sink: mail.tls none is refused by it, require
+# upgrades (the server's certificate checked against mail.ca_file)
+if openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+	-addext subjectAltName=IP:127.0.0.1 -keyout "$T/key.pem" -out "$T/cert.pem" 2>/dev/null; then
+	SINK_CERT="$T/cert.pem" SINK_KEY="$T/key.pem" start_sink "$T/intls" starttls
+	run config mail.smtp_user --unset
+	run config mail.smtp_url "smtp://127.0.0.1:$PORT"
+	run mail ann@nordlicht.example nurture_day7 --key tls-none --send
+	expect_eq "no STARTTLS: refused" "$(sql "SELECT status FROM outbox WHERE key = 'tls-none'")" failed
+	expect_match "no STARTTLS: the reply" "$(sql "SELECT last_error FROM outbox WHERE key = 'tls-none'")" "530 .*STARTTLS"
+	run config mail.tls require
+	run mail ann@nordlicht.example nurture_day7 --key tls-unknown-ca --send
+	expect_eq "unknown CA: not sent" "$(ls "$T/intls" | wc -l)" 0
+	expect_eq "unknown CA: failed (a setting to fix, not a retry)" "$(sql "SELECT status FROM outbox WHERE key = 'tls-unknown-ca'")" failed
+	expect_match "unknown CA: says so" "$(sql "SELECT last_error FROM outbox WHERE key = 'tls-unknown-ca'")" "(certificate|SSL)"
+	run config mail.ca_file "$T/cert.pem"
+	run mail ann@nordlicht.example nurture_day14 --key tls-ok --send
+	expect_eq "STARTTLS send" "$RC" 0
+	expect_eq "STARTTLS message arrived" "$(ls "$T/intls" | wc -l)" 1
+	expect_match "STARTTLS message subject" "$(grep -a '^Subject:' "$T/intls/1.eml")" "Shall we talk, Ann"
+	stop_sink
+else
+	echo "note: openssl could not make a certificate; STARTTLS part not run"
+fi
 finish
