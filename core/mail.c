@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "htime.h"
+#include "json.h"
 #include "store_mail.h"
 #include "transport.h"
 #include "util.h"
@@ -522,6 +523,33 @@ static int settled(const heed_outmsg *m, char **err)
 	return HEED_ERR;
 }
 
+/* 1 if a server's refusal says the mailbox does not exist or cannot take
+ * mail (a 5xx reply with enhanced status 5.1.x or 5.2.1): a hard bounce. */
+static int hard_bounce(const char *reply)
+{
+	const char *p = strstr(reply, ": 5");
+	if (!p || p[2] < '0' || p[2] > '9')
+		return 0;
+	const char *x = p + 5; /* past ": 5NN" */
+	if (*x == ' ' || *x == '-')
+		x++;
+	return strncmp(x, "5.1.", 4) == 0 || strncmp(x, "5.2.1", 5) == 0;
+}
+
+/* A hard bounce becomes the contact's `bounce` event: no more email to it. */
+static int record_bounce(heed_store *s, const heed_outmsg *m, heed_time now, const char *reply, char **err)
+{
+	heed_buf d = { 0 };
+	heed_buf_adds(&d, "{\"message_id\":");
+	heed_json_str(&d, m->message_id);
+	heed_buf_adds(&d, ",\"reply\":");
+	heed_json_str(&d, reply);
+	heed_buf_addc(&d, '}');
+	int rc = heed_store_add_activity(s, m->contact, "bounce", now, d.s, err);
+	heed_buf_free(&d);
+	return rc;
+}
+
 /* Record the transport's outcome `res` (with message msg) of message m. */
 static int outcome(heed_store *s, const heed_mail_config *cfg, const heed_outmsg *m, int attempts, int res,
                    const char *msg, char **err)
@@ -548,6 +576,8 @@ static int outcome(heed_store *s, const heed_mail_config *cfg, const heed_outmsg
 	char *e = res == HEED_SEND_RETRY ? xasprintf("gave up after %d attempts: %s", attempts, msg)
 	                                 : xstrdup(msg);
 	int rc = heed_store_outbox_finish(s, m->id, "failed", now, 0, e, err);
+	if (rc == HEED_OK && res == HEED_SEND_FAIL && m->contact > 0 && hard_bounce(msg))
+		rc = record_bounce(s, m, now, msg, err);
 	if (rc == HEED_OK) {
 		heed_seterr(err, "message %lld to %s failed: %s", (long long)m->id, m->rcpt, e);
 		rc = HEED_ERR;
