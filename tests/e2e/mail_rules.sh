@@ -107,6 +107,20 @@ expect_match "bad transport" "$ERR" "setting mail.transport: 'pigeon' is not a t
 run config mail.colour blue
 expect_eq "unknown setting is a usage error" "$RC" 2
 
+# a whole stage at once: one message per contact under PREFIX:ID, the rules for each, no repeats
+run config mail.daily_cap 0
+N=$(eml_count)
+run mail --stage lead nurture_day14 --key camp --send
+expect_eq "bulk exit" "$RC" 0
+expect_match "bulk counts" "$OUT" "^2 in the outbox under camp:ID .*, 4 skipped"
+expect_eq "bulk: the allowed ones got it" "$(eml_count)" "$((N + 2))"
+expect_eq "bulk: dnc, bounced, no address skipped" \
+	"$(sql "SELECT group_concat(contact_id, ',') FROM (SELECT contact_id FROM outbox WHERE key LIKE 'camp:%' AND status = 'skipped' ORDER BY contact_id)")" "1,2,4,5"
+run mail --stage lead nurture_day14 --key camp --send
+expect_eq "bulk rerun: nothing new" "$(eml_count)" "$((N + 2))"
+run mail --all nurture_day14
+expect_eq "bulk without --key is a usage error" "$RC" 2
+
 # templates: an unknown one is named
 run mail uma@unsub.example no_such_template --key t-1
 expect_match "unknown template" "$ERR" "no plugin has an email template 'no_such_template'"
