@@ -586,7 +586,8 @@ static int outcome(heed_store *s, const heed_mail_config *cfg, const heed_outmsg
 	return rc;
 }
 
-int heed_mail_deliver(heed_store *s, const heed_mail_config *cfg, int64_t msg_id, char **err)
+/* heed_mail_deliver; OUT: *handed = 1 when this call handed the message over. */
+static int deliver(heed_store *s, const heed_mail_config *cfg, int64_t msg_id, int *handed, char **err)
 {
 	heed_outmsg m;
 	char *why = NULL, *email = NULL, *msg = NULL;
@@ -605,20 +606,22 @@ int heed_mail_deliver(heed_store *s, const heed_mail_config *cfg, int64_t msg_id
 	}
 	if (m.contact > 0) { /* the rules again: the contact may have changed since */
 		why = blocked(s, m.contact, &email, &rc, err);
+		int done = 0;
 		if (rc == HEED_OK && why) {
-			rc = heed_store_outbox_finish(s, m.id, "skipped", heed_time_now(), 0, why, err);
-			if (rc == HEED_OK) {
+			rc = heed_store_outbox_skip(s, m.id, heed_time_now(), why, &done, err);
+			if (rc == HEED_OK && done) { /* else another process took it first */
 				heed_seterr(err, "skipped: %s", why);
 				rc = HEED_ESKIPPED;
 			}
 		}
-		if (rc != HEED_OK)
+		if (rc != HEED_OK || why)
 			goto done;
 	}
 	/* before the hand-over: from here on this message is never handed over again */
 	rc = heed_store_outbox_claim(s, m.id, heed_time_now(), cfg->transport, &claimed, err);
 	if (rc != HEED_OK || !claimed)
 		goto done; /* another process took it */
+	*handed = 1;
 	crash_point("mail.before_send");
 	char name[64];
 	snprintf(name, sizeof name, "%08lld", (long long)m.id);
@@ -635,6 +638,12 @@ done:
 	return rc;
 }
 
+int heed_mail_deliver(heed_store *s, const heed_mail_config *cfg, int64_t msg_id, char **err)
+{
+	int handed = 0;
+	return deliver(s, cfg, msg_id, &handed, err);
+}
+
 int heed_mail_deliver_due(heed_store *s, const heed_mail_config *cfg, long limit, long *sent,
                           long *retry, long *failed, char **err)
 {
@@ -644,9 +653,10 @@ int heed_mail_deliver_due(heed_store *s, const heed_mail_config *cfg, long limit
 	int rc = heed_store_outbox_due(s, heed_time_now(), limit, &ids, &n, err);
 	for (size_t i = 0; rc == HEED_OK && i < n; i++) {
 		char *e = NULL;
-		int r = heed_mail_deliver(s, cfg, ids[i], &e);
+		int handed = 0;
+		int r = deliver(s, cfg, ids[i], &handed, &e);
 		if (r == HEED_OK)
-			ns++;
+			ns += handed; /* not the ones another process took meanwhile */
 		else if (r == HEED_ERETRY)
 			nr++;
 		else if (r == HEED_ERR || r == HEED_ESKIPPED)

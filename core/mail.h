@@ -57,7 +57,8 @@ int heed_mail_queue(heed_store *s, heed_plugins *p, int64_t contact, const char 
 int heed_mail_deliver(heed_store *s, const heed_mail_config *cfg, int64_t msg_id, char **err);
 
 /* Deliver every queued message that is due (next_at <= now), oldest first, at
- * most limit (<= 0: all). OUT: counts (any may be NULL). Errors of single
+ * most limit (<= 0: all). OUT: counts of this call's hand-overs (any may be
+ * NULL; a message another process takes meanwhile is not counted). Errors of single
  * messages are recorded in the outbox, not returned; *err only for store
  * failures. */
 int heed_mail_deliver_due(heed_store *s, const heed_mail_config *cfg, long limit, long *sent,

@@ -19,6 +19,7 @@ enum {
 	MS_LIST,
 	MS_LIST_STATUS,
 	MS_BLOCK,
+	MS_SKIP,
 	MS_N
 };
 
@@ -47,6 +48,8 @@ static const char *const mail_sql[MS_N] = {
 	             " LEFT JOIN (SELECT kind, at FROM activities WHERE contact_id = ?1"
 	             "   AND kind IN ('unsubscribe', 'bounce', 'subscribe') ORDER BY at DESC, id DESC LIMIT 1) a"
 	             " WHERE c.id = ?1",
+	[MS_SKIP] = "UPDATE outbox SET status = 'skipped', done_at = ?2, next_at = NULL, last_error = ?3"
+	            " WHERE id = ?1 AND status = 'queued'",
 };
 
 static sqlite3_stmt *mstmt(heed_store *s, int id, int *rc, char **err)
@@ -210,6 +213,23 @@ int heed_store_outbox_finish(heed_store *s, int64_t id, const char *status, heed
 	heed_store_bind_time(st, 4, next_at);
 	heed_store_bind_text(st, 5, error);
 	heed_store_step_done(s, st, "outbox finish", &rc, err);
+	return rc;
+}
+
+int heed_store_outbox_skip(heed_store *s, int64_t id, heed_time at, const char *reason, int *done,
+                           char **err)
+{
+	int rc = HEED_OK;
+	sqlite3_stmt *st = mstmt(s, MS_SKIP, &rc, err);
+	*done = 0;
+	if (!st)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, at);
+	heed_store_bind_text(st, 3, reason);
+	heed_store_step_done(s, st, "outbox skip", &rc, err);
+	if (rc == HEED_OK)
+		*done = sqlite3_changes(s->db) == 1;
 	return rc;
 }
 

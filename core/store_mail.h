@@ -36,6 +36,9 @@ int heed_store_outbox_claim(heed_store *s, int64_t id, heed_time at, const char 
  * (then next_at is the retry time); error NULL clears last_error. */
 int heed_store_outbox_finish(heed_store *s, int64_t id, const char *status, heed_time at,
                              heed_time next_at, const char *error, char **err);
+/* Mark message id skipped with reason, only if it is still queued. OUT: *done. */
+int heed_store_outbox_skip(heed_store *s, int64_t id, heed_time at, const char *reason, int *done,
+                           char **err);
 /* Messages created in [from, to) that were not skipped. OUT: *n. */
 int heed_store_outbox_count(heed_store *s, heed_time from, heed_time to, long *n, char **err);
 /* Ids of queued messages due at `now`, oldest first, at most limit (<= 0: all).
