@@ -587,7 +587,8 @@ static int outcome(heed_store *s, const heed_mail_config *cfg, const heed_outmsg
 }
 
 /* heed_mail_deliver; OUT: *handed = 1 when this call handed the message over. */
-static int deliver(heed_store *s, const heed_mail_config *cfg, int64_t msg_id, int *handed, char **err)
+static int deliver(heed_store *s, const heed_mail_config *cfg, heed_transport *t, int64_t msg_id,
+                   int *handed, char **err)
 {
 	heed_outmsg m;
 	char *why = NULL, *email = NULL, *msg = NULL;
@@ -627,7 +628,7 @@ static int deliver(heed_store *s, const heed_mail_config *cfg, int64_t msg_id, i
 	snprintf(name, sizeof name, "%08lld", (long long)m.id);
 	heed_envelope e = { .from = m.sender, .to = m.rcpt, .message = m.message,
 	                    .len = m.message ? strlen(m.message) : 0, .name = name };
-	int res = heed_transport_send(cfg, &e, &msg);
+	int res = heed_transport_send(t, &e, &msg);
 	crash_point("mail.after_send");
 	rc = outcome(s, cfg, &m, m.attempts + 1, res, msg ? msg : "unknown error", err);
 done:
@@ -641,7 +642,10 @@ done:
 int heed_mail_deliver(heed_store *s, const heed_mail_config *cfg, int64_t msg_id, char **err)
 {
 	int handed = 0;
-	return deliver(s, cfg, msg_id, &handed, err);
+	heed_transport *t = heed_transport_open(cfg);
+	int rc = deliver(s, cfg, t, msg_id, &handed, err);
+	heed_transport_close(t);
+	return rc;
 }
 
 int heed_mail_deliver_due(heed_store *s, const heed_mail_config *cfg, long limit, long *sent,
@@ -651,10 +655,11 @@ int heed_mail_deliver_due(heed_store *s, const heed_mail_config *cfg, long limit
 	size_t n = 0;
 	long ns = 0, nr = 0, nf = 0;
 	int rc = heed_store_outbox_due(s, heed_time_now(), limit, &ids, &n, err);
+	heed_transport *t = heed_transport_open(cfg);
 	for (size_t i = 0; rc == HEED_OK && i < n; i++) {
 		char *e = NULL;
 		int handed = 0;
-		int r = deliver(s, cfg, ids[i], &handed, &e);
+		int r = deliver(s, cfg, t, ids[i], &handed, &e);
 		if (r == HEED_OK)
 			ns += handed; /* not the ones another process took meanwhile */
 		else if (r == HEED_ERETRY)
@@ -665,6 +670,7 @@ int heed_mail_deliver_due(heed_store *s, const heed_mail_config *cfg, long limit
 			rc = r, heed_seterr(err, "%s", e ? e : "delivery failed");
 		free(e);
 	}
+	heed_transport_close(t);
 	free(ids);
 	if (sent)
 		*sent = ns;

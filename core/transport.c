@@ -41,8 +41,14 @@ static int make_dir(const char *path)
 
 /* Write the message to DIR/.NAME.tmp, flush it to disk, rename to DIR/NAME.eml:
  * a reader of the folder sees whole messages only. */
-static int send_file(const heed_mail_config *cfg, const heed_envelope *e, char **err)
+struct heed_transport {
+	const heed_mail_config *cfg;
+	CURL *curl; /* smtp: kept between messages, so its connection is reused */
+};
+
+static int send_file(heed_transport *t, const heed_envelope *e, char **err)
 {
+	const heed_mail_config *cfg = t->cfg;
 	char *tmp = xasprintf("%s/.%s.tmp", cfg->dir, e->name);
 	char *dst = xasprintf("%s/%s.eml", cfg->dir, e->name);
 	int rc = HEED_SEND_RETRY, fd = -1;
@@ -144,8 +150,9 @@ static char *lf_message(const heed_envelope *e, size_t *n)
 
 /* Pipe the message to `sh -c cfg->sendmail`; its output is kept for the error.
  * Exit 0 = handed over, 75 (EX_TEMPFAIL) = retry, anything else = failed. */
-static int send_sendmail(const heed_mail_config *cfg, const heed_envelope *e, char **err)
+static int send_sendmail(heed_transport *t, const heed_envelope *e, char **err)
 {
+	const heed_mail_config *cfg = t->cfg;
 	int in[2], out[2];
 	if (pipe(in) != 0)
 		goto sys;
@@ -291,17 +298,17 @@ static int smtp_classify(CURL *h, CURLcode res, upload *u, const char *errbuf, c
 	return HEED_SEND_RETRY;
 }
 
-static int send_smtp(const heed_mail_config *cfg, const heed_envelope *e, char **err)
+static int send_smtp(heed_transport *t, const heed_envelope *e, char **err)
 {
-	if (!curl_ready()) {
-		heed_seterr(err, "smtp transport: libcurl failed to initialise");
-		return HEED_SEND_RETRY;
-	}
-	CURL *h = curl_easy_init();
+	const heed_mail_config *cfg = t->cfg;
+	if (!t->curl && curl_ready())
+		t->curl = curl_easy_init();
+	CURL *h = t->curl;
 	if (!h) {
 		heed_seterr(err, "smtp transport: libcurl failed to initialise");
 		return HEED_SEND_RETRY;
 	}
+	curl_easy_reset(h); /* the options of the last message go; its open connection stays */
 	char errbuf[CURL_ERROR_SIZE] = "";
 	char *from = xasprintf("<%s>", e->from), *to = xasprintf("<%s>", e->to);
 	struct curl_slist *rcpt = curl_slist_append(NULL, to);
@@ -332,7 +339,6 @@ static int send_smtp(const heed_mail_config *cfg, const heed_envelope *e, char *
 	CURLcode res = curl_easy_perform(h);
 	int rc = res == CURLE_OK ? HEED_SENT : smtp_classify(h, res, &u, errbuf, cfg->smtp_url, err);
 	curl_slist_free_all(rcpt);
-	curl_easy_cleanup(h);
 	heed_buf_free(&u.reply);
 	free(from);
 	free(to);
@@ -343,7 +349,7 @@ static int send_smtp(const heed_mail_config *cfg, const heed_envelope *e, char *
 
 static const struct transport {
 	const char *name;
-	int (*send)(const heed_mail_config *, const heed_envelope *, char **);
+	int (*send)(heed_transport *, const heed_envelope *, char **);
 } transports[] = {
 	{ "file", send_file },
 	{ "sendmail", send_sendmail },
@@ -358,15 +364,32 @@ int heed_transport_known(const char *name)
 	return 0;
 }
 
-int heed_transport_send(const heed_mail_config *cfg, const heed_envelope *e, char **err)
+heed_transport *heed_transport_open(const heed_mail_config *cfg)
 {
+	heed_transport *t = xcalloc(1, sizeof *t);
+	t->cfg = cfg;
+	return t;
+}
+
+void heed_transport_close(heed_transport *t)
+{
+	if (!t)
+		return;
+	if (t->curl)
+		curl_easy_cleanup(t->curl);
+	free(t);
+}
+
+int heed_transport_send(heed_transport *t, const heed_envelope *e, char **err)
+{
+	const heed_mail_config *cfg = t->cfg;
 	if (!e->to || !e->message) {
 		heed_seterr(err, "%s transport: the message has no recipient or text", cfg->transport);
 		return HEED_SEND_FAIL;
 	}
 	for (size_t i = 0; i < sizeof transports / sizeof transports[0]; i++)
 		if (heed_streq(cfg->transport, transports[i].name))
-			return transports[i].send(cfg, e, err);
+			return transports[i].send(t, e, err);
 	heed_seterr(err, "unknown transport '%s' (file, sendmail or smtp)", cfg->transport);
 	return HEED_SEND_FAIL;
 }
