@@ -156,7 +156,16 @@ static void outbox_row(heed_table *t, const heed_outmsg *m)
 	heed_table_int(t, m->attempts);
 	heed_table_time(t, m->created_at);
 	heed_table_time(t, strcmp(m->status, "queued") == 0 ? m->next_at : m->done_at ? m->done_at : m->handed_at);
-	heed_table_str(t, m->last_error);
+	if (strcmp(m->status, "sending") == 0 && !m->last_error) {
+		char at[24], *note;
+		heed_time_format(m->handed_at, at);
+		note = xasprintf("handed to %s at %s; outcome not recorded (in progress, or the sender"
+		                 " died): never handed over again", m->transport ? m->transport : "?", at);
+		heed_table_str(t, note);
+		free(note);
+	} else {
+		heed_table_str(t, m->last_error);
+	}
 	heed_table_str(t, m->key);
 }
 
@@ -193,6 +202,11 @@ int cmd_outbox(heed_cli *cli, const cli_args *a)
 	heed_table *t = heed_table_new(cols, sizeof cols / sizeof cols[0]);
 	for (size_t i = 0; i < n; i++)
 		outbox_row(t, &v[i]);
+	long c[5];
+	if (cli->fmt == HEED_FMT_TABLE && heed_store_outbox_counts(cli->store, c, &err) == HEED_OK)
+		printf("outbox: %ld queued, %ld sending, %ld sent, %ld failed, %ld skipped%s\n", c[0], c[1], c[2],
+		       c[3], c[4], (long)n == limit ? " (newest first; --limit 0 for all)" : "");
+	free(err);
 	heed_table_print(t, cli->fmt, stdout);
 	heed_table_free(t);
 	heed_outmsgs_free(v, n);

@@ -39,6 +39,8 @@ int heed_store_outbox_finish(heed_store *s, int64_t id, const char *status, heed
 /* Mark message id skipped with reason, only if it is still queued. OUT: *done. */
 int heed_store_outbox_skip(heed_store *s, int64_t id, heed_time at, const char *reason, int *done,
                            char **err);
+/* Messages per status: queued, sending, sent, failed, skipped. OUT: counts. */
+int heed_store_outbox_counts(heed_store *s, long counts[5], char **err);
 /* Messages created in [from, to) that were not skipped. OUT: *n. */
 int heed_store_outbox_count(heed_store *s, heed_time from, heed_time to, long *n, char **err);
 /* Ids of queued messages due at `now`, oldest first, at most limit (<= 0: all).

@@ -54,4 +54,7 @@ run outbox --send
 expect_eq "before: never handed over later either" "$(eml_count)" 7
 run outbox --status sending --format csv
 expect_match "outbox lists the unresolved hand-overs" "$OUT" "six"
+run outbox --status sending
+expect_match "outbox says what sending means" "$OUT" "handed to file at 2026-12-03T09:00:00Z; outcome not recorded"
+expect_match "outbox counts by status" "$OUT" "^outbox: 0 queued, 3 sending, 5 sent, 0 failed, 0 skipped"
 finish
