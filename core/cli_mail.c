@@ -34,12 +34,81 @@ static int payload_ok(const char *payload)
 	return rc == HEED_OK;
 }
 
+/* Deliver every due message (after a bulk queue); counts to stderr. */
+static int send_due(heed_cli *cli)
+{
+	heed_mail_config cfg;
+	int exit = config_or_fail(cli, &cfg);
+	if (exit != EXIT_OK)
+		return exit;
+	long sent = 0, retry = 0, failed = 0;
+	char *err = NULL;
+	int rc = heed_mail_deliver_due(cli->store, &cfg, 0, &sent, &retry, &failed, &err);
+	heed_mail_config_clear(&cfg);
+	if (rc != HEED_OK)
+		return cli_fail(cli_exit(rc), err);
+	fprintf(stderr, "outbox: %ld sent, %ld to retry, %ld failed or skipped\n", sent, retry, failed);
+	if (failed || retry)
+		cli->failed = 1;
+	return EXIT_OK;
+}
+
+/* mail --stage S | --all TEMPLATE --key PREFIX: one message per contact, key PREFIX:ID. */
+static int mail_many(heed_cli *cli, const cli_args *a, const char *tmpl, const char *payload)
+{
+	const char *stage = cli_opt(a, "--stage"), *prefix = cli_opt(a, "--key");
+	if (heed_empty(prefix))
+		return cli_fail(EXIT_USAGE, xasprintf("mail: --stage/--all need --key PREFIX (each message's"
+		                                      " key is PREFIX:CONTACT-ID, so a rerun sends nothing twice)"));
+	if (!cli_store(cli) || !cli_plugins(cli))
+		return EXIT_ERROR;
+	int64_t *ids = NULL;
+	size_t n = 0;
+	char *err = NULL;
+	int rc = heed_store_ids(cli->store, stage, &ids, &n, &err);
+	long queued = 0, skipped = 0, failed = 0;
+	for (size_t i = 0; rc == HEED_OK && i < n; i++) {
+		char *key = xasprintf("%s:%lld", prefix, (long long)ids[i]), *msg = NULL;
+		int64_t id;
+		int r = heed_mail_queue(cli->store, cli->plugins, ids[i], tmpl, payload, key, &id, &msg);
+		if (r == HEED_OK)
+			queued++;
+		else if (r == HEED_ESKIPPED)
+			skipped++;
+		else if (r == HEED_EPLUGIN)
+			failed++, cli_print_error(msg);
+		else /* no such template, or the store failed: the same for every contact */
+			rc = r, err = msg, msg = NULL;
+		free(msg);
+		free(key);
+		if (failed >= 10 && queued == 0) {
+			rc = HEED_EPLUGIN; /* the template fails for everyone: say it ten times, not a million */
+			err = xasprintf("mail: template '%s' failed for the first %ld contacts; stopped", tmpl, failed);
+		}
+	}
+	free(ids);
+	if (rc != HEED_OK)
+		return cli_fail(cli_exit(rc), err);
+	printf("%ld in the outbox under %s:ID (queued now or before), %ld skipped (heed outbox --status"
+	       " skipped), %ld failed\n", queued, prefix, skipped, failed);
+	if (failed)
+		cli->failed = 1;
+	return cli_opt(a, "--send") ? send_due(cli) : EXIT_OK;
+}
+
 int cmd_mail(heed_cli *cli, const cli_args *a)
 {
-	const char *tmpl = a->pos[1], *payload = cli_opt(a, "--payload"), *key = cli_opt(a, "--key");
+	int many = cli_opt(a, "--stage") || cli_opt(a, "--all");
+	const char *payload = cli_opt(a, "--payload"), *key = cli_opt(a, "--key");
+	if (a->npos != (many ? 1 : 2))
+		return cli_fail(EXIT_USAGE, xasprintf("mail: usage: heed mail CONTACT TEMPLATE …, or"
+		                                      " heed mail --stage S|--all TEMPLATE --key PREFIX …"));
+	const char *tmpl = a->pos[many ? 0 : 1];
 	if (payload && !payload_ok(payload))
 		return cli_fail(EXIT_USAGE, xasprintf("mail: --payload '%s' is not a JSON object"
 		                                      " (e.g. '{\"offer\":\"trial\"}')", payload));
+	if (many)
+		return mail_many(cli, a, tmpl, payload);
 	int64_t id, msg = 0;
 	int exit;
 	if (!cli_store(cli) || !cli_plugins(cli))
@@ -61,8 +130,15 @@ int cmd_mail(heed_cli *cli, const cli_args *a)
 	if ((exit = config_or_fail(cli, &cfg)) != EXIT_OK)
 		return exit;
 	rc = heed_mail_deliver(cli->store, &cfg, msg, &err);
-	if (rc == HEED_OK)
-		printf("sent message %lld through the %s transport\n", (long long)msg, cfg.transport);
+	heed_outmsg m;
+	if (rc == HEED_OK && (rc = heed_store_outbox_get(cli->store, msg, &m, &err)) == HEED_OK) {
+		if (strcmp(m.status, "sending") == 0)
+			printf("message %lld was handed to the %s transport at an earlier run that did not"
+			       " record the outcome: it is not sent again\n", (long long)msg, m.transport);
+		else
+			printf("sent message %lld through the %s transport\n", (long long)msg, m.transport);
+		heed_outmsg_clear(&m);
+	}
 	heed_mail_config_clear(&cfg);
 	return rc == HEED_OK ? EXIT_OK : cli_fail(cli_exit(rc), err);
 }
@@ -80,26 +156,17 @@ static void outbox_row(heed_table *t, const heed_outmsg *m)
 	heed_table_int(t, m->attempts);
 	heed_table_time(t, m->created_at);
 	heed_table_time(t, strcmp(m->status, "queued") == 0 ? m->next_at : m->done_at ? m->done_at : m->handed_at);
-	heed_table_str(t, m->last_error);
+	if (strcmp(m->status, "sending") == 0 && !m->last_error) {
+		char at[24], *note;
+		heed_time_format(m->handed_at, at);
+		note = xasprintf("handed to %s at %s; outcome not recorded (in progress, or the sender"
+		                 " died): never handed over again", m->transport ? m->transport : "?", at);
+		heed_table_str(t, note);
+		free(note);
+	} else {
+		heed_table_str(t, m->last_error);
+	}
 	heed_table_str(t, m->key);
-}
-
-static int outbox_send(heed_cli *cli)
-{
-	heed_mail_config cfg;
-	int exit = config_or_fail(cli, &cfg);
-	if (exit != EXIT_OK)
-		return exit;
-	long sent = 0, retry = 0, failed = 0;
-	char *err = NULL;
-	int rc = heed_mail_deliver_due(cli->store, &cfg, 0, &sent, &retry, &failed, &err);
-	heed_mail_config_clear(&cfg);
-	if (rc != HEED_OK)
-		return cli_fail(cli_exit(rc), err);
-	fprintf(stderr, "outbox: %ld sent, %ld to retry, %ld failed or skipped\n", sent, retry, failed);
-	if (failed || retry)
-		cli->failed = 1;
-	return EXIT_OK;
 }
 
 int cmd_outbox(heed_cli *cli, const cli_args *a)
@@ -120,7 +187,7 @@ int cmd_outbox(heed_cli *cli, const cli_args *a)
 	if (!cli_store(cli))
 		return EXIT_ERROR;
 	if (cli_opt(a, "--send")) {
-		int exit = outbox_send(cli);
+		int exit = send_due(cli);
 		if (exit != EXIT_OK)
 			return exit;
 	}
@@ -135,6 +202,11 @@ int cmd_outbox(heed_cli *cli, const cli_args *a)
 	heed_table *t = heed_table_new(cols, sizeof cols / sizeof cols[0]);
 	for (size_t i = 0; i < n; i++)
 		outbox_row(t, &v[i]);
+	long c[5];
+	if (cli->fmt == HEED_FMT_TABLE && heed_store_outbox_counts(cli->store, c, &err) == HEED_OK)
+		printf("outbox: %ld queued, %ld sending, %ld sent, %ld failed, %ld skipped%s\n", c[0], c[1], c[2],
+		       c[3], c[4], (long)n == limit ? " (newest first; --limit 0 for all)" : "");
+	free(err);
 	heed_table_print(t, cli->fmt, stdout);
 	heed_table_free(t);
 	heed_outmsgs_free(v, n);

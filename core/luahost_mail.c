@@ -212,6 +212,9 @@ static void render_part(lua_State *L, int t, const char *part, int c, int pl, co
 static int body_render(lua_State *L, gate *g)
 {
 	const char *payload = g->out;
+	const char *first = payload ? payload + strspn(payload, " \t\r\n") : NULL;
+	if (first && *first != '{')
+		luaL_error(L, "payload is not a JSON object: %s", payload);
 	lh_push_contact(L, g->lp, g->c);
 	int c = lua_gettop(L);
 	lh_push_json_object(L, payload, "payload");

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "htime.h"
+#include "json.h"
 #include "store_mail.h"
 #include "transport.h"
 #include "util.h"
@@ -24,6 +25,7 @@ const char *const heed_mail_settings[] = {
 	"mail.smtp_user", "smtp user name (no authentication when unset)",
 	"mail.smtp_password", "smtp password (or the environment's HEED_SMTP_PASSWORD)",
 	"mail.tls", "smtp TLS: try (STARTTLS when offered, default), require, none",
+	"mail.ca_file", "smtp: PEM file of CA certificates to verify the server (default: the system's)",
 	"mail.from", "the From address (default: heed@localhost)",
 	"mail.unsubscribe", "List-Unsubscribe target, {id} = contact id (default: mailto:FROM?subject=unsubscribe%20{id})",
 	"mail.daily_cap", "automated messages per UTC day, 0 = no cap (default: 500)",
@@ -42,6 +44,7 @@ void heed_mail_config_clear(heed_mail_config *cfg)
 	free(cfg->smtp_user);
 	free(cfg->smtp_password);
 	free(cfg->tls);
+	free(cfg->ca_file);
 	free(cfg->from);
 	free(cfg->unsubscribe);
 	memset(cfg, 0, sizeof *cfg);
@@ -137,6 +140,7 @@ int heed_mail_config_load(heed_store *s, heed_mail_config *c, char **err)
 	setting(s, "mail.smtp_user", &c->smtp_user, &rc, err);
 	setting(s, "mail.smtp_password", &c->smtp_password, &rc, err);
 	setting(s, "mail.tls", &c->tls, &rc, err);
+	setting(s, "mail.ca_file", &c->ca_file, &rc, err);
 	setting(s, "mail.from", &c->from, &rc, err);
 	setting(s, "mail.unsubscribe", &c->unsubscribe, &rc, err);
 	number(s, "mail.daily_cap", 0, 100000000, &c->daily_cap, &rc, err);
@@ -389,12 +393,14 @@ static int existing(heed_store *s, const char *key, int64_t *msg_id, char **err)
  * once make one message and respect the cap together. */
 static int record(heed_store *s, const heed_mail_config *cfg, heed_outmsg *m, int64_t *msg_id, char **err)
 {
-	int rc = heed_store_begin(s, err);
+	int own = !heed_store_in_txn(s); /* else the caller's transaction covers it */
+	int rc = own ? heed_store_begin(s, err) : HEED_OK;
 	if (rc != HEED_OK)
 		return rc;
 	rc = existing(s, m->key, msg_id, err);
 	if (rc != HEED_ENOTFOUND) {
-		heed_store_rollback(s);
+		if (own)
+			heed_store_rollback(s);
 		return rc;
 	}
 	rc = HEED_OK;
@@ -408,9 +414,9 @@ static int record(heed_store *s, const heed_mail_config *cfg, heed_outmsg *m, in
 	}
 	if (rc == HEED_OK)
 		rc = heed_store_outbox_insert(s, m, err);
-	if (rc == HEED_OK)
+	if (own && rc == HEED_OK)
 		rc = heed_store_commit(s, err);
-	else
+	else if (own)
 		heed_store_rollback(s);
 	if (rc == HEED_OK) {
 		*msg_id = m->id;
@@ -488,11 +494,17 @@ done:
 
 /* ---- delivery ---- */
 
-/* Crash points for the tests (HEED_CRASH): die like kill -9 would. */
+/* Crash points for the tests: HEED_CRASH=NAME[:N] dies like kill -9 would at
+ * the Nth (default first) time this process passes point NAME. */
 static void crash_point(const char *name)
 {
+	static long passed;
 	const char *want = getenv("HEED_CRASH");
-	if (want && strcmp(want, name) == 0) {
+	size_t n = strlen(name);
+	if (!want || strncmp(want, name, n) != 0 || (want[n] != '\0' && want[n] != ':'))
+		return;
+	long at = want[n] == ':' ? strtol(want + n + 1, NULL, 10) : 1;
+	if (++passed >= at) {
 		fflush(NULL);
 		raise(SIGKILL);
 	}
@@ -509,6 +521,33 @@ static int settled(const heed_outmsg *m, char **err)
 	}
 	heed_seterr(err, "message %lld failed: %s", (long long)m->id, m->last_error ? m->last_error : "?");
 	return HEED_ERR;
+}
+
+/* 1 if a server's refusal says the mailbox does not exist or cannot take
+ * mail (a 5xx reply with enhanced status 5.1.x or 5.2.1): a hard bounce. */
+static int hard_bounce(const char *reply)
+{
+	const char *p = strstr(reply, ": 5");
+	if (!p || p[2] < '0' || p[2] > '9')
+		return 0;
+	const char *x = p + 5; /* past ": 5NN" */
+	if (*x == ' ' || *x == '-')
+		x++;
+	return strncmp(x, "5.1.", 4) == 0 || strncmp(x, "5.2.1", 5) == 0;
+}
+
+/* A hard bounce becomes the contact's `bounce` event: no more email to it. */
+static int record_bounce(heed_store *s, const heed_outmsg *m, heed_time now, const char *reply, char **err)
+{
+	heed_buf d = { 0 };
+	heed_buf_adds(&d, "{\"message_id\":");
+	heed_json_str(&d, m->message_id);
+	heed_buf_adds(&d, ",\"reply\":");
+	heed_json_str(&d, reply);
+	heed_buf_addc(&d, '}');
+	int rc = heed_store_add_activity(s, m->contact, "bounce", now, d.s, err);
+	heed_buf_free(&d);
+	return rc;
 }
 
 /* Record the transport's outcome `res` (with message msg) of message m. */
@@ -537,6 +576,8 @@ static int outcome(heed_store *s, const heed_mail_config *cfg, const heed_outmsg
 	char *e = res == HEED_SEND_RETRY ? xasprintf("gave up after %d attempts: %s", attempts, msg)
 	                                 : xstrdup(msg);
 	int rc = heed_store_outbox_finish(s, m->id, "failed", now, 0, e, err);
+	if (rc == HEED_OK && res == HEED_SEND_FAIL && m->contact > 0 && hard_bounce(msg))
+		rc = record_bounce(s, m, now, msg, err);
 	if (rc == HEED_OK) {
 		heed_seterr(err, "message %lld to %s failed: %s", (long long)m->id, m->rcpt, e);
 		rc = HEED_ERR;
@@ -545,11 +586,18 @@ static int outcome(heed_store *s, const heed_mail_config *cfg, const heed_outmsg
 	return rc;
 }
 
-int heed_mail_deliver(heed_store *s, const heed_mail_config *cfg, int64_t msg_id, char **err)
+/* heed_mail_deliver; OUT: *handed = 1 when this call handed the message over. */
+static int deliver(heed_store *s, const heed_mail_config *cfg, heed_transport *t, int64_t msg_id,
+                   int *handed, char **err)
 {
 	heed_outmsg m;
 	char *why = NULL, *email = NULL, *msg = NULL;
 	int claimed = 0;
+	if (heed_store_in_txn(s)) { /* the record before the hand-over must be on disk first */
+		heed_seterr(err, "mail: message %lld: deliver outside a transaction (the hand-over is"
+		                 " recorded before it happens)", (long long)msg_id);
+		return HEED_EUSAGE;
+	}
 	int rc = heed_store_outbox_get(s, msg_id, &m, err);
 	if (rc != HEED_OK)
 		return rc;
@@ -559,26 +607,28 @@ int heed_mail_deliver(heed_store *s, const heed_mail_config *cfg, int64_t msg_id
 	}
 	if (m.contact > 0) { /* the rules again: the contact may have changed since */
 		why = blocked(s, m.contact, &email, &rc, err);
+		int done = 0;
 		if (rc == HEED_OK && why) {
-			rc = heed_store_outbox_finish(s, m.id, "skipped", heed_time_now(), 0, why, err);
-			if (rc == HEED_OK) {
+			rc = heed_store_outbox_skip(s, m.id, heed_time_now(), why, &done, err);
+			if (rc == HEED_OK && done) { /* else another process took it first */
 				heed_seterr(err, "skipped: %s", why);
 				rc = HEED_ESKIPPED;
 			}
 		}
-		if (rc != HEED_OK)
+		if (rc != HEED_OK || why)
 			goto done;
 	}
 	/* before the hand-over: from here on this message is never handed over again */
 	rc = heed_store_outbox_claim(s, m.id, heed_time_now(), cfg->transport, &claimed, err);
 	if (rc != HEED_OK || !claimed)
 		goto done; /* another process took it */
+	*handed = 1;
 	crash_point("mail.before_send");
 	char name[64];
 	snprintf(name, sizeof name, "%08lld", (long long)m.id);
 	heed_envelope e = { .from = m.sender, .to = m.rcpt, .message = m.message,
 	                    .len = m.message ? strlen(m.message) : 0, .name = name };
-	int res = heed_transport_send(cfg, &e, &msg);
+	int res = heed_transport_send(t, &e, &msg);
 	crash_point("mail.after_send");
 	rc = outcome(s, cfg, &m, m.attempts + 1, res, msg ? msg : "unknown error", err);
 done:
@@ -589,6 +639,15 @@ done:
 	return rc;
 }
 
+int heed_mail_deliver(heed_store *s, const heed_mail_config *cfg, int64_t msg_id, char **err)
+{
+	int handed = 0;
+	heed_transport *t = heed_transport_open(cfg);
+	int rc = deliver(s, cfg, t, msg_id, &handed, err);
+	heed_transport_close(t);
+	return rc;
+}
+
 int heed_mail_deliver_due(heed_store *s, const heed_mail_config *cfg, long limit, long *sent,
                           long *retry, long *failed, char **err)
 {
@@ -596,11 +655,13 @@ int heed_mail_deliver_due(heed_store *s, const heed_mail_config *cfg, long limit
 	size_t n = 0;
 	long ns = 0, nr = 0, nf = 0;
 	int rc = heed_store_outbox_due(s, heed_time_now(), limit, &ids, &n, err);
+	heed_transport *t = heed_transport_open(cfg);
 	for (size_t i = 0; rc == HEED_OK && i < n; i++) {
 		char *e = NULL;
-		int r = heed_mail_deliver(s, cfg, ids[i], &e);
+		int handed = 0;
+		int r = deliver(s, cfg, t, ids[i], &handed, &e);
 		if (r == HEED_OK)
-			ns++;
+			ns += handed; /* not the ones another process took meanwhile */
 		else if (r == HEED_ERETRY)
 			nr++;
 		else if (r == HEED_ERR || r == HEED_ESKIPPED)
@@ -609,6 +670,7 @@ int heed_mail_deliver_due(heed_store *s, const heed_mail_config *cfg, long limit
 			rc = r, heed_seterr(err, "%s", e ? e : "delivery failed");
 		free(e);
 	}
+	heed_transport_close(t);
 	free(ids);
 	if (sent)
 		*sent = ns;

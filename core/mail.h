@@ -19,6 +19,7 @@ typedef struct heed_mail_config {
 	char *smtp_url;        /* smtp: smtp://host[:port] or smtps://host[:port] */
 	char *smtp_user, *smtp_password; /* NULL = no authentication */
 	char *tls;             /* smtp: "try" (STARTTLS when offered, default), "require", "none" */
+	char *ca_file;         /* smtp: CA certificates (PEM) to verify the server with; NULL = the system's */
 	char *from;            /* the From address, default "heed@localhost" */
 	char *unsubscribe;     /* List-Unsubscribe target; "{id}" / "{message_id}" are replaced */
 	long daily_cap;        /* automated messages per UTC day, default 500; 0 = none */
@@ -40,8 +41,9 @@ extern const char *const heed_mail_settings[];
  * and queue it in the outbox under idempotency key `key` (an existing key
  * returns the existing message: never a second one). Enforces do_not_contact /
  * unsubscribed / bounced / the daily cap: then records the message skipped and
- * returns HEED_ESKIPPED with the reason in *err. OUT: *msg_id. Run it outside a
- * transaction (it writes in its own). */
+ * returns HEED_ESKIPPED with the reason in *err. OUT: *msg_id. Writes in its own
+ * transaction, or inside the caller's when one is open. A template failure
+ * (HEED_EPLUGIN, HEED_ENOTFOUND) queues nothing. */
 int heed_mail_queue(heed_store *s, heed_plugins *p, int64_t contact, const char *tmpl,
                     const char *payload, const char *key, int64_t *msg_id, char **err);
 
@@ -50,11 +52,13 @@ int heed_mail_queue(heed_store *s, heed_plugins *p, int64_t contact, const char 
  * HEED_OK when sent (or already handed over earlier); HEED_ERETRY when a
  * transient failure scheduled a retry; HEED_ESKIPPED when the contact may no
  * longer be emailed; HEED_ERR when it failed for good (the server's reply in
- * *err and in the outbox). Run it outside a transaction. */
+ * *err and in the outbox). HEED_EUSAGE inside a transaction: the record
+ * before the hand-over must be committed before it happens. */
 int heed_mail_deliver(heed_store *s, const heed_mail_config *cfg, int64_t msg_id, char **err);
 
 /* Deliver every queued message that is due (next_at <= now), oldest first, at
- * most limit (<= 0: all). OUT: counts (any may be NULL). Errors of single
+ * most limit (<= 0: all). OUT: counts of this call's hand-overs (any may be
+ * NULL; a message another process takes meanwhile is not counted). Errors of single
  * messages are recorded in the outbox, not returned; *err only for store
  * failures. */
 int heed_mail_deliver_due(heed_store *s, const heed_mail_config *cfg, long limit, long *sent,

@@ -19,6 +19,8 @@ enum {
 	MS_LIST,
 	MS_LIST_STATUS,
 	MS_BLOCK,
+	MS_SKIP,
+	MS_COUNTS,
 	MS_N
 };
 
@@ -47,6 +49,9 @@ static const char *const mail_sql[MS_N] = {
 	             " LEFT JOIN (SELECT kind, at FROM activities WHERE contact_id = ?1"
 	             "   AND kind IN ('unsubscribe', 'bounce', 'subscribe') ORDER BY at DESC, id DESC LIMIT 1) a"
 	             " WHERE c.id = ?1",
+	[MS_SKIP] = "UPDATE outbox SET status = 'skipped', done_at = ?2, next_at = NULL, last_error = ?3"
+	            " WHERE id = ?1 AND status = 'queued'",
+	[MS_COUNTS] = "SELECT status, count(*) FROM outbox GROUP BY status",
 };
 
 static sqlite3_stmt *mstmt(heed_store *s, int id, int *rc, char **err)
@@ -213,6 +218,43 @@ int heed_store_outbox_finish(heed_store *s, int64_t id, const char *status, heed
 	return rc;
 }
 
+int heed_store_outbox_skip(heed_store *s, int64_t id, heed_time at, const char *reason, int *done,
+                           char **err)
+{
+	int rc = HEED_OK;
+	sqlite3_stmt *st = mstmt(s, MS_SKIP, &rc, err);
+	*done = 0;
+	if (!st)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, at);
+	heed_store_bind_text(st, 3, reason);
+	heed_store_step_done(s, st, "outbox skip", &rc, err);
+	if (rc == HEED_OK)
+		*done = sqlite3_changes(s->db) == 1;
+	return rc;
+}
+
+int heed_store_outbox_counts(heed_store *s, long counts[5], char **err)
+{
+	static const char *const names[5] = { "queued", "sending", "sent", "failed", "skipped" };
+	int rc = HEED_OK, r;
+	sqlite3_stmt *st = mstmt(s, MS_COUNTS, &rc, err);
+	memset(counts, 0, 5 * sizeof counts[0]);
+	if (!st)
+		return rc;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *status = (const char *)sqlite3_column_text(st, 0);
+		for (int i = 0; i < 5; i++)
+			if (status && strcmp(status, names[i]) == 0)
+				counts[i] = (long)sqlite3_column_int64(st, 1);
+	}
+	if (r != SQLITE_DONE)
+		rc = heed_store_fail(s, "outbox counts", err);
+	sqlite3_reset(st);
+	return rc;
+}
+
 int heed_store_outbox_count(heed_store *s, heed_time from, heed_time to, long *n, char **err)
 {
 	int rc = HEED_OK;
@@ -314,6 +356,11 @@ int heed_store_mail_block(heed_store *s, int64_t id, char **email, int *dnc, con
 	}
 	sqlite3_reset(st);
 	return rc;
+}
+
+int heed_store_in_txn(const heed_store *s)
+{
+	return s->in_txn;
 }
 
 char *heed_store_dir(heed_store *s)

@@ -36,6 +36,11 @@ int heed_store_outbox_claim(heed_store *s, int64_t id, heed_time at, const char 
  * (then next_at is the retry time); error NULL clears last_error. */
 int heed_store_outbox_finish(heed_store *s, int64_t id, const char *status, heed_time at,
                              heed_time next_at, const char *error, char **err);
+/* Mark message id skipped with reason, only if it is still queued. OUT: *done. */
+int heed_store_outbox_skip(heed_store *s, int64_t id, heed_time at, const char *reason, int *done,
+                           char **err);
+/* Messages per status: queued, sending, sent, failed, skipped. OUT: counts. */
+int heed_store_outbox_counts(heed_store *s, long counts[5], char **err);
 /* Messages created in [from, to) that were not skipped. OUT: *n. */
 int heed_store_outbox_count(heed_store *s, heed_time from, heed_time to, long *n, char **err);
 /* Ids of queued messages due at `now`, oldest first, at most limit (<= 0: all).
@@ -54,6 +59,8 @@ void heed_outmsgs_free(heed_outmsg *v, size_t n);
  * else NULL; static text) with *block_at. HEED_ENOTFOUND if no such contact. */
 int heed_store_mail_block(heed_store *s, int64_t id, char **email, int *dnc, const char **block,
                           heed_time *block_at, char **err);
+/* 1 while s is inside a write transaction (heed_store_begin .. commit). */
+int heed_store_in_txn(const heed_store *s);
 /* The folder of the store file (caller frees), for paths relative to the store. */
 char *heed_store_dir(heed_store *s);
 

@@ -6,12 +6,14 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -39,8 +41,14 @@ static int make_dir(const char *path)
 
 /* Write the message to DIR/.NAME.tmp, flush it to disk, rename to DIR/NAME.eml:
  * a reader of the folder sees whole messages only. */
-static int send_file(const heed_mail_config *cfg, const heed_envelope *e, char **err)
+struct heed_transport {
+	const heed_mail_config *cfg;
+	CURL *curl; /* smtp: kept between messages, so its connection is reused */
+};
+
+static int send_file(heed_transport *t, const heed_envelope *e, char **err)
 {
+	const heed_mail_config *cfg = t->cfg;
 	char *tmp = xasprintf("%s/.%s.tmp", cfg->dir, e->name);
 	char *dst = xasprintf("%s/%s.eml", cfg->dir, e->name);
 	int rc = HEED_SEND_RETRY, fd = -1;
@@ -102,6 +110,31 @@ static int write_all(int fd, const char *buf, size_t n)
 	return 1;
 }
 
+/* Read fd to its end into o (the first 2,000 bytes kept) until the deadline.
+ * 1 if the end came in time. */
+static int read_until(int fd, heed_buf *o, time_t deadline)
+{
+	char buf[512];
+	for (;;) {
+		time_t left = deadline - time(NULL);
+		if (left <= 0)
+			return 0;
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int n = poll(&p, 1, (int)(left > 1000 ? 1000000 : left * 1000));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return 0;
+		ssize_t r = read(fd, buf, sizeof buf);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return 1;
+		if (o->len < 2000)
+			heed_buf_add(o, buf, (size_t)r);
+	}
+}
+
 /* The message with LF line ends, as local mail programs expect. Caller frees. */
 static char *lf_message(const heed_envelope *e, size_t *n)
 {
@@ -117,8 +150,9 @@ static char *lf_message(const heed_envelope *e, size_t *n)
 
 /* Pipe the message to `sh -c cfg->sendmail`; its output is kept for the error.
  * Exit 0 = handed over, 75 (EX_TEMPFAIL) = retry, anything else = failed. */
-static int send_sendmail(const heed_mail_config *cfg, const heed_envelope *e, char **err)
+static int send_sendmail(heed_transport *t, const heed_envelope *e, char **err)
 {
+	const heed_mail_config *cfg = t->cfg;
 	int in[2], out[2];
 	if (pipe(in) != 0)
 		goto sys;
@@ -151,18 +185,20 @@ static int send_sendmail(const heed_mail_config *cfg, const heed_envelope *e, ch
 	close(in[1]);
 	sigaction(SIGPIPE, &old, NULL);
 	heed_buf o = { 0 };
-	char buf[512];
-	ssize_t r;
-	while ((r = read(out[0], buf, sizeof buf)) > 0 || (r < 0 && errno == EINTR))
-		if (r > 0 && o.len < 2000)
-			heed_buf_add(&o, buf, (size_t)r);
+	int status = 0, late = !read_until(out[0], &o, time(NULL) + cfg->timeout);
 	close(out[0]);
-	int status = 0;
+	if (late)
+		kill(pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	char *text = heed_trim((char *)heed_buf_str(&o));
 	int rc = HEED_SENT;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && wrote) {
+	if (late) {
+		/* it may have taken the message: sending again could deliver it twice */
+		rc = HEED_SEND_FAIL;
+		heed_seterr(err, "sendmail transport: '%s' did not finish within %ld s and was killed;"
+		                 " outcome unknown (not retried)", cfg->sendmail, cfg->timeout);
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && wrote) {
 		rc = HEED_SENT;
 	} else if (WIFEXITED(status)) {
 		rc = WEXITSTATUS(status) == 75 ? HEED_SEND_RETRY : HEED_SEND_FAIL;
@@ -253,7 +289,7 @@ static int smtp_classify(CURL *h, CURLcode res, upload *u, const char *errbuf, c
 		                 " (not retried): %s", url, why);
 		return HEED_SEND_FAIL;
 	}
-	if (res == CURLE_USE_SSL_FAILED || res == CURLE_LOGIN_DENIED || res == CURLE_UNSUPPORTED_PROTOCOL ||
+	if (res == CURLE_USE_SSL_FAILED || res == CURLE_LOGIN_DENIED || res == CURLE_PEER_FAILED_VERIFICATION || res == CURLE_UNSUPPORTED_PROTOCOL ||
 	    res == CURLE_URL_MALFORMAT) {
 		heed_seterr(err, "smtp %s: %s", url, why);
 		return HEED_SEND_FAIL;
@@ -262,17 +298,17 @@ static int smtp_classify(CURL *h, CURLcode res, upload *u, const char *errbuf, c
 	return HEED_SEND_RETRY;
 }
 
-static int send_smtp(const heed_mail_config *cfg, const heed_envelope *e, char **err)
+static int send_smtp(heed_transport *t, const heed_envelope *e, char **err)
 {
-	if (!curl_ready()) {
-		heed_seterr(err, "smtp transport: libcurl failed to initialise");
-		return HEED_SEND_RETRY;
-	}
-	CURL *h = curl_easy_init();
+	const heed_mail_config *cfg = t->cfg;
+	if (!t->curl && curl_ready())
+		t->curl = curl_easy_init();
+	CURL *h = t->curl;
 	if (!h) {
 		heed_seterr(err, "smtp transport: libcurl failed to initialise");
 		return HEED_SEND_RETRY;
 	}
+	curl_easy_reset(h); /* the options of the last message go; its open connection stays */
 	char errbuf[CURL_ERROR_SIZE] = "";
 	char *from = xasprintf("<%s>", e->from), *to = xasprintf("<%s>", e->to);
 	struct curl_slist *rcpt = curl_slist_append(NULL, to);
@@ -291,6 +327,8 @@ static int send_smtp(const heed_mail_config *cfg, const heed_envelope *e, char *
 		curl_easy_setopt(h, CURLOPT_USERNAME, cfg->smtp_user);
 		curl_easy_setopt(h, CURLOPT_PASSWORD, cfg->smtp_password ? cfg->smtp_password : "");
 	}
+	if (cfg->ca_file)
+		curl_easy_setopt(h, CURLOPT_CAINFO, cfg->ca_file);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, cfg->timeout);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, cfg->timeout < 10 ? cfg->timeout : 10L);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -301,7 +339,6 @@ static int send_smtp(const heed_mail_config *cfg, const heed_envelope *e, char *
 	CURLcode res = curl_easy_perform(h);
 	int rc = res == CURLE_OK ? HEED_SENT : smtp_classify(h, res, &u, errbuf, cfg->smtp_url, err);
 	curl_slist_free_all(rcpt);
-	curl_easy_cleanup(h);
 	heed_buf_free(&u.reply);
 	free(from);
 	free(to);
@@ -312,7 +349,7 @@ static int send_smtp(const heed_mail_config *cfg, const heed_envelope *e, char *
 
 static const struct transport {
 	const char *name;
-	int (*send)(const heed_mail_config *, const heed_envelope *, char **);
+	int (*send)(heed_transport *, const heed_envelope *, char **);
 } transports[] = {
 	{ "file", send_file },
 	{ "sendmail", send_sendmail },
@@ -327,15 +364,32 @@ int heed_transport_known(const char *name)
 	return 0;
 }
 
-int heed_transport_send(const heed_mail_config *cfg, const heed_envelope *e, char **err)
+heed_transport *heed_transport_open(const heed_mail_config *cfg)
 {
+	heed_transport *t = xcalloc(1, sizeof *t);
+	t->cfg = cfg;
+	return t;
+}
+
+void heed_transport_close(heed_transport *t)
+{
+	if (!t)
+		return;
+	if (t->curl)
+		curl_easy_cleanup(t->curl);
+	free(t);
+}
+
+int heed_transport_send(heed_transport *t, const heed_envelope *e, char **err)
+{
+	const heed_mail_config *cfg = t->cfg;
 	if (!e->to || !e->message) {
 		heed_seterr(err, "%s transport: the message has no recipient or text", cfg->transport);
 		return HEED_SEND_FAIL;
 	}
 	for (size_t i = 0; i < sizeof transports / sizeof transports[0]; i++)
 		if (heed_streq(cfg->transport, transports[i].name))
-			return transports[i].send(cfg, e, err);
+			return transports[i].send(t, e, err);
 	heed_seterr(err, "unknown transport '%s' (file, sendmail or smtp)", cfg->transport);
 	return HEED_SEND_FAIL;
 }

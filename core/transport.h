@@ -21,9 +21,14 @@ typedef struct heed_envelope {
 	const char *name;            /* file: the file name stem (unique per message) */
 } heed_envelope;
 
-/* Send e through cfg->transport. Returns HEED_SENT, HEED_SEND_RETRY or
- * HEED_SEND_FAIL; the last two with *err (for smtp: the server's reply). */
-int heed_transport_send(const heed_mail_config *cfg, const heed_envelope *e, char **err);
+/* A transport for a run of messages: smtp keeps its connection open between
+ * them. cfg must outlive it. Never NULL; close with heed_transport_close. */
+typedef struct heed_transport heed_transport;
+heed_transport *heed_transport_open(const heed_mail_config *cfg);
+void heed_transport_close(heed_transport *t);
+/* Send e through the configured transport. Returns HEED_SENT, HEED_SEND_RETRY
+ * or HEED_SEND_FAIL; the last two with *err (for smtp: the server's reply). */
+int heed_transport_send(heed_transport *t, const heed_envelope *e, char **err);
 /* 1 if name is a transport heed knows. */
 int heed_transport_known(const char *name);
 

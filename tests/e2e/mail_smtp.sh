@@ -63,8 +63,21 @@ expect_eq "5xx exit" "$RC" 1
 expect_match "5xx error names the reply" "$ERR" "^heed: .*550 5\.1\.1 <bob@harbour\.example>: Recipient address rejected"
 expect_eq "5xx status failed" "$(sql "SELECT status FROM outbox WHERE key = 'welcome-bob'")" failed
 expect_match "5xx reply recorded" "$(sql "SELECT last_error FROM outbox WHERE key = 'welcome-bob'")" "550 5\.1\.1 .*mailbox unavailable"
+expect_eq "5.1.1 is a hard bounce: a bounce event" "$(sql "SELECT count(*) FROM activities a JOIN contacts c ON c.id = a.contact_id WHERE c.email = 'bob@harbour.example' AND a.kind = 'bounce' AND a.data LIKE '%550 5.1.1%'")" 1
+run mail bob@harbour.example nurture_day3 --key again-bob
+expect_match "bounced: no more email" "$ERR" "skipped: contact 2 bounced at 2026-12-03T09:00:00Z"
 run outbox --status failed --format json
 expect_match "outbox shows the failure" "$(echo "$OUT" | json 'd[0]["last error"]')" "550 5\.1\.1"
+stop_sink
+
+# 2b. a sink answering 4xx: a retry, the reply recorded; no bounce
+start_sink "$T/in4" defer
+run config mail.smtp_url "smtp://127.0.0.1:$PORT"
+run mail ann@nordlicht.example nurture_day3 --key defer-ann --send
+expect_eq "4xx exit" "$RC" 1
+expect_eq "4xx: queued again" "$(sql "SELECT status || ' ' || attempts FROM outbox WHERE key = 'defer-ann'")" "queued 1"
+expect_match "4xx: reply recorded" "$(sql "SELECT last_error FROM outbox WHERE key = 'defer-ann'")" "attempt 1 of 5: .*451 4\.3\.0"
+expect_eq "4xx: no bounce" "$(sql "SELECT count(*) FROM activities WHERE contact_id = 1 AND kind = 'bounce'")" 0
 stop_sink
 
 # 3. a sink that is down: a retry is scheduled (backoff), then sent when it is back
@@ -82,10 +95,11 @@ run outbox --send
 expect_eq "not due yet: nothing sent" "$(ls "$T/in2" | wc -l)" 0
 HEED_NOW=2026-12-03T09:05:00Z run outbox --send
 expect_eq "retry exit" "$RC" 0
-expect_eq "retry delivered once" "$(ls "$T/in2" | wc -l)" 1
+expect_eq "retry delivered once" "$(grep -l '^To: cyd@quay.example' "$T"/in2/*.eml | wc -l)" 1
+expect_eq "the deferred one too (same backoff)" "$(grep -l '^To: ann@nordlicht.example' "$T"/in2/*.eml | wc -l)" 1
 expect_eq "retry status" "$(sql "SELECT status || ' ' || attempts FROM outbox WHERE key = 'welcome-cyd'")" "sent 2"
 HEED_NOW=2026-12-03T10:00:00Z run outbox --send
-expect_eq "nothing sent twice" "$(ls "$T/in2" | wc -l)" 1
+expect_eq "nothing sent twice" "$(ls "$T/in2" | wc -l)" 2
 stop_sink
 
 # 4. authentication (AUTH PLAIN without TLS on a local sink)
@@ -100,4 +114,29 @@ HEED_SMTP_PASSWORD=secret run mail ann@nordlicht.example nurture_day3 --key auth
 expect_eq "authenticated send" "$RC" 0
 expect_eq "authenticated message arrived" "$(ls "$T/inauth" | wc -l)" 1
 stop_sink
+
+# 5. STARTTLS required by the sink: mail.tls none is refused by it, require
+# upgrades (the server's certificate checked against mail.ca_file)
+if openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+	-addext subjectAltName=IP:127.0.0.1 -keyout "$T/key.pem" -out "$T/cert.pem" 2>/dev/null; then
+	SINK_CERT="$T/cert.pem" SINK_KEY="$T/key.pem" start_sink "$T/intls" starttls
+	run config mail.smtp_user --unset
+	run config mail.smtp_url "smtp://127.0.0.1:$PORT"
+	run mail ann@nordlicht.example nurture_day7 --key tls-none --send
+	expect_eq "no STARTTLS: refused" "$(sql "SELECT status FROM outbox WHERE key = 'tls-none'")" failed
+	expect_match "no STARTTLS: the reply" "$(sql "SELECT last_error FROM outbox WHERE key = 'tls-none'")" "530 .*STARTTLS"
+	run config mail.tls require
+	run mail ann@nordlicht.example nurture_day7 --key tls-unknown-ca --send
+	expect_eq "unknown CA: not sent" "$(ls "$T/intls" | wc -l)" 0
+	expect_eq "unknown CA: failed (a setting to fix, not a retry)" "$(sql "SELECT status FROM outbox WHERE key = 'tls-unknown-ca'")" failed
+	expect_match "unknown CA: says so" "$(sql "SELECT last_error FROM outbox WHERE key = 'tls-unknown-ca'")" "(certificate|SSL)"
+	run config mail.ca_file "$T/cert.pem"
+	run mail ann@nordlicht.example nurture_day14 --key tls-ok --send
+	expect_eq "STARTTLS send" "$RC" 0
+	expect_eq "STARTTLS message arrived" "$(ls "$T/intls" | wc -l)" 1
+	expect_match "STARTTLS message subject" "$(grep -a '^Subject:' "$T/intls/1.eml")" "Shall we talk, Ann"
+	stop_sink
+else
+	echo "note: openssl could not make a certificate; STARTTLS part not run"
+fi
 finish

@@ -4,10 +4,10 @@ port to PORTFILE once it accepts connections, and saves each message it
 accepts as OUTDIR/N.eml (the bytes as received, after the envelope line
 'X-Envelope: FROM -> RCPTS'). MODE: ok (accept), reject (550 to RCPT),
 reject-data (554 after DATA), defer (451 to RCPT), auth (require AUTH PLAIN
-as user heed / secret). Stops on SIGTERM.
+as user heed / secret), starttls (require STARTTLS with the certificate and key
+in the files SINK_CERT and SINK_KEY name). Stops on SIGTERM.
 
 usage: smtp_sink.py PORTFILE OUTDIR [MODE]"""
-import asyncio
 import os
 import signal
 import socket
@@ -57,12 +57,16 @@ def main():
     kw = {}
     if mode == "auth":
         kw = dict(authenticator=authenticator, auth_required=True, auth_require_tls=False)
+    if mode == "starttls":
+        import ssl
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(os.environ["SINK_CERT"], os.environ["SINK_KEY"])
+        kw = dict(tls_context=ctx, require_starttls=True)
     ctl = Controller(Sink(outdir, mode), hostname="127.0.0.1", port=port, **kw)
     ctl.start()
     with open(portfile + ".tmp", "w") as f:
         f.write(str(port))
     os.rename(portfile + ".tmp", portfile)
-    stop = asyncio.Event()
     signal.signal(signal.SIGTERM, lambda *a: os._exit(0))
     signal.pause()
 
