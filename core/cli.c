@@ -91,6 +91,9 @@ static const struct command {
 	{ "daemon", NULL, "daemon [--interval SECONDS] [--evaluate-every SECONDS] [--scripts DIR]",
 	  "evaluate, run scripts on their schedules and run due follow-ups until SIGTERM",
 	  "interval= evaluate-every= scripts=", 0, 0, cmd_daemon },
+	{ "plugins", NULL, "plugins [list | reload [NAME] | check FILE] [--format F]",
+	  "list the plugins (version, api, file, load time, status, last error), reload them, or"
+	  " check one file without a store", "format=", 0, 2, cmd_plugins },
 	{ "help", NULL, "help [COMMAND]", "this help, or one command's", "", 0, 1, cmd_help },
 };
 

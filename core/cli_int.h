@@ -62,5 +62,6 @@ void cli_followup_event(heed_cli *cli, int64_t id);
 int cmd_mail(heed_cli *cli, const cli_args *a);   /* cli_mail.c */
 int cmd_outbox(heed_cli *cli, const cli_args *a);
 int cmd_config(heed_cli *cli, const cli_args *a);
+int cmd_plugins(heed_cli *cli, const cli_args *a);
 
 #endif

@@ -370,6 +370,11 @@ int cmd_show(heed_cli *cli, const cli_args *a)
 		if (cli->fmt == HEED_FMT_TABLE) {
 			show_text(&c);
 			show_parts_text(&c);
+			char *made_by = NULL, *err = NULL;
+			if (heed_store_score_versions(cli->store, c.id, &made_by, &err) == HEED_OK && made_by)
+				printf("  made by plugins: %s\n", made_by); /* audit */
+			free(made_by);
+			free(err);
 			printf("\nstage history:\n");
 		}
 		if (heed_table_rows(h) || cli->fmt == HEED_FMT_CSV)

@@ -339,9 +339,17 @@ int cmd_score(heed_cli *cli, const cli_args *a)
 	if (!heed_plugins_has_score(cli->plugins))
 		return cli_fail(EXIT_ERROR, xasprintf("score: no plugin in %s has a score function", cli->plugins_dir));
 	struct scoring sc = { .cli = cli };
-	int rc;
-	if (all) {
+	int64_t set = 0;
+	char *versions = heed_plugins_score_versions(cli->plugins);
+	int rc = heed_store_plugin_set(cli->store, versions, &set, &sc.fatal); /* audit: who made the scores */
+	free(versions);
+	heed_store_score_set(cli->store, set);
+	if (rc != HEED_OK) {
+		/* reported below */
+	} else if (all) {
 		rc = score_all(&sc);
+		if (rc == HEED_OK)
+			rc = heed_store_mark_scores(cli->store, set, &sc.fatal);
 		if (rc == HEED_OK)
 			printf("scored %ld contact%s (%ld changed)%s", sc.scored, sc.scored == 1 ? "" : "s",
 			       sc.changed, sc.errors ? "" : "\n");

@@ -561,6 +561,65 @@ int heed_plugins_refresh(heed_plugins *p, const char *only, char **report)
 	return changed;
 }
 
+size_t heed_plugins_nfiles(const heed_plugins *p)
+{
+	return p->nfiles;
+}
+
+int heed_plugins_status(const heed_plugins *p, size_t i, heed_plugin_status *out)
+{
+	if (i >= p->nfiles)
+		return HEED_ENOTFOUND;
+	const hfile *f = &p->files[i];
+	*out = (heed_plugin_status){.file = f->path, .error = f->error, .loaded_at = (long long)f->loaded_at};
+	if (f->h) {
+		out->name = f->h->info.name;
+		out->version = f->h->info.version;
+		out->api = f->h->info.api;
+		out->status = f->error ? "kept" : "ok";
+		out->limits[0] = f->h->info.limits.instructions;
+		out->limits[1] = f->h->info.limits.time_ms;
+		out->limits[2] = f->h->info.limits.memory_mb;
+	} else {
+		out->name = f->name;
+		out->status = f->error ? "failed" : "not loaded";
+		out->loaded_at = 0;
+	}
+	return HEED_OK;
+}
+
+int heed_plugins_check(const char *file, FILE *out, char **err)
+{
+	struct stat st;
+	if (stat(file, &st) != 0 || !S_ISREG(st.st_mode)) {
+		heed_seterr(err, "cannot read plugin file %s: %s", file, errno ? strerror(errno) : "not a file");
+		return HEED_ENOTFOUND;
+	}
+	heed_plugins *p = xcalloc(1, sizeof *p);
+	p->eng = &heed_lua_engine;
+	const char *slash = strrchr(file, '/');
+	p->dir = slash ? xstrndup(file, (size_t)(slash - file)) : xstrdup(".");
+	p->conf = heed_limits_conf_read(p->dir, err);
+	int rc = *err ? HEED_EINPUT : HEED_OK;
+	hplugin *h = rc == HEED_OK ? load_checked(p, file, NULL, err) : NULL;
+	if (!h) {
+		rc = rc == HEED_OK ? HEED_EPLUGIN : rc;
+	} else {
+		int passed = 0, failed = 0;
+		p->eng->test(h->state, out, &passed, &failed);
+		fprintf(out, "%s %s %s (api %d): %s, %d test%s passed, %d failed\n", failed ? "FAIL" : "ok",
+		        h->info.name, h->info.version, h->info.api, h->info.has_selftest ? "selftest passed" : "no selftest",
+		        passed, passed == 1 ? "" : "s", failed);
+		if (failed) {
+			heed_seterr(err, "plugin '%s' (%s): %d of its tests failed", h->info.name, file, failed);
+			rc = HEED_EPLUGIN;
+		}
+		free_plugin(p->eng, h);
+	}
+	heed_plugins_close(p);
+	return rc;
+}
+
 size_t heed_plugins_count(const heed_plugins *p)
 {
 	return p->n;
@@ -595,6 +654,22 @@ char *heed_plugins_versions_for(const heed_plugins *p, const char *target)
 	for (size_t i = 0; i < p->n; i++)
 		if (has_target(p->v[i], target))
 			heed_buf_addf(&b, "%s%s@%s", b.len ? "," : "", p->v[i]->info.name, p->v[i]->info.version);
+	return heed_buf_detach(&b);
+}
+
+char *heed_plugins_score_versions(const heed_plugins *p)
+{
+	const hplugin **order = xcalloc(p->n ? p->n : 1, sizeof *order);
+	size_t n = 0;
+	for (size_t i = 0; i < p->n; i++)
+		if (p->v[i]->info.has_score)
+			order[n++] = p->v[i];
+	qsort(order, n, sizeof *order, by_name);
+	heed_buf b = {0};
+	heed_buf_adds(&b, "");
+	for (size_t i = 0; i < n; i++)
+		heed_buf_addf(&b, "%s%s@%s", i ? "," : "", order[i]->info.name, order[i]->info.version);
+	free(order);
 	return heed_buf_detach(&b);
 }
 

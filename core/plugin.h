@@ -108,6 +108,27 @@ void heed_plugins_close(heed_plugins *p);
  * before a refresh stay valid until the next refresh (or close). */
 int heed_plugins_refresh(heed_plugins *p, const char *only, char **report);
 
+/* One plugin file of the folder, for listings. Strings are owned by p (valid
+ * until the next refresh). */
+typedef struct heed_plugin_status {
+	const char *name;    /* the plugin's name; the file name when none is loaded */
+	const char *version; /* NULL when none is loaded */
+	int api;
+	const char *file;
+	long long loaded_at; /* unix time the active version was loaded; 0 = none */
+	const char *status;  /* "ok"; "kept" (the file changed and failed: the old version runs); "failed" */
+	const char *error;   /* the last load error, or NULL */
+	long long limits[3]; /* instructions, time_ms, memory_mb in force */
+} heed_plugin_status;
+
+/* Number of plugin files, and the status of file i (in name order). OUT: *out. */
+size_t heed_plugins_nfiles(const heed_plugins *p);
+int heed_plugins_status(const heed_plugins *p, size_t i, heed_plugin_status *out);
+/* Validate one plugin file as a load would (syntax, api level, fields, selftest,
+ * limits.conf beside it), then run its tests, printing to out. No store is
+ * touched. HEED_OK when valid and its tests pass, else an error with *err. */
+int heed_plugins_check(const char *file, FILE *out, char **err);
+
 size_t heed_plugins_count(const heed_plugins *p);
 const char *heed_plugins_name(const heed_plugins *p, size_t i);
 /* Load errors: "plugin 'x' (plugins/x.lua:12): message". */
@@ -118,6 +139,8 @@ const char *heed_plugins_versions(const heed_plugins *p);
 /* The same for the plugins with criteria for target: the ones that decide a
  * move there. Caller frees. */
 char *heed_plugins_versions_for(const heed_plugins *p, const char *target);
+/* The same for the plugins with a score function: the ones that make a score. Caller frees. */
+char *heed_plugins_score_versions(const heed_plugins *p);
 
 /* Run every plugin's criteria for moving to target; OUT: out gets one check per
  * criterion (appended). Returns HEED_OK, or HEED_EPLUGIN with *err if a plugin

@@ -98,6 +98,13 @@ static const char *const migrations[] = {
 	/* the key is unique (it names the contact); indexed under the contact, so
 	 * evaluation reads a range of contacts' keys in order */
 	"CREATE UNIQUE INDEX followups_contact ON followups(contact_id, key);",
+	/* N (plugin host): the plugin version sets that made scores, referenced by
+	 * number from each contact (cheap for a million rows), and the plugins'
+	 * key-value store, which outlives their reloads. */
+	"CREATE TABLE plugin_sets(id INTEGER PRIMARY KEY, versions TEXT NOT NULL UNIQUE);"
+	"ALTER TABLE contacts ADD COLUMN score_set INTEGER REFERENCES plugin_sets(id);"
+	"CREATE TABLE plugin_kv(plugin TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
+	"  updated_at INTEGER NOT NULL, PRIMARY KEY(plugin, key)) WITHOUT ROWID;",
 };
 
 #define CONTACT_COLS                                                                         \
@@ -155,9 +162,19 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_HIST_INSERT] = "INSERT INTO stage_history(contact_id, from_stage, to_stage, at, from_since,"
 	                   " days, actor, reason, plugins, forced)"
 	                   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-	[ST_SCORE] = "UPDATE contacts SET score = ?2, score_parts = ?3 WHERE id = ?1",
-	[ST_SCORES] = "UPDATE contacts SET score = heed_batch(id, 1), score_parts = heed_batch(id, 2)"
-	              " WHERE id BETWEEN ?1 AND ?2 AND heed_batch(id, 0)",
+	[ST_SCORE] = "UPDATE contacts SET score = ?2, score_parts = ?3, score_set = ?4 WHERE id = ?1",
+	[ST_SCORES] = "UPDATE contacts SET score = heed_batch(id, 1), score_parts = heed_batch(id, 2),"
+	              " score_set = ?3 WHERE id BETWEEN ?1 AND ?2 AND heed_batch(id, 0)",
+	[ST_PSET_FIND] = "SELECT id FROM plugin_sets WHERE versions = ?1",
+	[ST_PSET_ADD] = "INSERT INTO plugin_sets(versions) VALUES (?1)",
+	[ST_PSET_MARK] = "UPDATE contacts SET score_set = ?1 WHERE score_set IS NOT ?1",
+	[ST_PSET_OF] = "SELECT p.versions FROM contacts c JOIN plugin_sets p ON p.id = c.score_set"
+	               " WHERE c.id = ?1",
+	[ST_KV_GET] = "SELECT value FROM plugin_kv WHERE plugin = ?1 AND key = ?2",
+	[ST_KV_SET] = "INSERT INTO plugin_kv(plugin, key, value, updated_at) VALUES (?1, ?2, ?3, ?4)"
+	              " ON CONFLICT(plugin, key) DO UPDATE SET value = excluded.value,"
+	              " updated_at = excluded.updated_at",
+	[ST_KV_DEL] = "DELETE FROM plugin_kv WHERE plugin = ?1 AND key = ?2",
 	[ST_TOUCH] = "UPDATE contacts SET email = ?2, source = ?3, external_id = ?4, first_name = ?5,"
 	             " last_name = ?6, title = ?7, phone = ?8, owner = ?9, org_id = ?10,"
 	             " do_not_contact = ?11, attrs = ?12, updated_at = ?13 WHERE id = ?1",

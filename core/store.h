@@ -174,6 +174,20 @@ int heed_store_release(heed_store *s, int undo, char **err);
 /* Store-wide settings (key → text). OUT: *value (caller frees; NULL if unset). */
 int heed_store_setting(heed_store *s, const char *key, char **value, char **err);
 int heed_store_set_setting(heed_store *s, const char *key, const char *value, char **err);
+/* Plugin audit (store_plugin.c). The id of a plugin version set ("a@1,b@2"),
+ * added when new; OUT: *id. Scores written from now on record set id (0 =
+ * none); mark_scores records it on every contact (score --all, at its end:
+ * the unchanged scores were made by that set too). score_versions: the set
+ * behind contact id's score; OUT: *versions, NULL when unknown (caller frees). */
+int heed_store_plugin_set(heed_store *s, const char *versions, int64_t *id, char **err);
+void heed_store_score_set(heed_store *s, int64_t id);
+int heed_store_mark_scores(heed_store *s, int64_t id, char **err);
+int heed_store_score_versions(heed_store *s, int64_t id, char **versions, char **err);
+/* The plugins' key-value store, bounded by a progress handler. get: OUT *value
+ * (NULL when absent; caller frees). set: value NULL deletes the key. */
+int heed_store_kv_get(heed_store *s, const char *plugin, const char *key, char **value, char **err);
+int heed_store_kv_set(heed_store *s, const char *plugin, const char *key, const char *value, char **err);
+
 /* Read one setting of the store at path without opening it for writing; a file
  * that is not a heed store gives HEED_EINPUT. OUT: *value (caller frees). */
 int heed_store_peek_setting(const char *path, const char *key, char **value, char **err);

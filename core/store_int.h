@@ -49,6 +49,13 @@ enum stmt_id {
 	ST_ROLLBACK_TO,
 	ST_SETTING_GET,
 	ST_SETTING_SET,
+	ST_PSET_FIND, /* plugin version sets and the key-value store: store_plugin.c */
+	ST_PSET_ADD,
+	ST_PSET_MARK,
+	ST_PSET_OF,
+	ST_KV_GET,
+	ST_KV_SET,
+	ST_KV_DEL,
 	ST_COUNT
 };
 
@@ -75,6 +82,7 @@ struct heed_store {
 	size_t nbatch, batch_at;
 	struct fu_stmts *fu;     /* the follow-up ledger's statements (store_followup.c) */
 	sqlite3_stmt *mst[STORE_NMAIL]; /* store_mail.c's, prepared on first use */
+	int64_t score_set; /* the plugin version set scores written now record; 0 = none */
 };
 
 void heed_store_orgcache_clear(heed_store *s);

@@ -597,6 +597,8 @@ int heed_store_set_score(heed_store *s, int64_t id, double score, const char *pa
 	sqlite3_bind_int64(st, 1, id);
 	heed_store_bind_real(st, 2, score);
 	heed_store_bind_text(st, 3, parts_json);
+	if (s->score_set)
+		sqlite3_bind_int64(st, 4, s->score_set);
 	heed_store_step_done(s, st, "score update", &rc, err);
 	return rc;
 }
@@ -614,6 +616,8 @@ int heed_store_set_scores(heed_store *s, const heed_score *v, size_t n, char **e
 	s->batch_at = 0;
 	sqlite3_bind_int64(st, 1, v[0].id);
 	sqlite3_bind_int64(st, 2, v[n - 1].id);
+	if (s->score_set)
+		sqlite3_bind_int64(st, 3, s->score_set);
 	heed_store_step_done(s, st, "score update", &rc, err);
 	s->batch = NULL;
 	s->nbatch = s->batch_at = 0;
