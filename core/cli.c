@@ -65,10 +65,32 @@ static const struct command {
 	{ "today", NULL, "today [--limit N] [--format F]",
 	  "what sales should do today: opportunities first, then prospects", "limit= format=", 0,
 	  0, cmd_today },
+	{ "mail", NULL, "mail CONTACT|--stage S|--all TEMPLATE [--payload JSON] [--key KEY] [--send]",
+	  "queue email from a plugin template (the send rules apply); --send hands it over now",
+	  "stage= all payload= key= send", 1, 2, cmd_mail },
+	{ "outbox", NULL, "outbox [--status S] [--send] [--limit N] [--format F]",
+	  "queued, sent, failed and skipped email with the last error; --send delivers the due ones",
+	  "status= send limit= format=", 0, 0, cmd_outbox },
+	{ "config", NULL, "config [KEY [VALUE] | KEY --unset]",
+	  "show or set the mail.* settings kept in the store", "unset", 0, 2, cmd_config },
 	{ "demo", NULL, "demo", "build a demo store (heed-demo.db unless --db), score, advance, report",
 	  "", 0, 0, cmd_demo },
 	{ "test", NULL, "test [PLUGIN]", "run the tests plugins carry (their `tests` table)", "", 0, 1,
 	  cmd_test },
+	{ "evaluate", NULL, "evaluate [CONTACT]",
+	  "run the follow-up policies: add the follow-ups they ask for, cancel the ones they drop", "",
+	  0, 1, cmd_evaluate },
+	{ "due", NULL, "due [--until TIME] [--status S] [--limit N] [--format F]",
+	  "follow-ups due by now (or TIME); --status lists every follow-up in that status",
+	  "until= status= limit= format=", 0, 0, cmd_due },
+	{ "run-due", NULL, "run-due [--batch N] [--lease SECONDS]",
+	  "claim the due follow-ups and execute them (safe to run several at once)", "batch= lease=", 0,
+	  0, cmd_run_due },
+	{ "run", NULL, "run SCRIPT.lua", "run a follow-up script now, then the follow-ups due", "", 1, 1,
+	  cmd_run },
+	{ "daemon", NULL, "daemon [--interval SECONDS] [--evaluate-every SECONDS] [--scripts DIR]",
+	  "evaluate, run scripts on their schedules and run due follow-ups until SIGTERM",
+	  "interval= evaluate-every= scripts=", 0, 0, cmd_daemon },
 	{ "plugins", NULL, "plugins [list | reload [NAME] | check FILE] [--format F]",
 	  "list the plugins (version, api, file, load time, status, last error), reload them, or"
 	  " check one file without a store", "format=", 0, 2, cmd_plugins },
@@ -667,6 +689,7 @@ static int cmd_event(heed_cli *cli, const cli_args *a)
 	char when[24];
 	heed_time_format(at, when);
 	printf("recorded %s for contact %lld at %s\n", kind, (long long)id, when);
+	cli_followup_event(cli, id);
 	exit = EXIT_OK;
 done:
 	heed_buf_free(&data);

@@ -52,6 +52,17 @@ int cmd_today(heed_cli *cli, const cli_args *a);
 int cmd_demo(heed_cli *cli, const cli_args *a);
 int cmd_score(heed_cli *cli, const cli_args *a);
 int cmd_advance(heed_cli *cli, const cli_args *a);
+/* cli_followup.c: follow-ups, scripts and the daemon. */
+int cmd_evaluate(heed_cli *cli, const cli_args *a);
+int cmd_due(heed_cli *cli, const cli_args *a);
+int cmd_run_due(heed_cli *cli, const cli_args *a);
+int cmd_run(heed_cli *cli, const cli_args *a);
+int cmd_daemon(heed_cli *cli, const cli_args *a);
+/* Evaluate the policies for contact id after an event was recorded. */
+void cli_followup_event(heed_cli *cli, int64_t id);
+int cmd_mail(heed_cli *cli, const cli_args *a);   /* cli_mail.c */
+int cmd_outbox(heed_cli *cli, const cli_args *a);
+int cmd_config(heed_cli *cli, const cli_args *a);
 int cmd_plugins(heed_cli *cli, const cli_args *a);
 /* Once both the store and the plugins are open, give the plugins heed.kv;
  * at the end of a command, write what they set. Flush returns an exit status. */

@@ -643,7 +643,8 @@ static void read_criteria(lua_State *L, lplugin *lp, int t, heed_plugin_info *in
 }
 
 static const char *const plugin_keys[] = {
-	"api", "criteria", "description", "limits", "map", "name", "score", "selftest", "tests", "version", NULL,
+	"api", "criteria", "description", "limits", "map", "name", "policies", "score", "selftest",
+	"templates", "tests", "version", NULL,
 };
 
 /* The plugin table at t → info (and the function references in lp). */
@@ -666,7 +667,8 @@ static void read_plugin(lua_State *L, lplugin *lp, int t, heed_plugin_info *info
 		luaL_error(L, "api must be a positive integer (api level), got %s", luaL_typename(L, -1));
 	lua_pop(L, 1);
 	check_keys(L, t, "plugin table", plugin_keys,
-	           "api, criteria, description, limits, map, name, score, selftest, tests, version");
+	           "api, criteria, description, limits, map, name, policies, score, selftest, templates,"
+	           " tests, version");
 	lh_limits_read(L, lp, t, lp->conf);
 	info->limits = lp->lim;
 
@@ -695,6 +697,13 @@ static void read_plugin(lua_State *L, lplugin *lp, int t, heed_plugin_info *info
 	} else if (type != LUA_TNIL) {
 		luaL_error(L, "map must be a table, got %s", luaL_typename(L, -1));
 	}
+	lua_pop(L, 1);
+
+	type = lh_rawfield(L, t, "policies");
+	if (type == LUA_TTABLE)
+		lh_read_policies(L, lp, lua_gettop(L), info);
+	else if (type != LUA_TNIL)
+		luaL_error(L, "policies must be an array of policy tables, got %s", luaL_typename(L, -1));
 	lua_pop(L, 1);
 }
 
@@ -755,6 +764,7 @@ static int body_load(lua_State *L, gate *g)
 		luaL_error(L, "the plugin must return a table, got %s", luaL_typename(L, -1));
 	read_plugin(L, lp, lua_gettop(L), g->out);
 	lh_load_tests(L, lp, lua_gettop(L), env);
+	lh_load_templates(L, lp, lua_gettop(L));
 	((heed_plugin_info *)g->out)->has_selftest = lh_load_selftest(L, lp, lua_gettop(L));
 	return 0;
 }
@@ -910,6 +920,7 @@ static void lh_unload(void *state)
 		free(lp->targets[i].fn);
 	}
 	free(lp->targets);
+	lh_free_policies(lp);
 	free(lp->path);
 	free(lp->chunkname);
 	free(lp->libdir);
@@ -945,7 +956,7 @@ static int lh_load(const char *path, const heed_limits *conf, void **state, heed
 	lp->chunkname = xasprintf("@%s", path);
 	lp->name = file_stem(path);
 	lp->score_ref = lp->row_ref = lp->contact_mt = lp->add_ref = lp->org_keys = LUA_NOREF;
-	lp->tests_ref = lp->tester_ref = lp->selftest_ref = LUA_NOREF;
+	lp->tests_ref = lp->tester_ref = lp->templates_ref = lp->selftest_ref = LUA_NOREF;
 	memset(info, 0, sizeof *info);
 	lp->L = lua_newstate(lh_alloc, lp);
 	if (!lp->L) {
@@ -981,6 +992,8 @@ const heed_engine heed_lua_engine = {
 	.score = lh_score,
 	.map_row = lh_map_row,
 	.test = lh_test,
+	.policy = lh_policy,
+	.render = lh_render,
 	.selftest = lh_selftest,
 	.set_kv = lh_set_kv,
 	.unload = lh_unload,

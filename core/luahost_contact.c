@@ -106,7 +106,7 @@ static const heed_json_cb jb_cb = {
 };
 
 /* Push the JSON object text as a table ({} for NULL); raise an error naming what on bad JSON. */
-static void push_json_object(lua_State *L, const char *text, const char *what)
+void lh_push_json_object(lua_State *L, const char *text, const char *what)
 {
 	if (!text) {
 		lua_createtable(L, 0, 0);
@@ -200,7 +200,7 @@ static void push_activities(lua_State *L, const heed_contact *c)
 		set_int(L, "id", (lua_Integer)a->id);
 		set_str(L, "kind", a->kind);
 		set_int(L, "at", (lua_Integer)a->at);
-		push_json_object(L, a->data, "activity data");
+		lh_push_json_object(L, a->data, "activity data");
 		lua_setfield(L, -2, "data");
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
@@ -215,7 +215,7 @@ static void push_cfield(lua_State *L, const heed_contact *c, int f)
 {
 	switch (f) {
 	case CF_ACTIVITIES: push_activities(L, c); break;
-	case CF_ATTRS: push_json_object(L, c->attrs, "attrs"); break;
+	case CF_ATTRS: lh_push_json_object(L, c->attrs, "attrs"); break;
 	case CF_CREATED_AT: push_time(L, c->created_at); break;
 	case CF_DEAL:
 		if (!c->deal.present) {

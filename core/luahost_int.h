@@ -82,6 +82,7 @@ typedef struct lplugin {
 	int contact_mt;            /* registry reference of the contact metatable */
 	int add_ref;               /* registry reference of score's add function */
 	int tests_ref, tester_ref; /* the plugin's tests table, and the `t` helpers they get */
+	int templates_ref;         /* the plugin's email templates table (luahost_mail.c) */
 	int selftest_ref, selftest_line; /* the plugin's selftest function, checked on every load */
 	const heed_contact *cur;   /* record behind the running call's contact table */
 	const void *cur_table;     /* that table (anchored in the registry, so no other has its address) */
@@ -89,6 +90,8 @@ typedef struct lplugin {
 	heed_parts *parts;         /* where the running score call's add appends */
 	ltarget *targets;
 	size_t ntargets;
+	struct lpolicy *policies;  /* the plugin's follow-up policies (luahost_policy.c) */
+	size_t npolicies;
 	int errline;      /* set by gate_msgh: line of the error in the plugin file, 0 = none */
 	heed_buf trace;   /* traceback of the last error */
 	heed_buf json;    /* scratch for activity data */
@@ -154,6 +157,18 @@ int lh_fn_line(lua_State *L, int idx);
  * test operation runs them. */
 void lh_load_tests(lua_State *L, lplugin *lp, int plugin, int env);
 int lh_test(void *state, FILE *out, int *passed, int *failed);
+/* Follow-up policies (luahost_policy.c): read the plugin's `policies` table at
+ * t into lp and info; run one; free them. */
+void lh_read_policies(lua_State *L, lplugin *lp, int t, heed_plugin_info *info);
+int lh_policy(void *state, size_t i, const heed_contact *c, const heed_trigger *t, heed_fu_specs *out,
+              char **err);
+void lh_free_policies(lplugin *lp);
+/* Push the JSON object text as a table ({} for NULL); raises an error naming what on bad JSON. */
+void lh_push_json_object(lua_State *L, const char *text, const char *what);
+/* Keep and check a loaded plugin's `templates` table; the engine's render operation. */
+void lh_load_templates(lua_State *L, lplugin *lp, int plugin);
+int lh_render(void *state, const char *name, const heed_contact *c, const char *payload,
+              heed_rendered *out, char **err);
 /* Keep the plugin's selftest function (1 if it has one); the engine's selftest
  * operation calls it with the `t` helpers. */
 int lh_load_selftest(lua_State *L, lplugin *lp, int plugin);

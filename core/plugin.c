@@ -113,6 +113,7 @@ void heed_plugin_info_clear(heed_plugin_info *info)
 		free(info->targets[i]);
 	free(info->targets);
 	heed_mapspec_clear(&info->map);
+	heed_policies_free(info->policies, info->npolicies);
 	memset(info, 0, sizeof *info);
 }
 
@@ -867,4 +868,121 @@ int heed_plugins_map_row(heed_plugins *p, const char *name, const heed_row *row,
 	if (!h)
 		return HEED_ENOTFOUND;
 	return p->eng->map_row(h->state, row, out, err);
+}
+
+/* ---- follow-up policies ---- */
+
+void heed_policies_free(heed_policy *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free((char *)v[i].name);
+		free((char *)v[i].stage);
+		free((char *)v[i].schedule);
+		for (size_t k = 0; k < v[i].nevents; k++)
+			free(v[i].events[k]);
+		free(v[i].events);
+	}
+	free(v);
+}
+
+void heed_fu_specs_clear(heed_fu_specs *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		heed_fu_spec *x = &s->v[i];
+		free(x->action), free(x->key), free(x->due), free(x->tz);
+		free(x->tmpl), free(x->title), free(x->payload);
+	}
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
+size_t heed_plugins_npolicies(const heed_plugins *p)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->n; i++)
+		n += p->v[i]->info.npolicies;
+	return n;
+}
+
+/* The plugin holding policy i, and its index there. */
+static hplugin *policy_owner(const heed_plugins *p, size_t i, size_t *local)
+{
+	for (size_t k = 0; k < p->n; k++) {
+		if (i < p->v[k]->info.npolicies) {
+			*local = i;
+			return p->v[k];
+		}
+		i -= p->v[k]->info.npolicies;
+	}
+	return NULL;
+}
+
+const heed_policy *heed_plugins_policy(const heed_plugins *p, size_t i)
+{
+	size_t local;
+	hplugin *h = policy_owner(p, i, &local);
+	return h ? &h->info.policies[local] : NULL;
+}
+
+int heed_plugins_policy_run(heed_plugins *p, size_t i, const heed_contact *c, const heed_trigger *t,
+                            heed_fu_specs *out, char **err)
+{
+	size_t local;
+	hplugin *h = policy_owner(p, i, &local);
+	if (!h) {
+		heed_seterr(err, "no policy number %zu", i);
+		return HEED_ENOTFOUND;
+	}
+	return p->eng->policy(h->state, local, c, t, out, err);
+}
+
+heed_plugins *heed_plugins_open_file(const char *path, char **err)
+{
+	struct stat st;
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+		heed_seterr(err, "cannot read %s: %s", path, errno ? strerror(errno) : "not a file");
+		return NULL;
+	}
+	const char *slash = strrchr(path, '/');
+	heed_plugins *p = xcalloc(1, sizeof *p);
+	p->eng = &heed_lua_engine;
+	p->dir = slash ? xstrndup(path, (size_t)(slash - path)) : xstrdup(".");
+	p->files = xcalloc(1, sizeof *p->files);
+	p->nfiles = 1;
+	p->files[0] = (hfile){.name = xstrdup(slash ? slash + 1 : path), .path = xstrdup(path), .sig = {
+		(long long)st.st_dev, (long long)st.st_ino, (long long)st.st_size,
+		(long long)st.st_mtim.tv_sec, (long long)st.st_mtim.tv_nsec}};
+	p->conf = heed_limits_conf_read(p->dir, &p->conf_error);
+	p->files[0].h = load_checked(p, path, NULL, &p->files[0].error);
+	p->files[0].loaded_at = time(NULL);
+	rebuild(p);
+	drop_retired(p);
+	return p;
+}
+
+/* ---- email templates ---- */
+
+int heed_plugins_render(heed_plugins *p, const char *name, const heed_contact *c, const char *payload,
+                        heed_rendered *out, char **err)
+{
+	memset(out, 0, sizeof *out);
+	for (size_t i = 0; i < p->n; i++) {
+		int rc = p->eng->render(p->v[i]->state, name, c, payload, out, err);
+		if (rc == HEED_ENOTFOUND)
+			continue;
+		if (rc == HEED_OK)
+			out->plugin = p->v[i]->info.name;
+		return rc;
+	}
+	heed_seterr(err, "no plugin has an email template '%s' (plugins' `templates` tables; see"
+	                 " plugins/README.md)", name);
+	return HEED_ENOTFOUND;
+}
+
+void heed_rendered_clear(heed_rendered *r)
+{
+	free(r->subject);
+	free(r->body);
+	memset(r, 0, sizeof *r);
 }

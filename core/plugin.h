@@ -185,9 +185,70 @@ int heed_plugins_map_row(heed_plugins *p, const char *name, const heed_row *row,
  * `only` names no loaded plugin. */
 int heed_plugins_test(heed_plugins *p, const char *only, FILE *out, int *passed, int *failed);
 
+/* A rendered email template. Strings owned by it (heed_rendered_clear). */
+typedef struct heed_rendered {
+	char *subject, *body;
+	const char *plugin; /* the plugin whose template it was: owned by its heed_plugins */
+} heed_rendered;
+/* Render email template `name` for contact c with payload (JSON object text or
+ * NULL), from the first plugin in name order that has it (see plugins/README.md,
+ * Templates). OUT: *out (caller clears). HEED_ENOTFOUND when no plugin has it;
+ * HEED_EPLUGIN when rendering failed (plugin, template, file, line, contact). */
+int heed_plugins_render(heed_plugins *p, const char *name, const heed_contact *c, const char *payload,
+                        heed_rendered *out, char **err);
+void heed_rendered_clear(heed_rendered *r);
+
 void heed_checks_clear(heed_checks *c);
 void heed_parts_reset(heed_parts *p); /* no parts, total 0; keeps the memory */
 void heed_parts_clear(heed_parts *p); /* frees everything */
 void heed_fieldset_clear(heed_fieldset *f);
+
+/* ---- follow-up policies (see plugins/README.md, "Follow-up policies") ---- */
+
+enum { HEED_ON_STAGE, HEED_ON_EVENT, HEED_ON_SCHEDULE };
+
+/* A policy a plugin declares. Strings are owned by the heed_plugins. */
+typedef struct heed_policy {
+	const char *plugin, *name;
+	int on;                    /* HEED_ON_*: entering stage, an event, a schedule */
+	const char *stage;         /* only contacts in this stage (NULL = any) */
+	char **events;             /* HEED_ON_EVENT: the activity kinds */
+	size_t nevents;
+	const char *schedule;      /* HEED_ON_SCHEDULE: e.g. "every weekday 09:00" */
+	int line;                  /* where it is declared */
+} heed_policy;
+
+/* What fired a policy: the trigger's time (the base of relative due times). */
+typedef struct heed_trigger {
+	int on;                    /* HEED_ON_* */
+	heed_time at;
+	const char *occurrence;    /* text naming this firing, part of the idempotency key */
+	const heed_activity *event; /* HEED_ON_EVENT: the activity */
+} heed_trigger;
+
+/* One follow-up a policy asked for, as the plugin gave it (validated by the
+ * engine: action is task, email, stage-check or script; key non-empty). */
+typedef struct heed_fu_spec {
+	char *action, *key, *due, *tz, *tmpl, *title, *payload; /* due: expression; payload: JSON */
+	int64_t due_at;            /* when due is NULL: an absolute time given as a number, else 0 */
+} heed_fu_spec;
+
+typedef struct heed_fu_specs {
+	heed_fu_spec *v;
+	size_t n;
+} heed_fu_specs;
+void heed_fu_specs_clear(heed_fu_specs *s); /* frees everything, n = 0 */
+
+/* Load one file as a plugin set of its own (a follow-up script); errors are
+ * kept as with heed_plugins_open. NULL with *err if the file cannot be read. */
+heed_plugins *heed_plugins_open_file(const char *path, char **err);
+
+/* Every loaded plugin's policies, in plugin then declaration order. */
+size_t heed_plugins_npolicies(const heed_plugins *p);
+const heed_policy *heed_plugins_policy(const heed_plugins *p, size_t i);
+/* Run policy i for contact c fired by t; OUT: its follow-ups appended to out.
+ * HEED_EPLUGIN with *err naming plugin, policy, file, line and contact. */
+int heed_plugins_policy_run(heed_plugins *p, size_t i, const heed_contact *c, const heed_trigger *t,
+                            heed_fu_specs *out, char **err);
 
 #endif

@@ -44,6 +44,8 @@ typedef struct heed_plugin_info {
 	heed_mapspec map;      /* valid when has_map */
 	int line;              /* line where the plugin's table is returned, for host errors */
 	int score_line;        /* line where score is defined, for host errors */
+	heed_policy *policies; /* strings owned here (plugin points at name) */
+	size_t npolicies;
 	heed_limits limits;    /* the limits in force */
 } heed_plugin_info;
 
@@ -61,6 +63,12 @@ typedef struct heed_engine {
 	int (*map_row)(void *state, const heed_row *row, heed_fieldset *out, char **err);
 	/* Run the plugin's own tests, printing one line each to out; counts them. */
 	int (*test)(void *state, FILE *out, int *passed, int *failed);
+	/* Run the plugin's policy number i (declaration order); OUT: follow-ups appended. */
+	int (*policy)(void *state, size_t i, const heed_contact *c, const heed_trigger *t,
+	              heed_fu_specs *out, char **err);
+	/* Render template name (subject and body); HEED_ENOTFOUND if the plugin has none of that name. */
+	int (*render)(void *state, const char *name, const heed_contact *c, const char *payload,
+	              heed_rendered *out, char **err);
 	/* Run the plugin's selftest; HEED_OK or HEED_EPLUGIN with *err. */
 	int (*selftest)(void *state, char **err);
 	/* Give the plugin the host's key-value store (NULL = none); kv outlives the state. */
@@ -78,6 +86,7 @@ void heed_parts_add(heed_parts *p, const char *plugin, const char *name, size_t 
 void heed_parts_cut(heed_parts *p, size_t n);
 
 void heed_plugin_info_clear(heed_plugin_info *info);
+void heed_policies_free(heed_policy *v, size_t n);
 void heed_mapspec_clear(heed_mapspec *m);
 /* 1 if name is a field a map may fill (see heed_field in plugin.h), else 0. */
 int heed_field_known(const char *name);

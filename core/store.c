@@ -63,6 +63,41 @@ static const char *const migrations[] = {
 	"CREATE INDEX history_contact ON stage_history(contact_id, at);"
 	"CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
 	"CREATE INDEX history_from ON stage_history(from_stage, days);",
+	/* The outbox (core/store_mail.c): one row per email under its idempotency
+	 * key, the whole rendered message, and where its delivery stands. */
+	"CREATE TABLE outbox("
+	"  id INTEGER PRIMARY KEY,"
+	"  key TEXT NOT NULL UNIQUE,"
+	"  contact_id INTEGER REFERENCES contacts(id) ON DELETE SET NULL,"
+	"  template TEXT NOT NULL, rcpt TEXT, sender TEXT, subject TEXT,"
+	"  message TEXT, message_id TEXT,"
+	"  status TEXT NOT NULL CHECK (status IN ('queued', 'sending', 'sent', 'failed', 'skipped')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER, last_error TEXT, transport TEXT,"
+	"  created_at INTEGER NOT NULL, handed_at INTEGER, done_at INTEGER);"
+	"CREATE INDEX outbox_due ON outbox(status, next_at);"
+	"CREATE INDEX outbox_created ON outbox(created_at);",
+	/* 3 (issue 5): the follow-up ledger. key = policy|contact|occurrence|item,
+	 * so evaluating a policy again finds the row it made instead of adding one.
+	 * claimed_by/lease_until: who runs it and until when; after the lease a
+	 * crashed claimer's work may be claimed again. */
+	"CREATE TABLE followups("
+	"  id INTEGER PRIMARY KEY,"
+	"  key TEXT NOT NULL,"
+	"  policy TEXT NOT NULL,"
+	"  contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,"
+	"  action TEXT NOT NULL CHECK (action = 'task' OR action = 'email' OR action = 'stage-check'"
+	"    OR action = 'script'),"
+	"  due_at INTEGER NOT NULL, tz TEXT, template TEXT, title TEXT, payload TEXT,"
+	"  status TEXT NOT NULL DEFAULT 'pending' CHECK (status = 'pending' OR status = 'claimed'"
+	"    OR status = 'done' OR status = 'failed' OR status = 'cancelled' OR status = 'skipped'),"
+	"  attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, result TEXT,"
+	"  claimed_by TEXT, claimed_at INTEGER, lease_until INTEGER,"
+	"  depth INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL, finished_at INTEGER);"
+	"CREATE INDEX followups_due ON followups(status, due_at);"
+	/* the key is unique (it names the contact); indexed under the contact, so
+	 * evaluation reads a range of contacts' keys in order */
+	"CREATE UNIQUE INDEX followups_contact ON followups(contact_id, key);",
 	/* N (plugin host): the plugin version sets that made scores, referenced by
 	 * number from each contact (cheap for a million rows), and the plugins'
 	 * key-value store, which outlives their reloads. */
@@ -463,7 +498,10 @@ void heed_store_close(heed_store *s)
 		return;
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
+	for (int i = 0; i < STORE_NMAIL; i++)
+		sqlite3_finalize(s->mst[i]);
 	heed_store_orgcache_clear(s);
+	heed_store_fu_close(s);
 	sqlite3_close(s->db);
 	free(s->path);
 	free(s);

@@ -68,6 +68,7 @@ struct orgslot {
 };
 
 enum { COUNT_STAGES = 6, COUNT_PEAKS = 5 }; /* peaks -1..3 */
+enum { STORE_NMAIL = 12 }; /* statements of store_mail.c */
 
 struct heed_store {
 	sqlite3 *db;
@@ -79,10 +80,13 @@ struct heed_store {
 	size_t norgs, orgcap;
 	const heed_score *batch; /* the scores heed_store_set_scores is writing */
 	size_t nbatch, batch_at;
+	struct fu_stmts *fu;     /* the follow-up ledger's statements (store_followup.c) */
+	sqlite3_stmt *mst[STORE_NMAIL]; /* store_mail.c's, prepared on first use */
 	int64_t score_set; /* the plugin version set scores written now record; 0 = none */
 };
 
 void heed_store_orgcache_clear(heed_store *s);
+void heed_store_fu_close(heed_store *s); /* finalize the ledger's statements */
 
 /* The prepared statement `id` (prepared on first use, reset and cleared of
  * bindings). Sets *rc and *err and returns NULL on failure; does nothing once

@@ -15,7 +15,9 @@ enum {
 	HEED_ECONFLICT = -4, /* unique key clash or stage changed under us */
 	HEED_EPLUGIN = -5,   /* a plugin failed (others may have run) */
 	HEED_EINPUT = -6,    /* bad input data (CSV row, field value) */
-	HEED_EREFUSED = -7   /* an illegal stage move */
+	HEED_EREFUSED = -7,  /* an illegal stage move */
+	HEED_ESKIPPED = -8,  /* not done on purpose (do_not_contact, unsubscribed, cap); reason in *err */
+	HEED_ERETRY = -9     /* a transient failure: a retry is scheduled */
 };
 
 #if defined(__GNUC__)

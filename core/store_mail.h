@@ -1,0 +1,67 @@
+/* store_mail: the outbox part of the store API (its SQL is in store_mail.c).
+ * One row per email under an idempotency key, holding the whole rendered
+ * message and where its delivery stands: queued → sending (handed to the
+ * transport) → sent | failed, or queued again for a retry; skipped when the
+ * core refused to send it. */
+#ifndef HEED_STORE_MAIL_H
+#define HEED_STORE_MAIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "htime.h"
+#include "store.h"
+
+typedef struct heed_outmsg {
+	int64_t id, contact;   /* contact 0 = deleted since */
+	char *key, *tmpl, *rcpt, *sender, *subject;
+	char *message;         /* the RFC 5322 message, CRLF line ends; NULL when skipped */
+	char *message_id, *status, *last_error, *transport;
+	int attempts;
+	heed_time next_at, created_at, handed_at, done_at; /* 0 = none */
+} heed_outmsg;
+
+void heed_outmsg_clear(heed_outmsg *m); /* free the strings, zero it */
+
+/* The message with key / id. OUT: *m (caller clears). HEED_ENOTFOUND if none. */
+int heed_store_outbox_by_key(heed_store *s, const char *key, heed_outmsg *m, char **err);
+int heed_store_outbox_get(heed_store *s, int64_t id, heed_outmsg *m, char **err);
+/* Insert m (status, key, template, created_at required). OUT: m->id.
+ * HEED_ECONFLICT when the key exists. */
+int heed_store_outbox_insert(heed_store *s, heed_outmsg *m, char **err);
+/* Mark message id handed over (status sending, attempts + 1, handed_at = at,
+ * transport) only if it is still queued. OUT: *claimed = 1 if this call did it. */
+int heed_store_outbox_claim(heed_store *s, int64_t id, heed_time at, const char *transport,
+                            int *claimed, char **err);
+/* Record the outcome of a hand-over: status sent, failed, skipped or queued
+ * (then next_at is the retry time); error NULL clears last_error. */
+int heed_store_outbox_finish(heed_store *s, int64_t id, const char *status, heed_time at,
+                             heed_time next_at, const char *error, char **err);
+/* Mark message id skipped with reason, only if it is still queued. OUT: *done. */
+int heed_store_outbox_skip(heed_store *s, int64_t id, heed_time at, const char *reason, int *done,
+                           char **err);
+/* Messages per status: queued, sending, sent, failed, skipped. OUT: counts. */
+int heed_store_outbox_counts(heed_store *s, long counts[5], char **err);
+/* Messages created in [from, to) that were not skipped. OUT: *n. */
+int heed_store_outbox_count(heed_store *s, heed_time from, heed_time to, long *n, char **err);
+/* Ids of queued messages due at `now`, oldest first, at most limit (<= 0: all).
+ * OUT: *ids (caller frees), *n. */
+int heed_store_outbox_due(heed_store *s, heed_time now, long limit, int64_t **ids, size_t *n,
+                          char **err);
+/* Messages with status (NULL = any), newest first, at most limit (<= 0: all);
+ * without their message text. OUT: *v, *n (free with heed_outmsgs_free). */
+int heed_store_outbox_list(heed_store *s, const char *status, long limit, heed_outmsg **v,
+                           size_t *n, char **err);
+void heed_outmsgs_free(heed_outmsg *v, size_t n);
+
+/* What stops email to contact id: OUT: *email (caller frees; NULL if none),
+ * *dnc (the do_not_contact flag) and *block ("unsubscribe" or "bounce" when the
+ * latest of its unsubscribe / bounce / subscribe activities is one of those,
+ * else NULL; static text) with *block_at. HEED_ENOTFOUND if no such contact. */
+int heed_store_mail_block(heed_store *s, int64_t id, char **email, int *dnc, const char **block,
+                          heed_time *block_at, char **err);
+/* 1 while s is inside a write transaction (heed_store_begin .. commit). */
+int heed_store_in_txn(const heed_store *s);
+/* The folder of the store file (caller frees), for paths relative to the store. */
+char *heed_store_dir(heed_store *s);
+
+#endif

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# followup_bad_policy: bad policies are reported with plugin, policy, file,
+# line and contact, and never lose stored work: a policy that starts failing
+# keeps its pending follow-ups (they are not cancelled), the other policies
+# still run, and a malformed policies table keeps the plugin from loading.
+. "$(dirname "$0")/lib.sh"
+
+export HEED_PLUGINS="$T/plugins"
+mkdir -p "$HEED_PLUGINS"
+cat >"$HEED_PLUGINS/flaky.lua" <<'LUA'
+-- flaky: test-only; attrs.mode picks how the policy misbehaves.
+return {
+  name = "flaky", version = "0.0.1", api = 1,
+  policies = {
+    { name = "call", stage = "lead", run = function(c, ctx)
+        local mode = c.attrs.mode
+        if mode == "boom" then error("boom for " .. c.email) end
+        if mode == "fax" then return { { action = "fax" } } end
+        if mode == "due" then return { { action = "task", due = "+3q" } } end
+        return { { action = "task", key = "call", due = "+1d", title = "Call" } }
+      end },
+    { name = "other", stage = "lead", run = function(c, ctx)
+        return { { action = "task", key = "other", due = "+2d" } }
+      end },
+  },
+}
+LUA
+"$HEED" init >/dev/null || exit 1
+"$HEED" add email=ok@bad.example attrs.mode=fine >/dev/null || exit 1
+run evaluate
+expect_eq "first evaluation" "$RC" 0
+expect_eq "two pending" "$(sql "SELECT count(*) FROM followups WHERE status = 'pending'")" 2
+
+"$HEED" add email=ok@bad.example attrs.mode=boom >/dev/null || exit 1
+run evaluate
+expect_eq "failing policy exit" "$RC" 1
+expect_match "names plugin and function" "$ERR" "plugin 'flaky' \(.*flaky.lua:7\) in policies.call: boom for ok@bad.example"
+expect_match "names the contact" "$ERR" "contact 1"
+expect_eq "its pending follow-up kept" "$(sql "SELECT status FROM followups WHERE policy = 'flaky/call'")" "pending"
+expect_eq "the other policy unharmed" "$(sql "SELECT status FROM followups WHERE policy = 'flaky/other'")" "pending"
+
+"$HEED" add email=ok@bad.example attrs.mode=fax >/dev/null || exit 1
+run evaluate
+expect_match "bad action" "$ERR" "policies.call.*follow-up 1: action must be task, email, stage-check or script, got fax"
+"$HEED" add email=ok@bad.example attrs.mode=due >/dev/null || exit 1
+run evaluate
+expect_match "bad due" "$ERR" "policy 'call' \(plugin 'flaky', line 5\), contact 1: due '\+3q': cannot read '\+3q'"
+expect_eq "still kept" "$(sql "SELECT count(*) FROM followups WHERE status = 'pending'")" 2
+
+cat >"$HEED_PLUGINS/broken.lua" <<'LUA'
+return { name = "broken", version = "0.0.1", policies = { { name = "x", stage = "lead" } } }
+LUA
+run evaluate
+expect_match "load error names file and policy" "$ERR" "plugin 'broken' \(.*broken.lua:1\).*policy 'x': run must be a function"
+cat >"$HEED_PLUGINS/broken.lua" <<'LUA'
+return { name = "broken", version = "0.0.1", policies = { { name = "x", stage = "leed", run = print } } }
+LUA
+run evaluate
+expect_match "bad stage" "$ERR" "policy 'x': stage 'leed' is not a stage"
+cat >"$HEED_PLUGINS/broken.lua" <<'LUA'
+return { name = "broken", version = "0.0.1", policies = { { name = "x", stage = "lead", when = 1, run = print } } }
+LUA
+run evaluate
+expect_match "unknown key" "$ERR" "policies\[1\]: unknown key when"
+finish
