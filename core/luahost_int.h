@@ -129,6 +129,7 @@ void lh_push_json_object(lua_State *L, const char *text, const char *what);
 void lh_load_templates(lua_State *L, lplugin *lp, int plugin);
 int lh_render(void *state, const char *name, const heed_contact *c, const char *payload,
               heed_rendered *out, char **err);
+int lh_test_render(lua_State *L); /* t.render in a plugin's tests */
 /* The engine's map_row operation. */
 int lh_map_row(void *state, const heed_row *row, heed_fieldset *out, char **err);
 
