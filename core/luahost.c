@@ -742,7 +742,7 @@ static int body_load(lua_State *L, gate *g)
 		luaL_error(L, "the plugin must return a table, got %s", luaL_typename(L, -1));
 	read_plugin(L, lp, lua_gettop(L), g->out);
 	lh_load_tests(L, lp, lua_gettop(L), env);
-	lh_load_templates(L, lp, lua_gettop(L));
+	lh_load_templates(L, lp, lua_gettop(L), g->line);
 	return 0;
 }
 

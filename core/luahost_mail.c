@@ -86,8 +86,9 @@ static void check_part(lua_State *L, int t, const char *name, const char *part)
 	lua_pop(L, 2);
 }
 
-void lh_load_templates(lua_State *L, lplugin *lp, int plugin)
+void lh_load_templates(lua_State *L, lplugin *lp, int plugin, int line)
 {
+	lp->templates_line = line;
 	if (lua_getfield(L, plugin, "templates") == LUA_TNIL) {
 		lua_pop(L, 1);
 		return;
@@ -283,7 +284,7 @@ int lh_render(void *state, const char *name, const heed_contact *c, const char *
 		return HEED_ENOTFOUND;
 	}
 	char *fn = xasprintf("templates.%s", name);
-	gate g = {.lp = lp, .fn = fn, .check = name, .line = lua_isfunction(L, -1) ? lh_fn_line(L, -1) : 0,
+	gate g = {.lp = lp, .fn = fn, .check = name, .line = lua_isfunction(L, -1) ? lh_fn_line(L, -1) : lp->templates_line,
 	          .c = c, .body = body_render, .out = (void *)payload, .nargs = 1, .nres = 2};
 	int rc = lh_gate_call(&g, err);
 	lp->cur = NULL;

@@ -131,7 +131,9 @@ static void test_render(void)
 	free(err);
 	err = NULL;
 	CHECK_INT(heed_plugins_render(p, "tbl", &c, NULL, &r, &err), HEED_EPLUGIN);
-	CHECK(err && strstr(err, "templates.tbl.subject: {{org}} is a table"));
+	CHECK(err && strstr(err, "templates.tbl.subject: {{org}} is a table") && strstr(err, "mailer.lua:17)"));
+	if (err && !strstr(err, "mailer.lua:17)"))
+		fprintf(stderr, "got: %s\n", err);
 	free(err);
 	err = NULL;
 	CHECK_INT(heed_plugins_render(p, "hello", &c, "[1]", &r, &err), HEED_EPLUGIN);
