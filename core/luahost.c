@@ -742,7 +742,7 @@ static int body_load(lua_State *L, gate *g)
 		luaL_error(L, "the plugin must return a table, got %s", luaL_typename(L, -1));
 	read_plugin(L, lp, lua_gettop(L), g->out);
 	lh_load_tests(L, lp, lua_gettop(L), env);
-	lh_load_templates(L, lp, lua_gettop(L), g->line);
+	lh_load_templates(L, lp, lua_gettop(L));
 	return 0;
 }
 
@@ -938,6 +938,7 @@ static int lh_load(const char *path, void **state, heed_plugin_info *info, char 
 	if (rc == HEED_OK) {
 		info->line = g.line;
 		info->score_line = lp->score_line;
+		lp->templates_line = g.line;
 	}
 done:
 	if (rc != HEED_OK) {

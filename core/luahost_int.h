@@ -70,9 +70,9 @@ typedef struct lplugin {
 	int score_ref, score_line, row_ref, row_line;
 	int contact_mt;            /* registry reference of the contact metatable */
 	int add_ref;               /* registry reference of score's add function */
+	int templates_line;        /* where the plugin table is returned: the line for table templates */
 	int tests_ref, tester_ref; /* the plugin's tests table, and the `t` helpers they get */
 	int templates_ref;         /* the plugin's email templates table (luahost_mail.c) */
-	int templates_line;        /* where the plugin table is returned: the line for table templates */
 	const heed_contact *cur;   /* record behind the running call's contact table */
 	const void *cur_table;     /* that table (anchored in the registry, so no other has its address) */
 	int org_keys;              /* registry reference of the org table's keys, in push order */
@@ -126,11 +126,11 @@ void lh_load_tests(lua_State *L, lplugin *lp, int plugin, int env);
 int lh_test(void *state, FILE *out, int *passed, int *failed);
 /* Push the JSON object text as a table ({} for NULL); raises an error naming what on bad JSON. */
 void lh_push_json_object(lua_State *L, const char *text, const char *what);
+int lh_test_render(lua_State *L); /* t.render in a plugin's tests (luahost_mail.c) */
 /* Keep and check a loaded plugin's `templates` table; the engine's render operation. */
-void lh_load_templates(lua_State *L, lplugin *lp, int plugin, int line);
+void lh_load_templates(lua_State *L, lplugin *lp, int plugin);
 int lh_render(void *state, const char *name, const heed_contact *c, const char *payload,
               heed_rendered *out, char **err);
-int lh_test_render(lua_State *L); /* t.render in a plugin's tests */
 /* The engine's map_row operation. */
 int lh_map_row(void *state, const heed_row *row, heed_fieldset *out, char **err);
 

@@ -86,9 +86,8 @@ static void check_part(lua_State *L, int t, const char *name, const char *part)
 	lua_pop(L, 2);
 }
 
-void lh_load_templates(lua_State *L, lplugin *lp, int plugin, int line)
+void lh_load_templates(lua_State *L, lplugin *lp, int plugin)
 {
-	lp->templates_line = line;
 	if (lua_getfield(L, plugin, "templates") == LUA_TNIL) {
 		lua_pop(L, 1);
 		return;
