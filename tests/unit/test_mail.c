@@ -82,6 +82,7 @@ static const char good_plugin[] =
 	"    end,\n"
 	"    badret = function() return 'text' end,\n"
 	"    tbl = { subject = '{{org}}', body = '' },\n"
+	"    spin = function() while true do end end,\n"
 	"    long = { subject = string.rep('word ', 400) .. '\\nBcc: x@y.example', body = 'b' },\n"
 	"  },\n"
 	"}\n";
@@ -131,11 +132,17 @@ static void test_render(void)
 	free(err);
 	err = NULL;
 	CHECK_INT(heed_plugins_render(p, "tbl", &c, NULL, &r, &err), HEED_EPLUGIN);
-	CHECK(err && strstr(err, "templates.tbl.subject: {{org}} is a table") && strstr(err, "mailer.lua:17)"));
-	if (err && !strstr(err, "mailer.lua:17)"))
+	CHECK(err && strstr(err, "templates.tbl.subject: {{org}} is a table") && strstr(err, "mailer.lua:18)"));
+	if (err && !strstr(err, "mailer.lua:18)"))
 		fprintf(stderr, "got: %s\n", err);
 	free(err);
 	err = NULL;
+	CHECK_INT(heed_plugins_render(p, "spin", &c, NULL, &r, &err), HEED_EPLUGIN);
+	CHECK(err && strstr(err, "in templates.spin: instruction budget exceeded"));
+	free(err);
+	err = NULL;
+	CHECK_INT(heed_plugins_render(p, "hello", &c, NULL, &r, &err), HEED_OK); /* still usable */
+	heed_rendered_clear(&r);
 	CHECK_INT(heed_plugins_render(p, "hello", &c, "[1]", &r, &err), HEED_EPLUGIN);
 	CHECK(err && strstr(err, "payload is not a JSON object"));
 	free(err);
