@@ -25,6 +25,8 @@ enum {
 	MS_N
 };
 
+_Static_assert((int)MS_N <= (int)STORE_NMAIL, "store_int.h: STORE_NMAIL must hold every statement of store_mail.c");
+
 #define OUT_COLS "id, coalesce(contact_id, 0), key, template, rcpt, sender, subject, message," \
 	" message_id, status, last_error, transport, attempts, next_at, created_at, handed_at, done_at"
 #define OUT_COLS_BARE "id, coalesce(contact_id, 0), key, template, rcpt, sender, subject, NULL," \
