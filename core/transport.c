@@ -177,6 +177,7 @@ static int send_sendmail(heed_transport *t, const heed_envelope *e, char **err)
 		goto sys;
 	}
 	if (pid == 0) {
+		setpgid(0, 0); /* its own group, so a timeout kills whatever the shell started */
 		dup2(in[0], 0);
 		dup2(out[1], 1);
 		dup2(out[1], 2);
@@ -200,7 +201,7 @@ static int send_sendmail(heed_transport *t, const heed_envelope *e, char **err)
 	int status = 0, late = wrote < 0 || !read_until(out[0], &o, deadline);
 	close(out[0]);
 	if (late)
-		kill(pid, SIGKILL);
+		kill(-pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	char *text = heed_trim((char *)heed_buf_str(&o));
