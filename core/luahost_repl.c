@@ -18,6 +18,7 @@
 struct repl_lua {
 	lua_State *L;
 	repl *r;
+	volatile sig_atomic_t running; /* a chunk runs: Ctrl-C may stop it */
 };
 
 static const char REPL_KEY = 'r'; /* registry key of the session (light userdata) */
@@ -325,7 +326,7 @@ static void stop_hook(lua_State *L, lua_Debug *ar)
 void repl_lua_interrupt(repl_lua *rl)
 {
 	/* lua_sethook may be called from a signal handler (see lua.c's laction) */
-	if (rl)
+	if (rl && rl->running)
 		lua_sethook(rl->L, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
 }
 
@@ -575,13 +576,17 @@ int repl_lua_eval(repl_lua *rl, const char *chunk, char **err)
 {
 	lua_State *L = rl->L;
 	int base = lua_gettop(L);
+	lua_sethook(L, NULL, 0, 0);
 	lua_pushcfunction(L, msgh);
 	int rc = compile(L, chunk, err);
 	if (rc != HEED_OK) {
 		lua_settop(L, base);
 		return rc;
 	}
-	if (lua_pcall(L, 0, LUA_MULTRET, base + 1) != LUA_OK) {
+	rl->running = 1;
+	int st = lua_pcall(L, 0, LUA_MULTRET, base + 1);
+	rl->running = 0;
+	if (st != LUA_OK) {
 		heed_seterr(err, "%s", lua_tostring(L, -1));
 		rc = HEED_ERR;
 	} else if (lua_gettop(L) > base + 1) {

@@ -550,7 +550,8 @@ static int session(repl *r, const char *chunk)
 			fprintf(stderr, "heed: %s line %ld: %s\n", r->input, start,
 			        r->keep_going ? "failed; going on (--keep-going)"
 			                      : "failed; stopping here (--keep-going runs the rest)");
-			status = EXIT_ERROR;
+			if (status == EXIT_OK)
+				status = exit; /* the first failure's status: 1 error, 2 usage */
 			done = !r->keep_going;
 		}
 		heed_buf_reset(&pending);

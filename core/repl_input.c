@@ -241,6 +241,8 @@ void repl_input_open(repl *r)
 	rl_readline_name = "heed";
 	rl_catch_signals = 0; /* Ctrl-C is ours: see on_sigint */
 	rl_attempted_completion_function = complete;
+	if (!r->color) /* no escape codes at all: not even bracketed paste's */
+		rl_variable_bind("enable-bracketed-paste", "off");
 	rl_basic_word_break_characters = " \t\n\"'=(),{}[]+*/<>~;#";
 	const char *env = getenv("HEED_HISTORY"), *home = getenv("HOME");
 	if (!heed_empty(env))
