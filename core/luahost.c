@@ -75,7 +75,7 @@ static void pool_clear(lpool *pl)
 	memset(pl, 0, sizeof *pl);
 }
 
-/* Lua's allocator with a cap: growth beyond LH_MEMCAP_MB fails (Lua raises a
+/* Lua's allocator with a cap: growth beyond lp->memcap fails (Lua raises a
  * memory error), shrinking and freeing always succeed. Lua passes the block's
  * size with every pointer, which picks its free list or malloc. */
 static void *lh_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
@@ -85,8 +85,10 @@ static void *lh_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 	if (!ptr)
 		osize = 0;
 	if (pool && !ptr && nsize - 1 < LH_SMALL) { /* the usual call: a new small block */
-		if (lp->mem + nsize > ((size_t)LH_MEMCAP_MB << 20))
+		if (lp->mem + nsize > lp->memcap) {
+			lp->mem_refused = 1;
 			return NULL;
+		}
 		lp->mem += nsize;
 		return pool_get(&lp->pool, nsize);
 	}
@@ -98,8 +100,10 @@ static void *lh_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 		lp->mem -= osize;
 		return NULL;
 	}
-	if (nsize > osize && lp->mem - osize + nsize > ((size_t)LH_MEMCAP_MB << 20))
+	if (nsize > osize && lp->mem - osize + nsize > lp->memcap) {
+		lp->mem_refused = 1;
 		return NULL;
+	}
 	void *p;
 	if (!pool || (osize > LH_SMALL && nsize > LH_SMALL)) {
 		p = realloc(ptr, nsize);
@@ -185,16 +189,6 @@ static int gate_msgh(lua_State *L)
 	return 1;
 }
 
-static void gate_hook(lua_State *L, lua_Debug *ar)
-{
-	(void)ar;
-	/* From now on every instruction fails, so a pcall in the plugin cannot
-	 * swallow the error and keep looping. lh_gate_call resets the budget. */
-	lua_sethook(L, gate_hook, LUA_MASKCOUNT, 1);
-	lua_pushfstring(L, "instruction budget exceeded (%d instructions per call)", LH_BUDGET);
-	lua_error(L);
-}
-
 static int gate_trampoline(lua_State *L)
 {
 	gate *g = lua_touserdata(L, 1);
@@ -219,7 +213,7 @@ static void gate_fail(gate *g, int status, char **err)
 	char mem[64];
 	const char *msg = lua_type(lp->L, -1) == LUA_TSTRING ? lua_tostring(lp->L, -1) : "unknown error";
 	if (status == LUA_ERRMEM) {
-		snprintf(mem, sizeof mem, "memory limit exceeded (%d MB per plugin)", LH_MEMCAP_MB);
+		snprintf(mem, sizeof mem, "memory limit exceeded (%lld MB per plugin)", lp->lim.memory_mb);
 		msg = mem;
 	} else if (status == LUA_ERRERR) {
 		msg = "error while handling an error";
@@ -249,7 +243,7 @@ int lh_gate_call(gate *g, char **err)
 	lua_pushlightuserdata(L, g);
 	lua_rotate(L, base + 1, 3);
 	lp->errline = 0;
-	lua_sethook(L, gate_hook, LUA_MASKCOUNT, LH_BUDGET);
+	lh_limits_arm(lp);
 	int status = lua_pcall(L, g->nargs + 1, g->nres, base + 1);
 	lua_remove(L, base + 1);
 	if (status == LUA_OK)
@@ -392,6 +386,7 @@ static void push_sandbox(lua_State *L)
 		const char *name;
 		lua_CFunction open;
 	} libs[] = {
+		{LUA_COLIBNAME, luaopen_coroutine},
 		{LUA_MATHLIBNAME, luaopen_math},
 		{LUA_STRLIBNAME, luaopen_string},
 		{LUA_TABLIBNAME, luaopen_table},
@@ -419,6 +414,7 @@ static void push_sandbox(lua_State *L)
 	lua_getfield(L, G, "setmetatable");
 	lua_pushcclosure(L, sandbox_setmetatable, 1);
 	lua_setfield(L, env, "setmetatable");
+	lh_open_require(L, env);
 	lua_pushvalue(L, env);
 	lua_setfield(L, env, "_G");
 	lua_remove(L, G);
@@ -633,7 +629,7 @@ static void read_criteria(lua_State *L, lplugin *lp, int t, heed_plugin_info *in
 }
 
 static const char *const plugin_keys[] = {
-	"api", "criteria", "description", "map", "name", "score", "tests", "version", NULL,
+	"api", "criteria", "description", "limits", "map", "name", "score", "selftest", "tests", "version", NULL,
 };
 
 /* The plugin table at t → info (and the function references in lp). */
@@ -655,7 +651,10 @@ static void read_plugin(lua_State *L, lplugin *lp, int t, heed_plugin_info *info
 	else
 		luaL_error(L, "api must be a positive integer (api level), got %s", luaL_typename(L, -1));
 	lua_pop(L, 1);
-	check_keys(L, t, "plugin table", plugin_keys, "api, criteria, description, map, name, score, version");
+	check_keys(L, t, "plugin table", plugin_keys,
+	           "api, criteria, description, limits, map, name, score, selftest, tests, version");
+	lh_limits_read(L, lp, t, lp->conf);
+	info->limits = lp->lim;
 
 	type = lh_rawfield(L, t, "criteria");
 	if (type == LUA_TTABLE)
@@ -742,6 +741,7 @@ static int body_load(lua_State *L, gate *g)
 		luaL_error(L, "the plugin must return a table, got %s", luaL_typename(L, -1));
 	read_plugin(L, lp, lua_gettop(L), g->out);
 	lh_load_tests(L, lp, lua_gettop(L), env);
+	((heed_plugin_info *)g->out)->has_selftest = lh_load_selftest(L, lp, lua_gettop(L));
 	return 0;
 }
 
@@ -878,7 +878,7 @@ static void lh_unload(void *state)
 	if (!lp)
 		return;
 	if (lp->L) {
-		lua_sethook(lp->L, gate_hook, LUA_MASKCOUNT, LH_BUDGET); /* bounds __gc code run at close */
+		lh_limits_arm(lp); /* bounds __gc code run at close */
 		lua_close(lp->L);
 	}
 	pool_clear(&lp->pool);
@@ -894,6 +894,7 @@ static void lh_unload(void *state)
 	free(lp->targets);
 	free(lp->path);
 	free(lp->chunkname);
+	free(lp->libdir);
 	free(lp->name);
 	heed_buf_free(&lp->trace);
 	heed_buf_free(&lp->json);
@@ -912,15 +913,20 @@ static char *file_stem(const char *path)
 	return xstrndup(base, n);
 }
 
-static int lh_load(const char *path, void **state, heed_plugin_info *info, char **err)
+static int lh_load(const char *path, const heed_limits *conf, void **state, heed_plugin_info *info,
+                   char **err)
 {
 	int rc = HEED_OK;
 	lplugin *lp = xcalloc(1, sizeof *lp);
 	lp->path = xstrdup(path);
+	const char *slash = strrchr(path, '/');
+	lp->libdir = slash ? xasprintf("%.*s/lib", (int)(slash - path), path) : xstrdup("lib");
+	lp->conf = conf;
+	lh_limits_default(lp);
 	lp->chunkname = xasprintf("@%s", path);
 	lp->name = file_stem(path);
 	lp->score_ref = lp->row_ref = lp->contact_mt = lp->add_ref = lp->org_keys = LUA_NOREF;
-	lp->tests_ref = lp->tester_ref = LUA_NOREF;
+	lp->tests_ref = lp->tester_ref = lp->selftest_ref = LUA_NOREF;
 	memset(info, 0, sizeof *info);
 	lp->L = lua_newstate(lh_alloc, lp);
 	if (!lp->L) {
@@ -934,6 +940,7 @@ static int lh_load(const char *path, void **state, heed_plugin_info *info, char 
 	lua_gc(lp->L, LUA_GCGEN, 0, 0);
 	gate g = {.lp = lp, .line = 1, .ref = LUA_NOREF, .body = body_load, .out = info};
 	rc = lh_gate_call(&g, err);
+	lp->conf = NULL;
 	if (rc == HEED_OK) {
 		info->line = g.line;
 		info->score_line = lp->score_line;
@@ -955,5 +962,6 @@ const heed_engine heed_lua_engine = {
 	.score = lh_score,
 	.map_row = lh_map_row,
 	.test = lh_test,
+	.selftest = lh_selftest,
 	.unload = lh_unload,
 };

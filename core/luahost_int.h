@@ -12,8 +12,7 @@
 #include "plugin_int.h"
 #include "util.h"
 
-#define LH_MEMCAP_MB 64        /* memory per plugin state */
-#define LH_BUDGET 10000000     /* VM instructions per call into a plugin */
+#define LH_TICK 1000           /* instructions between two looks at the limits */
 #define LH_DEPTH 32            /* nesting limit between JSON and Lua tables */
 
 typedef struct lcheck {
@@ -66,11 +65,20 @@ typedef struct lplugin {
 	lua_State *L;
 	char *path, *chunkname, *name; /* name: the file name until the plugin says */
 	size_t mem;       /* bytes Lua holds, as it counts them (the cap applies to this) */
+	size_t memcap;    /* the memory limit in bytes */
+	heed_limits lim;  /* the limits in force */
+	const heed_limits *conf; /* limits from the config file, while loading */
+	long long left;   /* instructions left in the running call */
+	long long t0;     /* ms clock at the first look in the running call; 0 = none yet */
+	int killed;       /* LH_KILL_*: the limit the running call hit */
+	int mem_refused;  /* the running call was refused memory */
+	char *libdir;     /* where require finds modules: <plugin folder>/lib */
 	lpool pool;
 	int score_ref, score_line, row_ref, row_line;
 	int contact_mt;            /* registry reference of the contact metatable */
 	int add_ref;               /* registry reference of score's add function */
 	int tests_ref, tester_ref; /* the plugin's tests table, and the `t` helpers they get */
+	int selftest_ref, selftest_line; /* the plugin's selftest function, checked on every load */
 	const heed_contact *cur;   /* record behind the running call's contact table */
 	const void *cur_table;     /* that table (anchored in the registry, so no other has its address) */
 	int org_keys;              /* registry reference of the org table's keys, in push order */
@@ -103,6 +111,16 @@ struct gate {
 enum { ORG_EMPLOYEES = 3, ORG_NKEYS = 5 };
 extern const char *const lh_org_keys[ORG_NKEYS];
 
+enum { LH_KILL_INSTRUCTIONS = 1, LH_KILL_TIME = 2 };
+
+/* Limits (luahost_limits.c): defaults; the plugin table's `limits` at t with
+ * the config on top; arm them for one call (resets the budgets). */
+void lh_limits_default(lplugin *lp);
+void lh_limits_read(lua_State *L, lplugin *lp, int t, const heed_limits *conf);
+void lh_limits_arm(lplugin *lp);
+/* Put require (Lua text modules from lp->libdir) into the sandbox env. */
+void lh_open_require(lua_State *L, int env);
+
 /* The plugin whose state L is. */
 lplugin *lh_plugin_of(lua_State *L);
 /* The one gate into Lua: run g->body in protected mode with the budget set;
@@ -122,6 +140,10 @@ int lh_fn_line(lua_State *L, int idx);
  * test operation runs them. */
 void lh_load_tests(lua_State *L, lplugin *lp, int plugin, int env);
 int lh_test(void *state, FILE *out, int *passed, int *failed);
+/* Keep the plugin's selftest function (1 if it has one); the engine's selftest
+ * operation calls it with the `t` helpers. */
+int lh_load_selftest(lua_State *L, lplugin *lp, int plugin);
+int lh_selftest(void *state, char **err);
 /* The engine's map_row operation. */
 int lh_map_row(void *state, const heed_row *row, heed_fieldset *out, char **err);
 

@@ -42,22 +42,27 @@ static const char tester_src[] =
 	"end\n"
 	"return t\n";
 
-/* Keep the plugin's `tests` table (name → function(t)) and build its `t`. */
+/* Keep the plugin's `tests` table (name → function(t)) and build its `t`
+ * (also for a selftest alone). */
 void lh_load_tests(lua_State *L, lplugin *lp, int plugin, int env)
 {
-	if (lua_getfield(L, plugin, "tests") == LUA_TNIL) {
+	int has_selftest = lh_rawfield(L, plugin, "selftest") != LUA_TNIL;
+	lua_pop(L, 1);
+	if (lh_rawfield(L, plugin, "tests") == LUA_TNIL) {
 		lua_pop(L, 1);
-		return;
+		if (!has_selftest)
+			return;
+	} else {
+		if (!lua_istable(L, -1))
+			luaL_error(L, "tests must be a table of name = function(t), got %s", luaL_typename(L, -1));
+		lua_pushnil(L);
+		while (lua_next(L, -2)) {
+			if (lua_type(L, -2) != LUA_TSTRING || !lua_isfunction(L, -1))
+				luaL_error(L, "tests must map names to functions");
+			lua_pop(L, 1);
+		}
+		lp->tests_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 	}
-	if (!lua_istable(L, -1))
-		luaL_error(L, "tests must be a table of name = function(t), got %s", luaL_typename(L, -1));
-	lua_pushnil(L);
-	while (lua_next(L, -2)) {
-		if (lua_type(L, -2) != LUA_TSTRING || !lua_isfunction(L, -1))
-			luaL_error(L, "tests must map names to functions");
-		lua_pop(L, 1);
-	}
-	lp->tests_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 	if (luaL_loadbufferx(L, tester_src, sizeof tester_src - 1, "=heed tests", "t") != LUA_OK)
 		lua_error(L);
 	lua_pushvalue(L, env);
@@ -120,4 +125,43 @@ int lh_test(void *state, FILE *out, int *passed, int *failed)
 	lua_pop(L, 1);
 	free(names);
 	return HEED_OK;
+}
+
+/* ---- selftest ---- */
+
+int lh_load_selftest(lua_State *L, lplugin *lp, int plugin)
+{
+	int type = lh_rawfield(L, plugin, "selftest");
+	if (type == LUA_TNIL) {
+		lua_pop(L, 1);
+		return 0;
+	}
+	if (type != LUA_TFUNCTION)
+		luaL_error(L, "selftest must be a function, got %s", luaL_typename(L, -1));
+	lp->selftest_line = lh_fn_line(L, -1);
+	lp->selftest_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	return 1;
+}
+
+static int body_selftest(lua_State *L, gate *g)
+{
+	lua_rawgeti(L, LUA_REGISTRYINDEX, g->ref);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, g->lp->tester_ref);
+	lua_call(L, 1, 2);
+	if (lua_type(L, -2) == LUA_TBOOLEAN && !lua_toboolean(L, -2))
+		luaL_error(L, "selftest failed: %s",
+		           lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "it returned false");
+	return 0;
+}
+
+/* The engine's selftest operation: call the plugin's selftest(t); an error or
+ * a false result fails it. */
+int lh_selftest(void *state, char **err)
+{
+	lplugin *lp = state;
+	if (lp->selftest_ref == LUA_NOREF)
+		return HEED_OK;
+	gate g = {.lp = lp, .fn = "selftest", .line = lp->selftest_line, .ref = lp->selftest_ref,
+	          .body = body_selftest};
+	return lh_gate_call(&g, err);
 }

@@ -8,9 +8,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "util.h"
 
@@ -22,13 +24,33 @@ typedef struct hplugin {
 	heed_plugin_info info;
 } hplugin;
 
+/* One *.lua file of the folder: its active plugin (if any) and last error. */
+typedef struct hfile {
+	char *name, *path;
+	long long sig[5]; /* device, inode, size, mtime s, mtime ns: a change means reload */
+	hplugin *h;       /* the active version, NULL when none loaded */
+	char *error;      /* why the last load of this file failed, or NULL */
+	time_t loaded_at; /* when h was loaded */
+} hfile;
+
 struct heed_plugins {
 	const heed_engine *eng;
-	hplugin *v;
+	char *dir;
+	hfile *files;      /* by file name */
+	size_t nfiles;
+	hplugin **v;       /* the active plugins, in file order (point into files) */
 	size_t n;
-	char **errors;
+	const char **errors; /* the files' errors */
 	size_t nerrors;
 	char *versions;
+	heed_limits_conf *conf; /* the folder's limits.conf */
+	char *conf_error;       /* what is wrong in it, or NULL */
+	/* What the last refresh replaced: kept until the next one, so part names
+	 * and strings handed out before it stay valid. */
+	hplugin **old;
+	size_t nold;
+	char **oldtext;
+	size_t noldtext;
 };
 
 /* Fields a map may fill, sorted for bsearch; attrs.<key> is handled apart. */
@@ -193,54 +215,84 @@ void heed_fieldset_clear(heed_fieldset *f)
 
 /* ---- loading ---- */
 
-static void add_error(heed_plugins *p, char *msg)
-{
-	p->errors = xrealloc(p->errors, (p->nerrors + 1) * sizeof *p->errors);
-	p->errors[p->nerrors++] = msg;
-}
-
 static const hplugin *find(const heed_plugins *p, const char *name)
 {
 	for (size_t i = 0; i < p->n; i++)
-		if (strcmp(p->v[i].info.name, name) == 0)
-			return &p->v[i];
+		if (strcmp(p->v[i]->info.name, name) == 0)
+			return p->v[i];
 	return NULL;
 }
 
-/* Load path; keep it, or keep its error. */
-static void load_one(heed_plugins *p, char *path)
+static void retire_text(heed_plugins *p, char *s)
 {
-	hplugin h = {.path = path};
-	char *err = NULL;
-	if (p->eng->load(path, &h.state, &h.info, &err) != HEED_OK) {
-		add_error(p, err ? err : xasprintf("plugin (%s): failed to load", path));
-		free(path);
+	if (!s)
 		return;
+	p->oldtext = xrealloc(p->oldtext, (p->noldtext + 1) * sizeof *p->oldtext);
+	p->oldtext[p->noldtext++] = s;
+}
+
+static void free_plugin(const heed_engine *eng, hplugin *h)
+{
+	if (!h)
+		return;
+	eng->unload(h->state);
+	heed_plugin_info_clear(&h->info);
+	free(h->path);
+	free(h);
+}
+
+/* Free what the previous refresh retired: nobody may point into it any more. */
+static void drop_retired(heed_plugins *p)
+{
+	for (size_t i = 0; i < p->nold; i++)
+		free_plugin(p->eng, p->old[i]);
+	free(p->old);
+	p->old = NULL;
+	p->nold = 0;
+	for (size_t i = 0; i < p->noldtext; i++)
+		free(p->oldtext[i]);
+	free(p->oldtext);
+	p->oldtext = NULL;
+	p->noldtext = 0;
+}
+
+/* Load path into a fresh state and validate it: stages, api level, a unique
+ * name (twin_ok = the plugin it may replace), its selftest. OUT: the plugin,
+ * or NULL with *err. */
+static hplugin *load_checked(heed_plugins *p, const char *path, const hplugin *twin_ok, char **err)
+{
+	hplugin *h = xcalloc(1, sizeof *h);
+	h->path = xstrdup(path);
+	heed_limits lim = heed_limits_conf_for(p->conf, path);
+	if (p->eng->load(path, &lim, &h->state, &h->info, err) != HEED_OK) {
+		if (!*err)
+			*err = xasprintf("plugin (%s): failed to load", path);
+		free(h->path);
+		free(h);
+		return NULL;
 	}
-	const hplugin *twin = find(p, h.info.name);
+	const hplugin *twin = find(p, h->info.name);
 	const char *bad_target = NULL;
-	for (size_t i = 0; i < h.info.ntargets && !bad_target; i++)
-		if (heed_stage_parse(h.info.targets[i]) < 0)
-			bad_target = h.info.targets[i];
+	for (size_t i = 0; i < h->info.ntargets && !bad_target; i++)
+		if (heed_stage_parse(h->info.targets[i]) < 0)
+			bad_target = h->info.targets[i];
 	if (bad_target)
-		err = xasprintf("plugin '%s' (%s:%d): criteria for '%s', which is not a stage (lead,"
-		                " prospect, opportunity, won, lost, disqualified)",
-		                h.info.name, path, h.info.line, bad_target);
-	else if (h.info.api > HEED_PLUGIN_API)
-		err = xasprintf("plugin '%s' (%s:%d): api level %d is newer than this heed supports (%d)",
-		                h.info.name, path, h.info.line, h.info.api, HEED_PLUGIN_API);
-	else if (twin)
-		err = xasprintf("plugin '%s' (%s:%d): duplicate plugin name, already loaded from %s", h.info.name,
-		                path, h.info.line, twin->path);
-	if (err) {
-		add_error(p, err);
-		p->eng->unload(h.state);
-		heed_plugin_info_clear(&h.info);
-		free(path);
-		return;
+		*err = xasprintf("plugin '%s' (%s:%d): criteria for '%s', which is not a stage (lead,"
+		                 " prospect, opportunity, won, lost, disqualified)",
+		                 h->info.name, path, h->info.line, bad_target);
+	else if (h->info.api > HEED_PLUGIN_API)
+		*err = xasprintf("plugin '%s' (%s:%d): api level %d is newer than this heed supports (%d)",
+		                 h->info.name, path, h->info.line, h->info.api, HEED_PLUGIN_API);
+	else if (twin && twin != twin_ok)
+		*err = xasprintf("plugin '%s' (%s:%d): duplicate plugin name, already loaded from %s",
+		                 h->info.name, path, h->info.line, twin->path);
+	else if (h->info.has_selftest)
+		p->eng->selftest(h->state, err);
+	if (*err) {
+		free_plugin(p->eng, h);
+		return NULL;
 	}
-	p->v = xrealloc(p->v, (p->n + 1) * sizeof *p->v);
-	p->v[p->n++] = h;
+	return h;
 }
 
 static int by_name(const void *a, const void *b)
@@ -250,9 +302,9 @@ static int by_name(const void *a, const void *b)
 
 static char *make_versions(const heed_plugins *p)
 {
-	const hplugin **order = xcalloc(p->n, sizeof *order);
+	const hplugin **order = xcalloc(p->n ? p->n : 1, sizeof *order);
 	for (size_t i = 0; i < p->n; i++)
-		order[i] = &p->v[i];
+		order[i] = p->v[i];
 	qsort(order, p->n, sizeof *order, by_name);
 	heed_buf b = {0};
 	heed_buf_adds(&b, "");
@@ -262,48 +314,82 @@ static char *make_versions(const heed_plugins *p)
 	return heed_buf_detach(&b);
 }
 
-static int is_plugin_file(const char *dir, const char *name)
+/* Rebuild the active list, the error list and the versions from the files. */
+static void rebuild(heed_plugins *p)
 {
-	size_t n = strlen(name);
-	if (name[0] == '.' || n <= 4 || strcmp(name + n - 4, ".lua") != 0)
-		return 0;
-	struct stat st;
-	char *path = xasprintf("%s/%s", dir, name);
-	int ok = stat(path, &st) == 0 && S_ISREG(st.st_mode);
-	free(path);
-	return ok;
+	p->n = p->nerrors = 0;
+	p->v = xrealloc(p->v, (p->nfiles + 1) * sizeof *p->v);
+	p->errors = xrealloc(p->errors, (p->nfiles + 2) * sizeof *p->errors);
+	if (p->conf_error)
+		p->errors[p->nerrors++] = p->conf_error;
+	for (size_t i = 0; i < p->nfiles; i++) {
+		if (p->files[i].h)
+			p->v[p->n++] = p->files[i].h;
+		if (p->files[i].error)
+			p->errors[p->nerrors++] = p->files[i].error;
+	}
+	retire_text(p, p->versions);
+	p->versions = make_versions(p);
 }
 
-heed_plugins *heed_plugins_open(const char *dir, char **err)
+static int file_cmp(const void *a, const void *b)
+{
+	return strcmp(((const hfile *)a)->name, ((const hfile *)b)->name);
+}
+
+/* The *.lua regular files of dir, sorted, with their signatures. OUT: *v, *n. */
+static int scan_dir(const char *dir, hfile **v, size_t *n, char **err)
 {
 	DIR *d = opendir(dir);
 	if (!d) {
 		heed_seterr(err, "cannot read plugin directory %s: %s", dir, strerror(errno));
-		return NULL;
+		return HEED_ERR;
 	}
-	char **names = NULL;
-	size_t n = 0;
+	*v = NULL;
+	*n = 0;
 	struct dirent *e;
-	while ((e = readdir(d)) != NULL) {
-		if (!is_plugin_file(dir, e->d_name))
-			continue;
-		names = xrealloc(names, (n + 1) * sizeof *names);
-		names[n++] = xstrdup(e->d_name);
-	}
-	closedir(d);
-	if (n > 1)
-		qsort(names, n, sizeof *names, name_cmp);
-
-	heed_plugins *p = xcalloc(1, sizeof *p);
-	p->eng = &heed_lua_engine;
 	size_t dl = strlen(dir);
 	const char *sep = dl && dir[dl - 1] == '/' ? "" : "/";
-	for (size_t i = 0; i < n; i++) {
-		load_one(p, xasprintf("%s%s%s", dir, sep, names[i]));
-		free(names[i]);
+	while ((e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+		if (e->d_name[0] == '.' || len <= 4 || strcmp(e->d_name + len - 4, ".lua") != 0)
+			continue;
+		struct stat st;
+		char *path = xasprintf("%s%s%s", dir, sep, e->d_name);
+		if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+			free(path);
+			continue;
+		}
+		*v = xrealloc(*v, (*n + 1) * sizeof **v);
+		(*v)[(*n)++] = (hfile){.name = xstrdup(e->d_name), .path = path, .sig = {
+			(long long)st.st_dev, (long long)st.st_ino, (long long)st.st_size,
+			(long long)st.st_mtim.tv_sec, (long long)st.st_mtim.tv_nsec}};
 	}
-	free(names);
-	p->versions = make_versions(p);
+	closedir(d);
+	if (*n > 1)
+		qsort(*v, *n, sizeof **v, file_cmp);
+	return HEED_OK;
+}
+
+heed_plugins *heed_plugins_open(const char *dir, char **err)
+{
+	heed_plugins *p = xcalloc(1, sizeof *p);
+	p->eng = &heed_lua_engine;
+	p->dir = xstrdup(dir);
+	if (scan_dir(dir, &p->files, &p->nfiles, err) != HEED_OK) {
+		free(p->dir);
+		free(p);
+		return NULL;
+	}
+	p->conf = heed_limits_conf_read(dir, &p->conf_error);
+	for (size_t i = 0; i < p->nfiles; i++) {
+		hfile *f = &p->files[i];
+		f->h = load_checked(p, f->path, NULL, &f->error);
+		f->loaded_at = time(NULL);
+		rebuild(p); /* so the next file sees this one's name */
+	}
+	rebuild(p);
+	drop_retired(p);
 	return p;
 }
 
@@ -311,17 +397,164 @@ void heed_plugins_close(heed_plugins *p)
 {
 	if (!p)
 		return;
-	for (size_t i = 0; i < p->n; i++) {
-		p->eng->unload(p->v[i].state);
-		heed_plugin_info_clear(&p->v[i].info);
-		free(p->v[i].path);
+	drop_retired(p);
+	for (size_t i = 0; i < p->nfiles; i++) {
+		free_plugin(p->eng, p->files[i].h);
+		free(p->files[i].name);
+		free(p->files[i].path);
+		free(p->files[i].error);
 	}
+	free(p->files);
 	free(p->v);
-	for (size_t i = 0; i < p->nerrors; i++)
-		free(p->errors[i]);
 	free(p->errors);
 	free(p->versions);
+	heed_limits_conf_free(p->conf);
+	free(p->conf_error);
+	free(p->dir);
 	free(p);
+}
+
+/* ---- reload ---- */
+
+static int file_matches(const hfile *f, const char *only)
+{
+	if (!only)
+		return 1;
+	if (f->h && strcmp(f->h->info.name, only) == 0)
+		return 1;
+	size_t n = strlen(only);
+	return strncmp(f->name, only, n) == 0 && strcmp(f->name + n, ".lua") == 0;
+}
+
+/* One line more in a refresh report. */
+static void report_line(heed_buf *b, const char *fmt, ...) HEED_PRINTF(2, 3);
+static void report_line(heed_buf *b, const char *fmt, ...)
+{
+	if (b->len)
+		heed_buf_adds(b, "\n");
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = xvasprintf(fmt, ap);
+	va_end(ap);
+	heed_buf_adds(b, s);
+	free(s);
+}
+
+static void retire_plugin(heed_plugins *p, hplugin *h)
+{
+	p->old = xrealloc(p->old, (p->nold + 1) * sizeof *p->old);
+	p->old[p->nold++] = h;
+}
+
+/* File f is new or changed: load the new version in a fresh state and swap it
+ * in when valid, else keep the old one and the error. 1 if the set changed. */
+static int refresh_file(heed_plugins *p, hfile *f, heed_buf *rep)
+{
+	char *err = NULL;
+	hplugin *h = load_checked(p, f->path, f->h, &err);
+	retire_text(p, f->error);
+	f->error = NULL;
+	if (!h) {
+		if (f->h)
+			report_line(rep, "kept %s %s: %s", f->h->info.name, f->h->info.version, err);
+		else
+			report_line(rep, "not loaded %s: %s", f->path, err);
+		f->error = err;
+		return 0;
+	}
+	if (f->h) {
+		report_line(rep, "reloaded %s %s → %s", h->info.name, f->h->info.version, h->info.version);
+		retire_plugin(p, f->h);
+	} else {
+		report_line(rep, "loaded %s %s", h->info.name, h->info.version);
+	}
+	f->h = h;
+	f->loaded_at = time(NULL);
+	rebuild(p);
+	return 1;
+}
+
+/* Merge the folder's files now[] into p->files (both sorted by name): removed
+ * files of `only` unload, others are kept; OUT: todo[i] = 1 where files[i] is
+ * new or changed. Takes over now[]'s strings. Returns the number unloaded. */
+static int merge_files(heed_plugins *p, hfile *now, size_t nnow, const char *only, char **todo,
+                       heed_buf *rep)
+{
+	hfile *merged = xcalloc(p->nfiles + nnow + 1, sizeof *merged);
+	char *load = xcalloc(p->nfiles + nnow + 1, 1);
+	size_t nm = 0, i = 0, k = 0;
+	int unloaded = 0;
+	while (i < p->nfiles || k < nnow) {
+		int c = i == p->nfiles ? 1 : k == nnow ? -1 : strcmp(p->files[i].name, now[k].name);
+		if (c < 0 && !file_matches(&p->files[i], only)) {
+			merged[nm++] = p->files[i++]; /* gone, but left for a refresh of all */
+		} else if (c < 0) {
+			hfile *f = &p->files[i++];
+			if (f->h) {
+				report_line(rep, "unloaded %s %s (%s was removed)", f->h->info.name, f->h->info.version,
+				            f->path);
+				retire_plugin(p, f->h);
+				unloaded++;
+			}
+			retire_text(p, f->error);
+			free(f->name);
+			free(f->path);
+		} else if (c > 0) {
+			load[nm] = (char)file_matches(&now[k], only);
+			merged[nm] = now[k++];
+			if (!load[nm])
+				memset(merged[nm].sig, 0, sizeof merged[nm].sig); /* not looked at yet */
+			nm++;
+		} else {
+			hfile *f = &merged[nm];
+			*f = p->files[i++];
+			load[nm] = memcmp(f->sig, now[k].sig, sizeof f->sig) != 0 && file_matches(f, only);
+			if (load[nm++])
+				memcpy(f->sig, now[k].sig, sizeof f->sig);
+			free(now[k].name);
+			free(now[k].path);
+			k++;
+		}
+	}
+	free(p->files);
+	p->files = merged;
+	p->nfiles = nm;
+	*todo = load;
+	return unloaded;
+}
+
+int heed_plugins_refresh(heed_plugins *p, const char *only, char **report)
+{
+	*report = NULL;
+	drop_retired(p);
+	hfile *now = NULL;
+	size_t nnow = 0;
+	if (scan_dir(p->dir, &now, &nnow, report) != HEED_OK)
+		return 0;
+	heed_limits_conf_free(p->conf);
+	retire_text(p, p->conf_error);
+	p->conf_error = NULL;
+	p->conf = heed_limits_conf_read(p->dir, &p->conf_error);
+	heed_buf rep = {0};
+	char *todo = NULL;
+	int changed = merge_files(p, now, nnow, only, &todo, &rep);
+	free(now);
+	rebuild(p);
+	for (size_t i = 0; i < p->nfiles; i++)
+		if (todo[i])
+			changed += refresh_file(p, &p->files[i], &rep);
+	free(todo);
+	rebuild(p);
+	if (only && !changed && !rep.len) {
+		int known = 0;
+		for (size_t i = 0; i < p->nfiles && !known; i++)
+			known = file_matches(&p->files[i], only);
+		if (!known)
+			report_line(&rep, "no plugin '%s' in %s", only, p->dir);
+	}
+	if (rep.len)
+		*report = heed_buf_detach(&rep);
+	return changed;
 }
 
 size_t heed_plugins_count(const heed_plugins *p)
@@ -331,7 +564,7 @@ size_t heed_plugins_count(const heed_plugins *p)
 
 const char *heed_plugins_name(const heed_plugins *p, size_t i)
 {
-	return i < p->n ? p->v[i].info.name : NULL;
+	return i < p->n ? p->v[i]->info.name : NULL;
 }
 
 size_t heed_plugins_nerrors(const heed_plugins *p)
@@ -356,8 +589,8 @@ char *heed_plugins_versions_for(const heed_plugins *p, const char *target)
 	heed_buf b = {0};
 	heed_buf_adds(&b, "");
 	for (size_t i = 0; i < p->n; i++)
-		if (has_target(&p->v[i], target))
-			heed_buf_addf(&b, "%s%s@%s", b.len ? "," : "", p->v[i].info.name, p->v[i].info.version);
+		if (has_target(p->v[i], target))
+			heed_buf_addf(&b, "%s%s@%s", b.len ? "," : "", p->v[i]->info.name, p->v[i]->info.version);
 	return heed_buf_detach(&b);
 }
 
@@ -366,10 +599,10 @@ int heed_plugins_test(heed_plugins *p, const char *only, FILE *out, int *passed,
 	*passed = *failed = 0;
 	int ran = 0;
 	for (size_t i = 0; i < p->n; i++) {
-		if (only && strcmp(only, p->v[i].info.name) != 0)
+		if (only && strcmp(only, p->v[i]->info.name) != 0)
 			continue;
 		ran = 1;
-		p->eng->test(p->v[i].state, out, passed, failed);
+		p->eng->test(p->v[i]->state, out, passed, failed);
 	}
 	return ran || !only ? HEED_OK : HEED_ENOTFOUND;
 }
@@ -387,7 +620,7 @@ static int has_target(const hplugin *h, const char *target)
 int heed_plugins_has_criteria(const heed_plugins *p, const char *target)
 {
 	for (size_t i = 0; i < p->n; i++)
-		if (has_target(&p->v[i], target))
+		if (has_target(p->v[i], target))
 			return 1;
 	return 0;
 }
@@ -407,7 +640,7 @@ int heed_plugins_criteria(heed_plugins *p, const heed_contact *c, const char *ta
 {
 	int rc = HEED_OK;
 	for (size_t i = 0; i < p->n; i++) {
-		hplugin *h = &p->v[i];
+		hplugin *h = p->v[i];
 		if (!has_target(h, target))
 			continue;
 		char *perr = NULL;
@@ -423,7 +656,7 @@ int heed_plugins_criteria(heed_plugins *p, const heed_contact *c, const char *ta
 int heed_plugins_has_score(const heed_plugins *p)
 {
 	for (size_t i = 0; i < p->n; i++)
-		if (p->v[i].info.has_score)
+		if (p->v[i]->info.has_score)
 			return 1;
 	return 0;
 }
@@ -470,7 +703,7 @@ int heed_plugins_score(heed_plugins *p, const heed_contact *c, heed_parts *out, 
 {
 	int rc = HEED_OK;
 	for (size_t i = 0; i < p->n; i++) {
-		hplugin *h = &p->v[i];
+		hplugin *h = p->v[i];
 		if (!h->info.has_score)
 			continue;
 		size_t from = out->n;
@@ -498,7 +731,7 @@ static const hplugin *find_map(const heed_plugins *p, const char *name, char **e
 		heed_buf b = {0};
 		heed_buf_addf(&b, "no plugin named '%s' (loaded:", name);
 		for (size_t i = 0; i < p->n; i++)
-			heed_buf_addf(&b, " %s", p->v[i].info.name);
+			heed_buf_addf(&b, " %s", p->v[i]->info.name);
 		heed_buf_adds(&b, p->n ? ")" : " none)");
 		heed_seterr(err, "%s", heed_buf_str(&b));
 		heed_buf_free(&b);

@@ -98,6 +98,16 @@ typedef struct heed_mapspec {
 heed_plugins *heed_plugins_open(const char *dir, char **err);
 void heed_plugins_close(heed_plugins *p);
 
+/* Bring the loaded set in line with the plugin folder: a new file loads, a removed file unloads, a
+ * changed file (mtime/size/inode) is compiled and validated in a fresh state (syntax, api level,
+ * required fields, its selftest) and swapped in only if valid; otherwise the old version stays
+ * active and the error is kept. only = one plugin name, or NULL for all. Never call it while a
+ * batch is running on p. OUT: *report = one line per change or failure ("reloaded score 1.2 → 1.3",
+ * "kept qualify 1.0: plugins/qualify.lua:12: ..."), NULL when nothing changed (caller frees).
+ * Returns the number of plugins changed. Part names, versions strings and map specs handed out
+ * before a refresh stay valid until the next refresh (or close). */
+int heed_plugins_refresh(heed_plugins *p, const char *only, char **report);
+
 size_t heed_plugins_count(const heed_plugins *p);
 const char *heed_plugins_name(const heed_plugins *p, size_t i);
 /* Load errors: "plugin 'x' (plugins/x.lua:12): message". */

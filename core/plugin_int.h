@@ -8,6 +8,31 @@
 
 #include "plugin.h"
 
+/* Limits on a plugin; 0 = not set. Defaults and ceilings below; a plugin's
+ * `limits` table may raise them up to the ceilings, the folder's limits.conf
+ * overrides both. */
+typedef struct heed_limits {
+	long long instructions; /* VM instructions per call */
+	long long time_ms;      /* wall-clock per call */
+	long long memory_mb;    /* memory of the plugin's state */
+} heed_limits;
+
+#define HEED_LIMIT_INSTRUCTIONS 10000000LL
+#define HEED_LIMIT_INSTRUCTIONS_MAX 10000000000LL
+#define HEED_LIMIT_TIME_MS 2000LL
+#define HEED_LIMIT_TIME_MS_MAX 600000LL
+#define HEED_LIMIT_MEMORY_MB 64LL
+#define HEED_LIMIT_MEMORY_MB_MAX 4096LL
+
+/* The plugin folder's limits.conf (see plugin_conf.c). */
+typedef struct heed_limits_conf heed_limits_conf;
+/* Read dir/limits.conf; never NULL (empty when the file is absent). A bad line
+ * stops the reading with *err naming file and line. Free with heed_limits_conf_free. */
+heed_limits_conf *heed_limits_conf_read(const char *dir, char **err);
+void heed_limits_conf_free(heed_limits_conf *c);
+/* The configured limits for the plugin file at path (0 = not set). */
+heed_limits heed_limits_conf_for(const heed_limits_conf *c, const char *path);
+
 typedef struct heed_plugin_info {
 	char *name, *version;
 	int api;
@@ -15,15 +40,19 @@ typedef struct heed_plugin_info {
 	size_t ntargets;
 	int has_score;
 	int has_map;
+	int has_selftest;      /* the plugin has a selftest function: run it before activating */
 	heed_mapspec map;      /* valid when has_map */
 	int line;              /* line where the plugin's table is returned, for host errors */
 	int score_line;        /* line where score is defined, for host errors */
+	heed_limits limits;    /* the limits in force */
 } heed_plugin_info;
 
 typedef struct heed_engine {
 	const char *name;
-	/* Load and run the file; OUT: *state and *info. Errors name file and line. */
-	int (*load)(const char *path, void **state, heed_plugin_info *info, char **err);
+	/* Load and run the file with the configured limits conf (NULL = none); OUT:
+	 * *state and *info. Errors name file and line. */
+	int (*load)(const char *path, const heed_limits *conf, void **state, heed_plugin_info *info,
+	            char **err);
 	/* Append the checks of the plugin's criteria[target]. Errors name function, file, line, contact. */
 	int (*criteria)(void *state, const heed_contact *c, const char *target, heed_checks *out, char **err);
 	/* Append the plugin's score parts (validated by the host). */
@@ -32,6 +61,8 @@ typedef struct heed_engine {
 	int (*map_row)(void *state, const heed_row *row, heed_fieldset *out, char **err);
 	/* Run the plugin's own tests, printing one line each to out; counts them. */
 	int (*test)(void *state, FILE *out, int *passed, int *failed);
+	/* Run the plugin's selftest; HEED_OK or HEED_EPLUGIN with *err. */
+	int (*selftest)(void *state, char **err);
 	void (*unload)(void *state);
 } heed_engine;
 
