@@ -6,7 +6,6 @@
  * file, -c) has no prompts or colours and stops at the first error, naming
  * its line, unless --keep-going. */
 #include <ctype.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +45,9 @@ static const struct rcmd {
 	{ "plugins", NULL, "plugins", "the loaded plugins with their versions, and load errors",
 	  ".plugins", r_plugins },
 	{ "quit", "exit", "quit", "leave the REPL (Ctrl-D does too)", ".quit", r_quit },
-	{ "reload", NULL, "reload", "load the plugins again from their folder", ".reload", r_reload },
+	{ "reload", NULL, "reload [PLUGIN]",
+	  "load what changed in the plugin folder now (the REPL also does before each command)",
+	  ".reload score", r_reload },
 	{ "sql", NULL, "sql SELECT …", "a read-only query, on a read-only connection to the store",
 	  ".sql SELECT stage, count(*) FROM contacts GROUP BY stage", r_sql },
 	{ "timer", NULL, "timer on|off", "show how long each command took", ".timer on", r_timer },
@@ -356,16 +357,22 @@ static int r_quit(repl *r, int argc, char **argv)
 
 static int r_reload(repl *r, int argc, char **argv)
 {
-	(void)argc, (void)argv;
-	heed_plugins_close(r->cli->plugins);
-	r->cli->plugins = NULL;
-	r->cli->failed = 0;
-	heed_plugins *p = cli_plugins(r->cli);
-	if (!p)
-		return EXIT_ERROR;
-	printf("reloaded %zu plugin%s from %s\n", heed_plugins_count(p),
-	       heed_plugins_count(p) == 1 ? "" : "s", r->cli->plugins_dir);
-	return heed_plugins_nerrors(p) ? EXIT_ERROR : EXIT_OK;
+	if (!r->cli->plugins) { /* first use: load them fresh from disk */
+		heed_plugins *p = cli_plugins(r->cli);
+		if (p)
+			printf("loaded %zu plugins from %s\n", heed_plugins_count(p), r->cli->plugins_dir);
+		return p && !heed_plugins_nerrors(p) ? EXIT_OK : EXIT_ERROR;
+	}
+	char *report = NULL;
+	heed_plugins_refresh(r->cli->plugins, argc > 1 ? argv[1] : NULL, &report);
+	if (!report) {
+		printf("no plugin changed in %s\n", r->cli->plugins_dir);
+		return EXIT_OK;
+	}
+	int failed = strstr(report, "kept ") || strstr(report, "no plugin");
+	printf("%s%s", report, report[strlen(report) - 1] == '\n' ? "" : "\n");
+	free(report);
+	return failed ? EXIT_ERROR : EXIT_OK;
 }
 
 static int r_sql(repl *r, int argc, char **argv)
@@ -404,52 +411,19 @@ static int r_timer(repl *r, int argc, char **argv)
 
 /* ---- plugins changed on disk ---- */
 
-/* A signature of the plugin folder: every *.lua's name, size and mtime. */
-static char *plugins_signature(const char *dir)
+/* Reload what changed in the plugin folder (only = one plugin, or NULL) and
+ * print one line per change; 1 if a plugin failed to reload. */
+static int refresh_plugins(repl *r, const char *only)
 {
-	DIR *d = opendir(dir);
-	if (!d)
-		return xstrdup("");
-	heed_buf b = { 0 };
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		size_t n = strlen(e->d_name);
-		if (n < 5 || strcmp(e->d_name + n - 4, ".lua") != 0)
-			continue;
-		char *path = xasprintf("%s/%s", dir, e->d_name);
-		struct stat st;
-		if (stat(path, &st) == 0)
-			heed_buf_addf(&b, "%s:%lld:%lld.%09ld;", e->d_name, (long long)st.st_size,
-			              (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
-		free(path);
-	}
-	closedir(d);
-	return b.s ? heed_buf_detach(&b) : xstrdup("");
-}
-
-static char *plugin_sig; /* of the folder when the plugins were loaded */
-
-/* Before each command: load the plugins again when their files changed, and say so. */
-static void refresh_plugins(repl *r)
-{
-	char *sig = plugins_signature(r->cli->plugins_dir);
-	if (!r->cli->plugins || !plugin_sig) {
-		free(plugin_sig);
-		plugin_sig = sig;
-		return;
-	}
-	if (strcmp(sig, plugin_sig) == 0) {
-		free(sig);
-		return;
-	}
-	free(plugin_sig);
-	plugin_sig = sig;
-	heed_plugins_close(r->cli->plugins);
-	r->cli->plugins = NULL;
-	heed_plugins *p = cli_plugins(r->cli);
-	if (p)
-		printf("reloaded plugins (changed on disk): %s\n", heed_plugins_versions(p));
-	r->cli->failed = 0; /* load errors were printed; the command decides */
+	if (!r->cli->plugins)
+		return 0; /* not loaded yet: the next use loads the files as they are */
+	char *report = NULL;
+	heed_plugins_refresh(r->cli->plugins, only, &report);
+	int failed = report && (strstr(report, "kept ") || strstr(report, "no plugin"));
+	if (report)
+		printf("%s%s", report, report[strlen(report) - 1] == '\n' ? "" : "\n");
+	free(report);
+	return failed;
 }
 
 /* ---- the session ---- */
@@ -472,7 +446,7 @@ static int run_input(repl *r, const char *text)
 		return EXIT_OK;
 	repl_interrupted = 0;
 	r->cli->failed = 0;
-	refresh_plugins(r);
+	refresh_plugins(r, NULL);
 	double t0 = now_ms();
 	int exit;
 	repl_output_begin(r);
@@ -584,8 +558,6 @@ int cmd_repl(heed_cli *cli, const cli_args *a)
 	repl_lua_free(r.lua);
 	heed_store_close(r.reader);
 	heed_report_set_width(0);
-	free(plugin_sig);
-	plugin_sig = NULL;
 	if (r.interactive)
 		status = EXIT_OK;
 	cli->failed = 0;
