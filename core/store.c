@@ -63,6 +63,10 @@ static const char *const migrations[] = {
 	"CREATE INDEX history_contact ON stage_history(contact_id, at);"
 	"CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
 	"CREATE INDEX history_from ON stage_history(from_stage, days);",
+	/* 2 (REPL): `list`/`.find` by stage and score, best first, without scanning
+	 * every contact. Partial: an imported contact has no score yet, so an
+	 * import writes nothing to it; score --all fills it. */
+	"CREATE INDEX contacts_stage_score ON contacts(stage, score) WHERE score IS NOT NULL;",
 };
 
 #define CONTACT_COLS                                                                         \

@@ -403,17 +403,24 @@ int heed_store_list(heed_store *s, const heed_listq *q, heed_listrow **rows, siz
 	while (*p) {
 		const char *comma = strchr(p, ';');
 		size_t len = comma ? (size_t)(comma - p) : strlen(p);
-		heed_buf_add(&order, p, len);
-		if (!(len > 8 && strncmp(p + len - 8, " IS NULL", 8) == 0) && desc)
-			heed_buf_adds(&order, " DESC");
-		heed_buf_adds(&order, ", ");
+		int isnull = len > 8 && strncmp(p + len - 8, " IS NULL", 8) == 0;
+		/* descending order puts NULLs last by itself: without the IS NULL
+		 * term the (stage, score) index gives the order */
+		if (!(isnull && desc)) {
+			heed_buf_add(&order, p, len);
+			heed_buf_adds(&order, !isnull && desc ? " DESC, " : ", ");
+		}
 		p += len;
 		while (*p == ';' || *p == ' ')
 			p++;
 	}
 	heed_buf_adds(&order, "c.id");
+	/* The page's ids first (filter, order, limit), then the columns of those
+	 * rows only: the activity subqueries cost a lookup per row they run on. */
 	char *sql = xasprintf(
-		"SELECT c.id, c.email, c.source, c.external_id,"
+		"WITH page AS (SELECT c.id%s FROM contacts c LEFT JOIN deals d ON d.contact_id = c.id"
+		"   WHERE %s AND %s ORDER BY %s LIMIT ?3)"
+		" SELECT c.id, c.email, c.source, c.external_id,"
 		" trim(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '')), o.name, c.title,"
 		" c.stage, c.owner, c.score, c.created_at, c.updated_at, c.stage_changed_at,"
 		" (SELECT max(at) FROM activities a WHERE a.contact_id = c.id) AS last_at,"
@@ -421,11 +428,14 @@ int heed_store_list(heed_store *s, const heed_listq *q, heed_listrow **rows, siz
 		" d.value, d.probability, d.close_date, d.decision_makers,"
 		" EXISTS (SELECT 1 FROM activities a WHERE a.contact_id = c.id"
 		"   AND a.kind IN ('call', 'meeting', 'reply', 'chat'))"
-		" FROM contacts c LEFT JOIN organisations o ON o.id = c.org_id"
+		" FROM page JOIN contacts c ON c.id = page.id LEFT JOIN organisations o ON o.id = c.org_id"
 		" LEFT JOIN deals d ON d.contact_id = c.id"
-		" WHERE (?1 IS NULL OR c.stage = ?1) AND (?2 IS NULL OR c.score >= ?2)"
-		" ORDER BY %s LIMIT ?3",
-		order.s);
+		" ORDER BY %s",
+		strcmp(o->name, "last_activity") == 0
+			? ", (SELECT max(at) FROM activities a WHERE a.contact_id = c.id) AS last_at" : "",
+		/* only the filters given: an "?1 IS NULL OR" term hides the index */
+		q->stage ? "c.stage = ?1" : "?1 IS NULL", isnan(q->min_score) ? "?2 IS NULL" : "c.score >= ?2",
+		order.s, order.s);
 	heed_buf_free(&order);
 	sqlite3_stmt *st = NULL;
 	int rc = HEED_OK;
