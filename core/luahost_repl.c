@@ -523,7 +523,10 @@ static void print_values(repl_lua *rl, int base)
 	for (int i = base; i <= top; i++) {
 		if (i > base)
 			heed_buf_addc(&b, '\t');
-		write_value(L, i, &b, 0);
+		if (lua_type(L, i) == LUA_TSTRING) /* as print() would: quotes only inside tables */
+			heed_buf_adds(&b, lua_tostring(L, i));
+		else
+			write_value(L, i, &b, 0);
 	}
 	heed_buf_addc(&b, '\n');
 	fputs(b.s, stdout);

@@ -219,7 +219,10 @@ static int r_find(repl *r, int argc, char **argv)
 	v[n++] = "list";
 	for (int i = 1; i < argc; i++) {
 		if (strncmp(argv[i], "--", 2) == 0) {
-			v[n++] = argv[i];
+			v[n++] = argv[i]; /* CLI style, as in .list: "--limit 5" */
+			if (!strchr(argv[i], '=') && i + 1 < argc && !strchr(argv[i + 1], '=') &&
+			    strncmp(argv[i + 1], "--", 2) != 0)
+				v[n++] = argv[++i];
 		} else if (!strchr(argv[i], '=') || nown == 64) {
 			exit = usage_error(r, xasprintf("find: '%s' is not key=value (e.g. stage=prospect"
 			                                " min-score=50)\nusage: .%s", argv[i], rcmds[1].usage));

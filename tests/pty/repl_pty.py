@@ -207,6 +207,15 @@ def scenario_ctrlc():
               r.since(start))
         out, ok = r.run("= 6 * 7")
         check("the REPL answers after stopping %s" % what, ok and "42" in out, repr(out))
+    # at the prompt, Ctrl-C drops the typed line and an unfinished chunk
+    r.send("function half(x)\r")
+    r.expect(MORE, 5)
+    r.send("  return x")
+    r.send("\x03")
+    check("Ctrl-C at the continuation prompt gives a fresh prompt", r.expect(PROMPT, 2) is not None)
+    out, ok = r.run("= 7 * 6")
+    check("the dropped chunk is gone", ok and out.strip().endswith("42") and "error" not in out,
+          repr(out))
     r.send("\x04")
     check("Ctrl-D exits 0", r.wait() == 0)
     check("the store is unchanged", store_digest() == before)
