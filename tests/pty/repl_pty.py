@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Drive heed's REPL through a real pseudo-terminal (stdlib only: pty, os, select).
 
-    repl_pty.py SCENARIO      scenarios: session ctrlc history reload nocolor
+    repl_pty.py SCENARIO      scenarios: session ctrlc history reload pager nocolor
 
 The environment gives HEED (the binary), HEED_DB (a store filled by `heed demo`),
 HEED_PLUGINS and T (a scratch folder). Each scenario checks what it says and exits
@@ -41,9 +41,9 @@ class Repl:
 
     def __init__(self, args=(), env=None):
         e = dict(os.environ)
+        e.pop("PAGER", None)
         e.update(env or {})
         e.setdefault("TERM", "xterm")
-        e.pop("PAGER", None)
         self.pid, self.fd = pty.fork()
         if self.pid == 0:
             os.execve(HEED, [HEED] + list(args), e)
@@ -275,6 +275,30 @@ def scenario_reload():
     check("the REPL says it reloaded", re.search(r"reload", out2) and "bonus" in out2, repr(out2))
     out3, _ = r.run(query)
     check("no reload line when nothing changed", "reload" not in out3, repr(out3))
+    r.send("\x04")
+    r.wait()
+
+
+def scenario_pager():
+    (n,) = db_rows("SELECT count(*) FROM contacts")[0]
+    r = Repl()  # 60 rows, PAGER unset
+    r.expect(PROMPT)
+    out, ok = r.run(".list --limit 0")
+    lines = [x for x in out.splitlines() if x.strip()][1:]  # without the echoed command
+    m = re.search(r"… (\d+) more lines", out)
+    check("a long result is cut to the screen", ok and len(lines) < 60 and m is not None,
+          "%d lines" % len(lines))
+    check("the cut says how many lines are left out",
+          m is not None and int(m.group(1)) + len(lines) - 1 == n + 1, "%d shown, %r" % (len(lines), lines[-1:]))
+    r.send("\x04")
+    r.wait()
+    r = Repl(env={"PAGER": "cat -n"})
+    r.expect(PROMPT)
+    out, ok = r.run(".list --limit 0")
+    check("a long result goes through $PAGER", ok and re.search(r"^\s*%d\t" % (n + 1), out, re.M)
+          is not None and "more lines" not in out, out[-200:])
+    out, ok = r.run(".pipeline")
+    check("a short one does not", ok and not re.search(r"^\s*1\t", out, re.M), out[:200])
     r.send("\x04")
     r.wait()
 
