@@ -387,34 +387,12 @@ void heed_listrows_free(heed_listrow *rows, size_t n)
 	free(rows);
 }
 
-int heed_store_list(heed_store *s, const heed_listq *q, heed_listrow **rows, size_t *n, char **err)
+/* Append the rows of one list query to *rows: filters of q, the score term
+ * given (it must mention ?2), ordered by order, at most limit rows (<= 0: all). */
+static int list_pass(heed_store *s, const heed_listq *q, const char *order, int last_activity,
+                     const char *score_term, long limit, heed_listrow **rows, size_t *n,
+                     size_t *cap, char **err)
 {
-	const struct order *o = find_order(q->order ? q->order : "id");
-	*rows = NULL;
-	*n = 0;
-	if (!o) {
-		heed_seterr(err, "unknown order '%s'", q->order);
-		return HEED_EUSAGE;
-	}
-	/* The key set decides the direction: "x IS NULL" terms always sort nulls last. */
-	int desc = q->desc >= 0 ? (q->desc ? 1 : 0) : o->desc;
-	heed_buf order = { 0 };
-	const char *p = o->sql;
-	while (*p) {
-		const char *comma = strchr(p, ';');
-		size_t len = comma ? (size_t)(comma - p) : strlen(p);
-		int isnull = len > 8 && strncmp(p + len - 8, " IS NULL", 8) == 0;
-		/* descending order puts NULLs last by itself: without the IS NULL
-		 * term the (stage, score) index gives the order */
-		if (!(isnull && desc)) {
-			heed_buf_add(&order, p, len);
-			heed_buf_adds(&order, !isnull && desc ? " DESC, " : ", ");
-		}
-		p += len;
-		while (*p == ';' || *p == ' ')
-			p++;
-	}
-	heed_buf_adds(&order, "c.id");
 	/* The page's ids first (filter, order, limit), then the columns of those
 	 * rows only: the activity subqueries cost a lookup per row they run on. */
 	char *sql = xasprintf(
@@ -431,27 +409,23 @@ int heed_store_list(heed_store *s, const heed_listq *q, heed_listrow **rows, siz
 		" FROM page JOIN contacts c ON c.id = page.id LEFT JOIN organisations o ON o.id = c.org_id"
 		" LEFT JOIN deals d ON d.contact_id = c.id"
 		" ORDER BY %s",
-		strcmp(o->name, "last_activity") == 0
+		last_activity
 			? ", (SELECT max(at) FROM activities a WHERE a.contact_id = c.id) AS last_at" : "",
 		/* only the filters given: an "?1 IS NULL OR" term hides the index */
-		q->stage ? "c.stage = ?1" : "?1 IS NULL", isnan(q->min_score) ? "?2 IS NULL" : "c.score >= ?2",
-		order.s, order.s);
-	heed_buf_free(&order);
+		q->stage ? "c.stage = ?1" : "?1 IS NULL", score_term, order, order);
 	sqlite3_stmt *st = NULL;
-	int rc = HEED_OK;
+	int rc = HEED_OK, r;
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
 		rc = heed_store_fail(s, "list", err);
 		goto done;
 	}
 	heed_store_bind_text(st, 1, q->stage);
 	heed_store_bind_real(st, 2, q->min_score);
-	sqlite3_bind_int64(st, 3, q->limit > 0 ? q->limit : -1);
-	size_t cap = 0;
-	int r;
+	sqlite3_bind_int64(st, 3, limit > 0 ? limit : -1);
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 64;
-			*rows = xrealloc(*rows, cap * sizeof **rows);
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 64;
+			*rows = xrealloc(*rows, *cap * sizeof **rows);
 		}
 		heed_listrow *w = &(*rows)[(*n)++];
 		memset(w, 0, sizeof *w);
@@ -481,6 +455,52 @@ int heed_store_list(heed_store *s, const heed_listq *q, heed_listrow **rows, siz
 done:
 	sqlite3_finalize(st);
 	free(sql);
+	return rc;
+}
+
+int heed_store_list(heed_store *s, const heed_listq *q, heed_listrow **rows, size_t *n, char **err)
+{
+	const struct order *o = find_order(q->order ? q->order : "id");
+	*rows = NULL;
+	*n = 0;
+	if (!o) {
+		heed_seterr(err, "unknown order '%s'", q->order);
+		return HEED_EUSAGE;
+	}
+	/* The key set decides the direction: "x IS NULL" terms always sort nulls last. */
+	int desc = q->desc >= 0 ? (q->desc ? 1 : 0) : o->desc;
+	heed_buf order = { 0 };
+	const char *p = o->sql;
+	while (*p) {
+		const char *comma = strchr(p, ';');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		int isnull = len > 8 && strncmp(p + len - 8, " IS NULL", 8) == 0;
+		/* descending order puts NULLs last by itself: without the IS NULL
+		 * term the (stage, score) index gives the order */
+		if (!(isnull && desc)) {
+			heed_buf_add(&order, p, len);
+			heed_buf_adds(&order, !isnull && desc ? " DESC, " : ", ");
+		}
+		p += len;
+		while (*p == ';' || *p == ' ')
+			p++;
+	}
+	heed_buf_adds(&order, "c.id");
+	int last = strcmp(o->name, "last_activity") == 0, rc;
+	size_t cap = 0;
+	if (strcmp(o->name, "score") == 0 && desc && isnan(q->min_score)) {
+		/* best first, unscored last: the scored ones come from the partial
+		 * (stage, score) index, then the rest fill the page */
+		rc = list_pass(s, q, order.s, last, "c.score IS NOT NULL AND ?2 IS NULL", q->limit, rows, n,
+		               &cap, err);
+		if (rc == HEED_OK && (q->limit <= 0 || (long)*n < q->limit))
+			rc = list_pass(s, q, order.s, last, "c.score IS NULL AND ?2 IS NULL",
+			               q->limit > 0 ? q->limit - (long)*n : 0, rows, n, &cap, err);
+	} else {
+		rc = list_pass(s, q, order.s, last, isnan(q->min_score) ? "?2 IS NULL" : "c.score >= ?2",
+		               q->limit, rows, n, &cap, err);
+	}
+	heed_buf_free(&order);
 	if (rc != HEED_OK) {
 		heed_listrows_free(*rows, *n);
 		*rows = NULL;
