@@ -54,6 +54,14 @@ static const struct rcmd {
 };
 enum { NRCMDS = sizeof rcmds / sizeof rcmds[0] };
 
+static const char *usage_of(const char *name)
+{
+	for (int i = 0; i < NRCMDS; i++)
+		if (strcmp(rcmds[i].name, name) == 0)
+			return rcmds[i].usage;
+	return name;
+}
+
 /* CLI commands the REPL leaves out: it is already a REPL, and demo builds a store of its own. */
 static const char *const not_in_repl[] = { "repl", "demo", "help", NULL };
 
@@ -225,7 +233,7 @@ static int r_find(repl *r, int argc, char **argv)
 				v[n++] = argv[++i];
 		} else if (!strchr(argv[i], '=') || nown == 64) {
 			exit = usage_error(r, xasprintf("find: '%s' is not key=value (e.g. stage=prospect"
-			                                " min-score=50)\nusage: .%s", argv[i], rcmds[1].usage));
+			                                " min-score=50)\nusage: .%s", argv[i], usage_of("find")));
 			goto done;
 		} else {
 			v[n++] = owned[nown++] = xasprintf("--%s", argv[i]);
@@ -249,7 +257,7 @@ done:
 static int r_export(repl *r, int argc, char **argv)
 {
 	if (argc < 2)
-		return usage_error(r, xasprintf("export: give a FILE\nusage: .%s", rcmds[0].usage));
+		return usage_error(r, xasprintf("export: give a FILE\nusage: .%s", usage_of("export")));
 	int fd = open(argv[1], O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0)
 		return usage_error(r, xasprintf("export: cannot write %s", argv[1]));
@@ -381,7 +389,7 @@ static int r_reload(repl *r, int argc, char **argv)
 static int r_sql(repl *r, int argc, char **argv)
 {
 	if (argc < 2 || !*argv[1])
-		return usage_error(r, xasprintf("sql: give a SELECT query\nusage: .%s", rcmds[7].usage));
+		return usage_error(r, xasprintf("sql: give a SELECT query\nusage: .%s", usage_of("sql")));
 	heed_store *s = cli_store(r->cli);
 	char *err = NULL;
 	if (!s)
@@ -409,7 +417,7 @@ static int r_timer(repl *r, int argc, char **argv)
 		r->timer = strcmp(argv[1], "on") == 0;
 		return EXIT_OK;
 	}
-	return usage_error(r, xasprintf("timer: say on or off\nusage: .%s", rcmds[8].usage));
+	return usage_error(r, xasprintf("timer: say on or off\nusage: .%s", usage_of("timer")));
 }
 
 /* ---- plugins changed on disk ---- */
