@@ -458,6 +458,37 @@ done:
 	return rc;
 }
 
+static int by_score_desc(const void *a, const void *b)
+{
+	const heed_listrow *x = a, *y = b;
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* The best `limit` scored contacts of every stage: one index walk per stage
+ * (the schema's stages), merged. The caller adds unscored ones if room is left. */
+static int list_scored_all_stages(heed_store *s, const heed_listq *q, const char *order,
+                                  heed_listrow **rows, size_t *n, size_t *cap, char **err)
+{
+	static const char *const stages[] = { "lead", "prospect", "opportunity", "won", "lost",
+		                                  "disqualified" };
+	heed_listq one = *q;
+	int rc = HEED_OK;
+	for (size_t i = 0; i < sizeof stages / sizeof stages[0] && rc == HEED_OK; i++) {
+		one.stage = stages[i];
+		rc = list_pass(s, &one, order, 0, isnan(q->min_score) ? "c.score IS NOT NULL AND ?2 IS NULL"
+		                                                      : "c.score >= ?2",
+		               q->limit, rows, n, cap, err);
+	}
+	if (rc != HEED_OK || !*n)
+		return rc;
+	qsort(*rows, *n, sizeof **rows, by_score_desc);
+	while ((long)*n > q->limit)
+		heed_listrow_clear(&(*rows)[--*n]);
+	return HEED_OK;
+}
+
 int heed_store_list(heed_store *s, const heed_listq *q, heed_listrow **rows, size_t *n, char **err)
 {
 	const struct order *o = find_order(q->order ? q->order : "id");
@@ -488,7 +519,14 @@ int heed_store_list(heed_store *s, const heed_listq *q, heed_listrow **rows, siz
 	heed_buf_adds(&order, "c.id");
 	int last = strcmp(o->name, "last_activity") == 0, rc;
 	size_t cap = 0;
-	if (strcmp(o->name, "score") == 0 && desc && isnan(q->min_score)) {
+	int by_score = strcmp(o->name, "score") == 0 && desc;
+	if (by_score && !q->stage && q->limit > 0) {
+		/* a top-N over all stages: the index is by stage first */
+		rc = list_scored_all_stages(s, q, order.s, rows, n, &cap, err);
+		if (rc == HEED_OK && isnan(q->min_score) && (long)*n < q->limit)
+			rc = list_pass(s, q, order.s, last, "c.score IS NULL AND ?2 IS NULL",
+			               q->limit - (long)*n, rows, n, &cap, err);
+	} else if (by_score && isnan(q->min_score)) {
 		/* best first, unscored last: the scored ones come from the partial
 		 * (stage, score) index, then the rest fill the page */
 		rc = list_pass(s, q, order.s, last, "c.score IS NOT NULL AND ?2 IS NULL", q->limit, rows, n,

@@ -168,6 +168,58 @@ static void test_list_order(heed_store *s)
 	free(err);
 }
 
+/* Score of contact i as filled() set it; NaN for the unscored. */
+static double score_of(int i)
+{
+	return i % 4 ? (double)(i % 50) : NAN;
+}
+
+/* list over all stages by score: the same rows as sorting every contact */
+static void test_list_all_stages(heed_store *s)
+{
+	int want[N], nw = 0;
+	for (int i = 1; i <= N; i++)
+		if (!isnan(score_of(i)))
+			want[nw++] = i;
+	for (int a = 0; a < nw; a++) /* by score desc, id asc: a plain insertion sort */
+		for (int b = a; b > 0; b--) {
+			double x = score_of(want[b - 1]), y = score_of(want[b]);
+			if (x > y || (x == y && want[b - 1] < want[b]))
+				break;
+			int t = want[b];
+			want[b] = want[b - 1];
+			want[b - 1] = t;
+		}
+	heed_listq q = { .stage = NULL, .min_score = NAN, .order = "score", .desc = -1, .limit = 7 };
+	heed_listrow *rows;
+	size_t n;
+	char *err = NULL;
+	CHECK_INT(heed_store_list(s, &q, &rows, &n, &err), HEED_OK);
+	CHECK_INT((long long)n, 7);
+	for (size_t i = 0; i < n && i < 7; i++)
+		CHECK_INT(rows[i].id, want[i]);
+	heed_listrows_free(rows, n);
+
+	q.min_score = 45;
+	q.limit = 1000;
+	int over = 0;
+	for (int i = 0; i < nw; i++)
+		over += score_of(want[i]) >= 45;
+	CHECK_INT(heed_store_list(s, &q, &rows, &n, &err), HEED_OK);
+	CHECK_INT((long long)n, over);
+	CHECK(n > 0 && rows[n - 1].score >= 45);
+	heed_listrows_free(rows, n);
+
+	q.min_score = NAN; /* more than the scored: the unscored follow */
+	q.limit = nw + 3;
+	CHECK_INT(heed_store_list(s, &q, &rows, &n, &err), HEED_OK);
+	CHECK_INT((long long)n, nw + 3);
+	CHECK(n == (size_t)nw + 3 && isnan(rows[nw].score) && !isnan(rows[nw - 1].score));
+	CHECK_INT(n > (size_t)nw ? rows[nw].id : 0, 4); /* the first unscored, by id */
+	heed_listrows_free(rows, n);
+	free(err);
+}
+
 int main(void)
 {
 	heed_store *s = filled("repl");
@@ -176,6 +228,7 @@ int main(void)
 		test_select(s);
 		test_complete(s);
 		test_list_order(s);
+		test_list_all_stages(s);
 		heed_store_close(s);
 	}
 	return check_done("test_store_repl");
