@@ -341,7 +341,16 @@ int cmd_score(heed_cli *cli, const cli_args *a)
 	struct scoring sc = { .cli = cli };
 	int rc;
 	if (all) {
-		rc = score_all(&sc);
+		/* a store this big gets its (stage, score) index built once, after the
+		 * scores are written, rather than updated at random a million times */
+		char *ierr = NULL;
+		rc = heed_store_bulk_scores(cli->store, 1, 50000, &sc.fatal);
+		if (rc == HEED_OK)
+			rc = score_all(&sc);
+		int irc = heed_store_bulk_scores(cli->store, 0, 0, &ierr);
+		if (rc == HEED_OK && irc != HEED_OK)
+			rc = irc, sc.fatal = ierr, ierr = NULL;
+		free(ierr);
 		if (rc == HEED_OK)
 			printf("scored %ld contact%s (%ld changed)%s", sc.scored, sc.scored == 1 ? "" : "s",
 			       sc.changed, sc.errors ? "" : "\n");

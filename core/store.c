@@ -66,7 +66,7 @@ static const char *const migrations[] = {
 	/* 2 (REPL): `list`/`.find` by stage and score, best first, without scanning
 	 * every contact. Partial: an imported contact has no score yet, so an
 	 * import writes nothing to it; score --all fills it. */
-	"CREATE INDEX contacts_stage_score ON contacts(stage, score) WHERE score IS NOT NULL;",
+	HEED_RANK_INDEX_SQL ";",
 };
 
 #define CONTACT_COLS                                                                         \

@@ -72,9 +72,16 @@ struct heed_store {
 	size_t norgs, orgcap;
 	const heed_score *batch; /* the scores heed_store_set_scores is writing */
 	size_t nbatch, batch_at;
+	int rank_dropped; /* heed_store_bulk_scores dropped the (stage, score) index */
 };
 
 void heed_store_orgcache_clear(heed_store *s);
+
+/* The index `list` by stage and score uses (migration 2; rebuilt after bulk
+ * score writes, see heed_store_bulk_scores). */
+#define HEED_RANK_INDEX_SQL                                                                \
+	"CREATE INDEX IF NOT EXISTS contacts_stage_score ON contacts(stage, score)"            \
+	" WHERE score IS NOT NULL"
 
 /* The prepared statement `id` (prepared on first use, reset and cleared of
  * bindings). Sets *rc and *err and returns NULL on failure; does nothing once

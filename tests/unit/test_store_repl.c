@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "check.h"
 #include "report.h"
 #include "store.h"
@@ -220,6 +222,72 @@ static void test_list_all_stages(heed_store *s)
 	free(err);
 }
 
+static int has_rank_index(heed_store *s)
+{
+	heed_store *r = NULL;
+	heed_table *t = NULL;
+	char *err = NULL;
+	int n = -1;
+	if (heed_store_open_reader(s, &r, &err) == HEED_OK &&
+	    heed_store_select(r, "SELECT name FROM sqlite_master WHERE name = 'contacts_stage_score'",
+	                      &t, &err) == HEED_OK)
+		n = (int)heed_table_rows(t);
+	heed_table_free(t);
+	heed_store_close(r);
+	free(err);
+	return n;
+}
+
+/* score --all on a big store drops the (stage, score) index and builds it after */
+static void test_bulk_scores(void)
+{
+	heed_store *s = filled("bulk");
+	char *err = NULL;
+	if (!s)
+		return;
+	CHECK_INT(has_rank_index(s), 1);
+	CHECK_INT(heed_store_bulk_scores(s, 1, 1000, &err), HEED_OK); /* small: kept */
+	CHECK_INT(has_rank_index(s), 1);
+	CHECK_INT(heed_store_bulk_scores(s, 0, 0, &err), HEED_OK);
+	CHECK_INT(heed_store_bulk_scores(s, 1, 10, &err), HEED_OK);
+	CHECK_INT(has_rank_index(s), 0);
+	CHECK_INT(heed_store_bulk_scores(s, 0, 0, &err), HEED_OK);
+	CHECK_INT(has_rank_index(s), 1);
+
+	/* killed between the two: the next pass builds it */
+	CHECK_INT(heed_store_bulk_scores(s, 1, 10, &err), HEED_OK);
+	heed_store_close(s);
+	char *path = xasprintf("%s/store_repl/bulk.db", tmp_root());
+	s = NULL;
+	CHECK_INT(heed_store_open(path, &s, &err), HEED_OK);
+	free(path);
+	if (!s)
+		return;
+	CHECK_INT(has_rank_index(s), 0);
+	CHECK_INT(heed_store_bulk_scores(s, 1, 10, &err), HEED_OK);
+	CHECK_INT(heed_store_bulk_scores(s, 0, 0, &err), HEED_OK);
+	CHECK_INT(has_rank_index(s), 1);
+
+	heed_store_close(s);
+
+	/* dropped by hand: stays away */
+	path = xasprintf("%s/store_repl/bulk.db", tmp_root());
+	sqlite3 *db = NULL;
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db, "DROP INDEX contacts_stage_score", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	s = NULL;
+	CHECK_INT(heed_store_open(path, &s, &err), HEED_OK);
+	free(path);
+	if (!s)
+		return;
+	CHECK_INT(heed_store_bulk_scores(s, 1, 10, &err), HEED_OK);
+	CHECK_INT(heed_store_bulk_scores(s, 0, 0, &err), HEED_OK);
+	CHECK_INT(has_rank_index(s), 0);
+	heed_store_close(s);
+	free(err);
+}
+
 int main(void)
 {
 	heed_store *s = filled("repl");
@@ -231,5 +299,6 @@ int main(void)
 		test_list_all_stages(s);
 		heed_store_close(s);
 	}
+	test_bulk_scores();
 	return check_done("test_store_repl");
 }
