@@ -39,7 +39,7 @@ def check(what, ok, detail=""):
 class Repl:
     """One heed process on a pty: send keys, wait for patterns."""
 
-    def __init__(self, args=(), env=None):
+    def __init__(self, args=(), env=None, cols=200):
         e = dict(os.environ)
         e.pop("PAGER", None)
         e.update(env or {})
@@ -47,7 +47,7 @@ class Repl:
         self.pid, self.fd = pty.fork()
         if self.pid == 0:
             os.execve(HEED, [HEED] + list(args), e)
-        fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", 60, 200, 0, 0))
+        fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", 60, cols, 0, 0))
         self.out = b""  # everything read so far
         self.mark = 0   # expect() searches from here
 
@@ -290,6 +290,15 @@ def scenario_pager():
           "%d lines" % len(lines))
     check("the cut says how many lines are left out",
           m is not None and int(m.group(1)) + len(lines) - 1 == n + 1, "%d shown, %r" % (len(lines), lines[-1:]))
+    r.send("\x04")
+    r.wait()
+    r = Repl(cols=70)  # narrow: table cells are cut so rows fit
+    r.expect(PROMPT)
+    out, ok = r.run(".list --limit 5")
+    rows = [x for x in out.splitlines() if x.strip()][1:]
+    width = max(len(x.rstrip("\r")) for x in rows) if rows else 999
+    check("table rows are cut to the terminal's width (%d <= 70)" % width,
+          ok and len(rows) == 6 and width <= 70 and "…" in out, repr(rows[:2]))
     r.send("\x04")
     r.wait()
     r = Repl(env={"PAGER": "cat -n"})
