@@ -205,10 +205,13 @@ static char **complete(const char *text, int start, int end)
 			while (k > 0 && rl_line_buffer[k - 1] != ' ')
 				k--;
 			key = xstrndup(rl_line_buffer + k, (size_t)(start - 1 - k));
-		} else if (start > 1 && rl_line_buffer[start - 1] == ' ' &&
-		           strncmp(rl_line_buffer + start - 8 > rl_line_buffer ? rl_line_buffer + start - 8 : rl_line_buffer,
-		                   "--stage ", 8) == 0) {
-			key = xstrdup("--stage");
+		} else if (start > 2 && rl_line_buffer[start - 1] == ' ') {
+			/* "--stage pro": the word before is the option */
+			int k = start - 1;
+			while (k > 0 && rl_line_buffer[k - 1] != ' ')
+				k--;
+			if (strncmp(rl_line_buffer + k, "--", 2) == 0)
+				key = xstrndup(rl_line_buffer + k, (size_t)(start - 1 - k));
 		}
 		if (strcmp(cmd, "import") == 0 || strcmp(cmd, "export") == 0) {
 			rl_attempted_completion_over = 0; /* file names */

@@ -178,6 +178,16 @@ def scenario_session():
     r.send("\r")
     check(".show runs on the completed email", r.expect(rb"contact \d+", 5) is not None, r.since(start))
     r.expect(PROMPT)
+    # more completion: stage names, fields, plugin names, Lua globals and fields
+    for typed, want in ((".find stage=pro", rb"stage=prospect"), (".find min-", rb"min-score="),
+                        (".reload qua", rb"qualify"), ("heed.cou", rb"heed\.count\("),
+                        ("string.up", rb"string\.upper\("), (".list --stage opp", rb"opportunity")):
+        start = len(r.out)
+        r.mark = start
+        r.send(typed + "\t")
+        check("Tab completes %r" % typed, r.expect(want, 5) is not None, r.since(start))
+        r.send("\x03")
+        r.expect(PROMPT)
     r.send("\x04")
     check("Ctrl-D exits 0", r.wait() == 0)
 
