@@ -95,6 +95,12 @@ static void add_list(const char *const *v, const char *suffix)
 	}
 }
 
+static void add_stages(void)
+{
+	for (int i = 0; i < HEED_NSTAGES; i++) /* heed_stage_names has no NULL at its end */
+		cand_add(NULL, heed_stage_names[i]);
+}
+
 static void add_contacts(const char *text)
 {
 	heed_store *s = repl_current->cli->store;
@@ -121,7 +127,7 @@ static void complete_arg(const char *cmd, int argn, const char *key, const char 
 	static const char *const modes[] = { "table", "csv", "json", "line", "markdown", NULL };
 	static const char *const onoff[] = { "on", "off", NULL };
 	if (key && (strcmp(key, "stage") == 0 || strcmp(key, "--stage") == 0)) {
-		add_list(heed_stage_names, "");
+		add_stages();
 	} else if (key && (strcmp(key, "order") == 0 || strcmp(key, "--order") == 0)) {
 		add_list(heed_store_orders, "");
 	} else if (key) {
@@ -138,7 +144,7 @@ static void complete_arg(const char *cmd, int argn, const char *key, const char 
 	           strcmp(cmd, "test") == 0) {
 		add_plugins();
 	} else if ((strcmp(cmd, "move") == 0 || strcmp(cmd, "why") == 0) && argn == 2) {
-		add_list(heed_stage_names, "");
+		add_stages();
 	} else if (text[0] == '-') {
 		cli_cmd_info ci;
 		for (size_t i = 0; cli_command_info(i, &ci); i++) {
