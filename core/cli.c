@@ -266,7 +266,8 @@ static const struct command *find_command(const char *name, int *ambiguous)
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: heed [--db PATH] [--plugins DIR] [--format table|json|csv] COMMAND …\n\n"
+	fprintf(out, "usage: heed [--db PATH] [--plugins DIR] [--format table|json|csv] COMMAND …\n"
+	             "       heed [--db PATH] [--plugins DIR] [-c INPUT]   (the REPL; see repl)\n\n"
 	             "commands:\n");
 	for (int i = 0; i < NCOMMANDS; i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help);
