@@ -389,10 +389,13 @@ static void write_value(lua_State *L, int idx, heed_buf *b, int depth)
 	case LUA_TSTRING: {
 		heed_buf_addc(b, '"');
 		for (const char *p = lua_tostring(L, idx); *p; p++) {
-			if (*p == '"' || *p == '\\')
+			unsigned char c = (unsigned char)*p;
+			if (c == '"' || c == '\\')
 				heed_buf_addc(b, '\\');
-			if (*p == '\n')
+			if (c == '\n')
 				heed_buf_adds(b, "\\n");
+			else if (c < 0x20 || c == 0x7f) /* terminal escapes from imported data */
+				heed_buf_addf(b, "\\%d", c);
 			else
 				heed_buf_addc(b, *p);
 		}
@@ -523,8 +526,12 @@ static void print_values(repl_lua *rl, int base)
 	for (int i = base; i <= top; i++) {
 		if (i > base)
 			heed_buf_addc(&b, '\t');
-		if (lua_type(L, i) == LUA_TSTRING) /* as print() would: quotes only inside tables */
-			heed_buf_adds(&b, lua_tostring(L, i));
+		if (lua_type(L, i) == LUA_TSTRING) { /* as print() would: quotes only inside tables */
+			for (const char *p = lua_tostring(L, i); *p; p++) {
+				unsigned char c = (unsigned char)*p; /* but no terminal escapes */
+				heed_buf_addc(&b, (c < 0x20 && c != '\n' && c != '\t') || c == 0x7f ? '?' : *p);
+			}
+		}
 		else
 			write_value(L, i, &b, 0);
 	}

@@ -71,4 +71,11 @@ for q in "DELETE FROM contacts" "WITH x AS (SELECT 1) DELETE FROM contacts" "SEL
 	expect_eq ".sql refuses: $q" "$RC" 2
 done
 expect_eq ".sql left the store as it was" "$(store_digest)" "$BEFORE"
+# terminal escapes in stored data do not reach the terminal through Lua values
+run add email=esc@hostile.example "title="$'\e[31mred\e[0m'
+expect_eq "hostile contact added" "$RC" 0
+repl "= heed.get('esc@hostile.example').title" "= heed.get('esc@hostile.example')" ".find --format table"
+expect_match "the title is shown" "$OUT" "red"
+CHECKS=$((CHECKS + 1))
+! printf '%s' "$OUT" | grep -q $'\x1b' || fail "an escape code reached the output"
 finish
