@@ -95,6 +95,9 @@ static const struct command {
 	  "list the plugins (version, api, file, load time, status, last error), reload them, or"
 	  " check one file without a store", "format=", 0, 2, cmd_plugins },
 	{ "help", NULL, "help [COMMAND]", "this help, or one command's", "", 0, 1, cmd_help },
+	{ "repl", NULL, "repl [--keep-going] [--command CHUNK]",
+	  "the interactive shell (also: heed with no command; heed -c CHUNK runs one input)",
+	  "keep-going command=", 0, 0, cmd_repl },
 };
 
 enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
@@ -290,7 +293,8 @@ static const struct command *find_command(const char *name, int *ambiguous)
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: heed [--db PATH] [--plugins DIR] [--format table|json|csv] COMMAND …\n\n"
+	fprintf(out, "usage: heed [--db PATH] [--plugins DIR] [--format table|json|csv] COMMAND …\n"
+	             "       heed [--db PATH] [--plugins DIR] [-c INPUT]   (the REPL; see repl)\n\n"
 	             "commands:\n");
 	for (int i = 0; i < NCOMMANDS; i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help);
@@ -712,20 +716,73 @@ static const char *default_plugins(void)
 #endif
 }
 
+int cli_command_info(size_t i, cli_cmd_info *out)
+{
+	if (i >= NCOMMANDS)
+		return 0;
+	*out = (cli_cmd_info){ commands[i].name, commands[i].alias, commands[i].usage, commands[i].help,
+	                       commands[i].options };
+	return 1;
+}
+
+static int unknown_command(const char *name, int amb)
+{
+	if (amb) {
+		heed_buf b = { 0 };
+		for (int k = 0; k < NCOMMANDS; k++)
+			if (strncmp(commands[k].name, name, strlen(name)) == 0)
+				heed_buf_addf(&b, "%s%s", b.len ? ", " : "", commands[k].name);
+		char *m = xasprintf("'%s' is ambiguous: %s", name, b.s);
+		heed_buf_free(&b);
+		return cli_fail(EXIT_USAGE, m);
+	}
+	return cli_fail(EXIT_USAGE, xasprintf("unknown command '%s' (try: heed help)", name));
+}
+
+int cli_run(heed_cli *cli, int argc, char **argv)
+{
+	int amb;
+	const struct command *c = find_command(argv[0], &amb);
+	if (!c)
+		return unknown_command(argv[0], amb);
+	/* only these commands may create a store: a typo in --db is not a new store */
+	static const char *const creators[] = { "init", "import", "add", "demo", NULL };
+	cli->may_create = 0;
+	for (int k = 0; creators[k]; k++)
+		cli->may_create |= strcmp(c->name, creators[k]) == 0;
+	cli_args a;
+	heed_format saved = cli->fmt;
+	char *err = NULL;
+	int exit = parse_args(c, argc - 1, argv + 1, &a);
+	if (exit == EXIT_OK) {
+		const char *f = cli_opt(&a, "--format");
+		if (f && heed_format_parse(f, &cli->fmt, &err) != HEED_OK)
+			exit = cli_fail(EXIT_USAGE, err);
+		else
+			exit = c->handler(cli, &a);
+	}
+	if (cli_kv_flush(cli) != EXIT_OK && exit == EXIT_OK)
+		exit = EXIT_ERROR;
+	cli->fmt = saved;
+	args_free(&a);
+	return exit;
+}
+
 int heed_cli_main(int argc, char **argv)
 {
 	heed_cli cli = { 0 };
 	const char *env = getenv("HEED_DB");
 	cli.db_path = heed_empty(env) ? "heed.db" : env;
 	cli.plugins_dir = default_plugins();
-	const char *fmt = NULL;
+	const char *fmt = NULL, *chunk = NULL;
 	char *err = NULL;
 	int i = 1;
-	for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
+	for (; i < argc && argv[i][0] == '-'; i++) {
 		const char *o = argv[i];
 		const char **dst = strcmp(o, "--db") == 0        ? &cli.db_path
 		                   : strcmp(o, "--plugins") == 0 ? &cli.plugins_dir
 		                   : strcmp(o, "--format") == 0  ? &fmt
+		                   : strcmp(o, "-c") == 0        ? &chunk
 		                                                 : NULL;
 		if (strcmp(o, "--help") == 0) {
 			usage(stdout);
@@ -737,49 +794,24 @@ int heed_cli_main(int argc, char **argv)
 		if (i + 1 >= argc)
 			return cli_fail(EXIT_USAGE, xasprintf("%s needs a value", o));
 		*dst = argv[++i];
-		if (!**dst)
+		if (!**dst && dst != &chunk)
 			return cli_fail(EXIT_USAGE, xasprintf("%s is empty", o));
-	}
-	if (i >= argc) {
-		usage(stderr);
-		return EXIT_USAGE;
 	}
 	if (heed_time_init(&err) != HEED_OK)
 		return cli_fail(EXIT_USAGE, err);
-	int amb;
-	const struct command *c = find_command(argv[i], &amb);
-	if (!c) {
-		if (amb) {
-			heed_buf b = { 0 };
-			for (int k = 0; k < NCOMMANDS; k++)
-				if (strncmp(commands[k].name, argv[i], strlen(argv[i])) == 0)
-					heed_buf_addf(&b, "%s%s", b.len ? ", " : "", commands[k].name);
-			char *m = xasprintf("'%s' is ambiguous: %s", argv[i], b.s);
-			heed_buf_free(&b);
-			return cli_fail(EXIT_USAGE, m);
-		}
-		return cli_fail(EXIT_USAGE, xasprintf("unknown command '%s' (try: heed help)", argv[i]));
-	}
-	/* only these commands may create a store: a typo in --db is not a new store */
-	static const char *const creators[] = { "init", "import", "add", "demo", NULL };
-	for (int k = 0; creators[k]; k++)
-		cli.may_create |= strcmp(c->name, creators[k]) == 0;
-	cli_args a;
-	int exit = parse_args(c, argc - i - 1, argv + i + 1, &a);
-	if (exit == EXIT_OK) {
-		const char *f = cli_opt(&a, "--format");
-		if (f)
-			fmt = f;
-		if (fmt && heed_format_parse(fmt, &cli.fmt, &err) != HEED_OK)
-			exit = cli_fail(EXIT_USAGE, err);
-		else
-			exit = c->handler(&cli, &a);
-	}
-	if (cli_kv_flush(&cli) != EXIT_OK && exit == EXIT_OK)
-		exit = EXIT_ERROR;
+	if (fmt && heed_format_parse(fmt, &cli.fmt, &err) != HEED_OK)
+		return cli_fail(EXIT_USAGE, err);
+	/* no command: the REPL (on a terminal) or commands read from stdin */
+	char *repl_argv[] = { "repl", "--command", (char *)chunk, NULL };
+	int exit;
+	if (chunk && i < argc)
+		exit = cli_fail(EXIT_USAGE, xasprintf("-c takes the input to run; give no command after it"));
+	else if (i >= argc)
+		exit = cli_run(&cli, chunk ? 3 : 1, repl_argv);
+	else
+		exit = cli_run(&cli, argc - i, argv + i);
 	if (exit == EXIT_OK && cli.failed)
 		exit = EXIT_ERROR;
-	args_free(&a);
 	heed_plugins_close(cli.plugins);
 	heed_store_close(cli.store);
 	return exit;

@@ -45,6 +45,16 @@ int cli_contact(heed_cli *cli, const char *ref, int64_t *id);
  * OUT: *c, initialised even on failure (caller clears). Returns an exit status. */
 int cli_load(heed_cli *cli, const char *ref, unsigned flags, heed_contact *c);
 
+/* Run one command of the table on cli's store and plugins (opened on first use,
+ * kept open): argv[0] is its name, alias or a unique prefix. Prints errors;
+ * returns an exit status. */
+int cli_run(heed_cli *cli, int argc, char **argv);
+/* The i-th command of the table; 0 past the end. */
+typedef struct cli_cmd_info {
+	const char *name, *alias, *usage, *help, *options;
+} cli_cmd_info;
+int cli_command_info(size_t i, cli_cmd_info *out);
+
 int cmd_list(heed_cli *cli, const cli_args *a);
 int cmd_show(heed_cli *cli, const cli_args *a);
 int cmd_pipeline(heed_cli *cli, const cli_args *a);
@@ -68,5 +78,6 @@ int cmd_plugins(heed_cli *cli, const cli_args *a);
  * at the end of a command, write what they set. Flush returns an exit status. */
 void cli_wire_kv(heed_cli *cli);
 int cli_kv_flush(heed_cli *cli);
+int cmd_repl(heed_cli *cli, const cli_args *a); /* repl.c */
 
 #endif

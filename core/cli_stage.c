@@ -347,7 +347,16 @@ int cmd_score(heed_cli *cli, const cli_args *a)
 	if (rc != HEED_OK) {
 		/* reported below */
 	} else if (all) {
-		rc = score_all(&sc);
+		/* a store this big gets its (stage, score) index built once, after the
+		 * scores are written, rather than updated at random a million times */
+		char *ierr = NULL;
+		rc = heed_store_bulk_scores(cli->store, 1, 50000, &sc.fatal);
+		if (rc == HEED_OK)
+			rc = score_all(&sc);
+		int irc = heed_store_bulk_scores(cli->store, 0, 0, &ierr);
+		if (rc == HEED_OK && irc != HEED_OK)
+			rc = irc, sc.fatal = ierr, ierr = NULL;
+		free(ierr);
 		if (rc == HEED_OK)
 			rc = heed_store_mark_scores(cli->store, set, &sc.fatal);
 		if (rc == HEED_OK)

@@ -18,14 +18,23 @@ static const struct format {
 	{ "table", HEED_FMT_TABLE, "  ", 0, 1 },
 	{ "json", HEED_FMT_JSON, ",", 0, 0 },
 	{ "csv", HEED_FMT_CSV, ",", 1, 1 },
+	{ "line", HEED_FMT_LINE, " = ", 0, 0 },
+	{ "markdown", HEED_FMT_MARKDOWN, " | ", 0, 1 },
 };
+
+static size_t max_width; /* 0 = cells are never cut */
+
+void heed_report_set_width(size_t cols)
+{
+	max_width = cols;
+}
 
 int heed_format_parse(const char *name, heed_format *out, char **err)
 {
 	for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
 		if (heed_streq(name, formats[i].name))
 			return *out = formats[i].fmt, HEED_OK;
-	heed_seterr(err, "unknown format '%s' (use table, json or csv)", name ? name : "");
+	heed_seterr(err, "unknown format '%s' (use table, json, csv, line or markdown)", name ? name : "");
 	return HEED_EUSAGE;
 }
 
@@ -206,6 +215,92 @@ void heed_print_text(FILE *out, const char *s)
 		print_cell_text(out, s);
 }
 
+/* Narrow the widest columns until a row fits max_width (never below 4). */
+static void fit_widths(size_t *w, size_t ncols)
+{
+	if (!max_width || !ncols)
+		return;
+	size_t total = 2 * (ncols - 1);
+	for (size_t c = 0; c < ncols; c++)
+		total += w[c];
+	while (total > max_width) {
+		size_t widest = 0;
+		for (size_t c = 1; c < ncols; c++)
+			if (w[c] > w[widest])
+				widest = c;
+		if (w[widest] <= 4)
+			break;
+		w[widest]--;
+		total--;
+	}
+}
+
+/* Print the first width-1 columns of s, then "…". */
+static void print_cut(FILE *out, const char *s, size_t width)
+{
+	size_t used = 0, len = 0;
+	const unsigned char *p = (const unsigned char *)s;
+	for (; p[len]; len++) {
+		unsigned c = p[len];
+		int starts = (c & 0xC0) != 0x80 && !(c == 0xCC || (c == 0xCD && p[len + 1] < 0xB0));
+		if (starts && used + 1 >= width)
+			break;
+		used += starts;
+	}
+	char *head = xstrndup(s, len);
+	print_cell_text(out, head);
+	free(head);
+	fputs("…", out);
+}
+
+static void print_line(const heed_table *t, FILE *out)
+{
+	size_t rows = heed_table_rows(t), kw = 0;
+	for (size_t c = 0; c < t->ncols; c++)
+		if (heed_utf8_width(t->cols[c]) > kw)
+			kw = heed_utf8_width(t->cols[c]);
+	for (size_t r = 0; r < rows; r++) {
+		if (r)
+			fputc('\n', out);
+		for (size_t c = 0; c < t->ncols; c++) {
+			const struct cell *cell = &t->cells[r * t->ncols + c];
+			fprintf(out, "%*s%s%s", (int)(kw - heed_utf8_width(t->cols[c])), "", t->cols[c],
+			        formats[HEED_FMT_LINE].separator);
+			print_cell_text(out, cell->text ? cell->text : "NULL");
+			fputc('\n', out);
+		}
+	}
+}
+
+static void print_md_cell(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '|')
+			fputc('\\', out);
+		char one[2] = { *s, 0 };
+		print_cell_text(out, one);
+	}
+}
+
+static void print_markdown(const heed_table *t, FILE *out)
+{
+	size_t rows = heed_table_rows(t);
+	for (size_t r = 0; r <= rows + 1; r++) {
+		fputs("| ", out);
+		for (size_t c = 0; c < t->ncols; c++) {
+			if (c)
+				fputs(formats[HEED_FMT_MARKDOWN].separator, out);
+			if (r == 1) {
+				fputs("---", out);
+				continue;
+			}
+			const struct cell *cell = r ? &t->cells[(r - 2) * t->ncols + c] : NULL;
+			print_md_cell(out, r ? (cell->text ? cell->text : "-") : t->cols[c]);
+		}
+		fputs(" |\n", out);
+	}
+}
+
 static void print_table(const heed_table *t, FILE *out)
 {
 	size_t *w = xcalloc(t->ncols, sizeof *w);
@@ -218,17 +313,22 @@ static void print_table(const heed_table *t, FILE *out)
 		if (cw > w[i % t->ncols])
 			w[i % t->ncols] = cw;
 	}
+	fit_widths(w, t->ncols);
 	for (size_t r = 0; r <= rows; r++) {
 		for (size_t c = 0; c < t->ncols; c++) {
 			const struct cell *cell = r ? &t->cells[(r - 1) * t->ncols + c] : NULL;
 			const char *s = r ? (cell->text ? cell->text : "-") : t->cols[c];
 			int right = cell && cell->kind == C_NUM;
-			size_t pad = w[c] - heed_utf8_width(s);
+			size_t sw = heed_utf8_width(s);
+			size_t pad = sw > w[c] ? 0 : w[c] - sw;
 			if (c)
 				fputs(formats[HEED_FMT_TABLE].separator, out);
 			if (right)
 				fprintf(out, "%*s", (int)pad, "");
-			print_cell_text(out, s);
+			if (sw > w[c])
+				print_cut(out, s, w[c]);
+			else
+				print_cell_text(out, s);
 			if (!right && c + 1 < t->ncols)
 				fprintf(out, "%*s", (int)pad, "");
 		}
@@ -282,5 +382,7 @@ void heed_table_print(const heed_table *t, heed_format f, FILE *out)
 	case HEED_FMT_TABLE: print_table(t, out); break;
 	case HEED_FMT_JSON: print_json(t, out); break;
 	case HEED_FMT_CSV: print_csv(t, out); break;
+	case HEED_FMT_LINE: print_line(t, out); break;
+	case HEED_FMT_MARKDOWN: print_markdown(t, out); break;
 	}
 }

@@ -10,7 +10,11 @@
 #include "htime.h"
 #include "util.h"
 
-typedef enum heed_format { HEED_FMT_TABLE, HEED_FMT_JSON, HEED_FMT_CSV } heed_format;
+typedef enum heed_format {
+	HEED_FMT_TABLE, HEED_FMT_JSON, HEED_FMT_CSV,
+	HEED_FMT_LINE,     /* one "column = value" line per cell, a blank line between rows */
+	HEED_FMT_MARKDOWN  /* a GitHub-style pipe table */
+} heed_format;
 
 /* Parse a --format value. Returns HEED_OK or HEED_EUSAGE with *err. */
 int heed_format_parse(const char *name, heed_format *out, char **err);
@@ -30,8 +34,13 @@ void heed_table_date(heed_table *t, heed_time v);         /* 0 = null; YYYY-MM-D
 size_t heed_table_rows(const heed_table *t);
 /* Print: table (aligned, UTF-8 aware, control characters shown as ?), json (array
  * of objects), csv (RFC 4180; text a spreadsheet would run as a formula is
- * written as '=… so it stays text). */
+ * written as '=… so it stays text), line, markdown. NULL shows as "-" in table
+ * and markdown, as "NULL" in line; an empty string shows as nothing. */
 void heed_table_print(const heed_table *t, heed_format f, FILE *out);
+
+/* Cut table-format cells so a row fits in cols terminal columns (0 = never
+ * cut, the default). Set by the REPL for the terminal it runs on. */
+void heed_report_set_width(size_t cols);
 
 /* Print text for a terminal: control characters (escape sequences from
  * imported data) become '?', newlines a visible mark. NULL prints nothing. */

@@ -63,7 +63,7 @@ static const char *const migrations[] = {
 	"CREATE INDEX history_contact ON stage_history(contact_id, at);"
 	"CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
 	"CREATE INDEX history_from ON stage_history(from_stage, days);",
-	/* The outbox (core/store_mail.c): one row per email under its idempotency
+	/* 2 (email): the outbox (core/store_mail.c): one row per email under its idempotency
 	 * key, the whole rendered message, and where its delivery stands. */
 	"CREATE TABLE outbox("
 	"  id INTEGER PRIMARY KEY,"
@@ -76,7 +76,7 @@ static const char *const migrations[] = {
 	"  created_at INTEGER NOT NULL, handed_at INTEGER, done_at INTEGER);"
 	"CREATE INDEX outbox_due ON outbox(status, next_at);"
 	"CREATE INDEX outbox_created ON outbox(created_at);",
-	/* 3 (issue 5): the follow-up ledger. key = policy|contact|occurrence|item,
+	/* 3 (follow-ups): the ledger. key = policy|contact|occurrence|item,
 	 * so evaluating a policy again finds the row it made instead of adding one.
 	 * claimed_by/lease_until: who runs it and until when; after the lease a
 	 * crashed claimer's work may be claimed again. */
@@ -98,13 +98,17 @@ static const char *const migrations[] = {
 	/* the key is unique (it names the contact); indexed under the contact, so
 	 * evaluation reads a range of contacts' keys in order */
 	"CREATE UNIQUE INDEX followups_contact ON followups(contact_id, key);",
-	/* N (plugin host): the plugin version sets that made scores, referenced by
+	/* 4 (plugin host): the plugin version sets that made scores, referenced by
 	 * number from each contact (cheap for a million rows), and the plugins'
 	 * key-value store, which outlives their reloads. */
 	"CREATE TABLE plugin_sets(id INTEGER PRIMARY KEY, versions TEXT NOT NULL UNIQUE);"
 	"ALTER TABLE contacts ADD COLUMN score_set INTEGER REFERENCES plugin_sets(id);"
 	"CREATE TABLE plugin_kv(plugin TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,"
 	"  updated_at INTEGER NOT NULL, PRIMARY KEY(plugin, key)) WITHOUT ROWID;",
+	/* 5 (REPL): `list`/`.find` by stage and score, best first, without scanning
+	 * every contact. Partial: an imported contact has no score yet, so an
+	 * import writes nothing to it; score --all fills it. */
+	HEED_RANK_INDEX_SQL ";",
 };
 
 #define CONTACT_COLS                                                                         \

@@ -192,4 +192,28 @@ int heed_store_kv_set(heed_store *s, const char *plugin, const char *key, const 
  * that is not a heed store gives HEED_EINPUT. OUT: *value (caller frees). */
 int heed_store_peek_setting(const char *path, const char *key, char **value, char **err);
 
+/* ---- for the REPL (store_repl.c) ---- */
+
+/* Cancel the statement s is running; it fails with an "interrupted" error and
+ * its transaction is rolled back. Safe to call from a signal handler. */
+void heed_store_interrupt(heed_store *s);
+/* Contacts now in stage (NULL = all), from the stage counts. OUT: *n. */
+int heed_store_count(heed_store *s, const char *stage, int64_t *n, char **err);
+/* Run one SELECT (or WITH … SELECT) on s, which should be a connection from
+ * heed_store_open_reader; anything that could write is refused. OUT: *t, one
+ * typed cell per value (caller frees with heed_table_free). */
+struct heed_table;
+int heed_store_select(heed_store *s, const char *sql, struct heed_table **t, char **err);
+/* Around a score pass over many contacts: on = 1 drops the (stage, score)
+ * index when the store holds more than min contacts, on = 0 builds it again
+ * (one sort instead of a random index update per score written). Call the
+ * second even when the pass failed. A process killed in between leaves the
+ * index out (and a mark in the settings) until the next score pass builds it:
+ * `list` stays right meanwhile, only slower. An index dropped by hand stays out. */
+int heed_store_bulk_scores(heed_store *s, int on, int64_t min, char **err);
+/* Completion: up to max contact emails, or ids when prefix is all digits,
+ * that start with prefix; add(ud, text) is called for each, in order. */
+int heed_store_complete(heed_store *s, const char *prefix, size_t max,
+                        void (*add)(void *ud, const char *text), void *ud, char **err);
+
 #endif

@@ -83,10 +83,17 @@ struct heed_store {
 	struct fu_stmts *fu;     /* the follow-up ledger's statements (store_followup.c) */
 	sqlite3_stmt *mst[STORE_NMAIL]; /* store_mail.c's, prepared on first use */
 	int64_t score_set; /* the plugin version set scores written now record; 0 = none */
+	int rank_dropped; /* heed_store_bulk_scores dropped the (stage, score) index */
 };
 
 void heed_store_orgcache_clear(heed_store *s);
 void heed_store_fu_close(heed_store *s); /* finalize the ledger's statements */
+
+/* The index `list` by stage and score uses (migration 2; rebuilt after bulk
+ * score writes, see heed_store_bulk_scores). */
+#define HEED_RANK_INDEX_SQL                                                                \
+	"CREATE INDEX IF NOT EXISTS contacts_stage_score ON contacts(stage, score)"            \
+	" WHERE score IS NOT NULL"
 
 /* The prepared statement `id` (prepared on first use, reset and cleared of
  * bindings). Sets *rc and *err and returns NULL on failure; does nothing once

@@ -387,33 +387,18 @@ void heed_listrows_free(heed_listrow *rows, size_t n)
 	free(rows);
 }
 
-int heed_store_list(heed_store *s, const heed_listq *q, heed_listrow **rows, size_t *n, char **err)
+/* Append the rows of one list query to *rows: filters of q, the score term
+ * given (it must mention ?2), ordered by order, at most limit rows (<= 0: all). */
+static int list_pass(heed_store *s, const heed_listq *q, const char *order, int last_activity,
+                     const char *score_term, long limit, heed_listrow **rows, size_t *n,
+                     size_t *cap, char **err)
 {
-	const struct order *o = find_order(q->order ? q->order : "id");
-	*rows = NULL;
-	*n = 0;
-	if (!o) {
-		heed_seterr(err, "unknown order '%s'", q->order);
-		return HEED_EUSAGE;
-	}
-	/* The key set decides the direction: "x IS NULL" terms always sort nulls last. */
-	int desc = q->desc >= 0 ? (q->desc ? 1 : 0) : o->desc;
-	heed_buf order = { 0 };
-	const char *p = o->sql;
-	while (*p) {
-		const char *comma = strchr(p, ';');
-		size_t len = comma ? (size_t)(comma - p) : strlen(p);
-		heed_buf_add(&order, p, len);
-		if (!(len > 8 && strncmp(p + len - 8, " IS NULL", 8) == 0) && desc)
-			heed_buf_adds(&order, " DESC");
-		heed_buf_adds(&order, ", ");
-		p += len;
-		while (*p == ';' || *p == ' ')
-			p++;
-	}
-	heed_buf_adds(&order, "c.id");
+	/* The page's ids first (filter, order, limit), then the columns of those
+	 * rows only: the activity subqueries cost a lookup per row they run on. */
 	char *sql = xasprintf(
-		"SELECT c.id, c.email, c.source, c.external_id,"
+		"WITH page AS (SELECT c.id%s FROM contacts c LEFT JOIN deals d ON d.contact_id = c.id"
+		"   WHERE %s AND %s ORDER BY %s LIMIT ?3)"
+		" SELECT c.id, c.email, c.source, c.external_id,"
 		" trim(coalesce(c.first_name, '') || ' ' || coalesce(c.last_name, '')), o.name, c.title,"
 		" c.stage, c.owner, c.score, c.created_at, c.updated_at, c.stage_changed_at,"
 		" (SELECT max(at) FROM activities a WHERE a.contact_id = c.id) AS last_at,"
@@ -421,27 +406,26 @@ int heed_store_list(heed_store *s, const heed_listq *q, heed_listrow **rows, siz
 		" d.value, d.probability, d.close_date, d.decision_makers,"
 		" EXISTS (SELECT 1 FROM activities a WHERE a.contact_id = c.id"
 		"   AND a.kind IN ('call', 'meeting', 'reply', 'chat'))"
-		" FROM contacts c LEFT JOIN organisations o ON o.id = c.org_id"
+		" FROM page JOIN contacts c ON c.id = page.id LEFT JOIN organisations o ON o.id = c.org_id"
 		" LEFT JOIN deals d ON d.contact_id = c.id"
-		" WHERE (?1 IS NULL OR c.stage = ?1) AND (?2 IS NULL OR c.score >= ?2)"
-		" ORDER BY %s LIMIT ?3",
-		order.s);
-	heed_buf_free(&order);
+		" ORDER BY %s",
+		last_activity
+			? ", (SELECT max(at) FROM activities a WHERE a.contact_id = c.id) AS last_at" : "",
+		/* only the filters given: an "?1 IS NULL OR" term hides the index */
+		q->stage ? "c.stage = ?1" : "?1 IS NULL", score_term, order, order);
 	sqlite3_stmt *st = NULL;
-	int rc = HEED_OK;
+	int rc = HEED_OK, r;
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
 		rc = heed_store_fail(s, "list", err);
 		goto done;
 	}
 	heed_store_bind_text(st, 1, q->stage);
 	heed_store_bind_real(st, 2, q->min_score);
-	sqlite3_bind_int64(st, 3, q->limit > 0 ? q->limit : -1);
-	size_t cap = 0;
-	int r;
+	sqlite3_bind_int64(st, 3, limit > 0 ? limit : -1);
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 64;
-			*rows = xrealloc(*rows, cap * sizeof **rows);
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 64;
+			*rows = xrealloc(*rows, *cap * sizeof **rows);
 		}
 		heed_listrow *w = &(*rows)[(*n)++];
 		memset(w, 0, sizeof *w);
@@ -471,6 +455,90 @@ int heed_store_list(heed_store *s, const heed_listq *q, heed_listrow **rows, siz
 done:
 	sqlite3_finalize(st);
 	free(sql);
+	return rc;
+}
+
+static int by_score_desc(const void *a, const void *b)
+{
+	const heed_listrow *x = a, *y = b;
+	if (x->score != y->score)
+		return x->score > y->score ? -1 : 1;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* The best `limit` scored contacts of every stage: one index walk per stage
+ * (the schema's stages), merged. The caller adds unscored ones if room is left. */
+static int list_scored_all_stages(heed_store *s, const heed_listq *q, const char *order,
+                                  heed_listrow **rows, size_t *n, size_t *cap, char **err)
+{
+	static const char *const stages[] = { "lead", "prospect", "opportunity", "won", "lost",
+		                                  "disqualified" };
+	heed_listq one = *q;
+	int rc = HEED_OK;
+	for (size_t i = 0; i < sizeof stages / sizeof stages[0] && rc == HEED_OK; i++) {
+		one.stage = stages[i];
+		rc = list_pass(s, &one, order, 0, isnan(q->min_score) ? "c.score IS NOT NULL AND ?2 IS NULL"
+		                                                      : "c.score >= ?2",
+		               q->limit, rows, n, cap, err);
+	}
+	if (rc != HEED_OK || !*n)
+		return rc;
+	qsort(*rows, *n, sizeof **rows, by_score_desc);
+	while ((long)*n > q->limit)
+		heed_listrow_clear(&(*rows)[--*n]);
+	return HEED_OK;
+}
+
+int heed_store_list(heed_store *s, const heed_listq *q, heed_listrow **rows, size_t *n, char **err)
+{
+	const struct order *o = find_order(q->order ? q->order : "id");
+	*rows = NULL;
+	*n = 0;
+	if (!o) {
+		heed_seterr(err, "unknown order '%s'", q->order);
+		return HEED_EUSAGE;
+	}
+	/* The key set decides the direction: "x IS NULL" terms always sort nulls last. */
+	int desc = q->desc >= 0 ? (q->desc ? 1 : 0) : o->desc;
+	heed_buf order = { 0 };
+	const char *p = o->sql;
+	while (*p) {
+		const char *comma = strchr(p, ';');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		int isnull = len > 8 && strncmp(p + len - 8, " IS NULL", 8) == 0;
+		/* descending order puts NULLs last by itself: without the IS NULL
+		 * term the (stage, score) index gives the order */
+		if (!(isnull && desc)) {
+			heed_buf_add(&order, p, len);
+			heed_buf_adds(&order, !isnull && desc ? " DESC, " : ", ");
+		}
+		p += len;
+		while (*p == ';' || *p == ' ')
+			p++;
+	}
+	heed_buf_adds(&order, "c.id");
+	int last = strcmp(o->name, "last_activity") == 0, rc;
+	size_t cap = 0;
+	int by_score = strcmp(o->name, "score") == 0 && desc;
+	if (by_score && !q->stage && q->limit > 0) {
+		/* a top-N over all stages: the index is by stage first */
+		rc = list_scored_all_stages(s, q, order.s, rows, n, &cap, err);
+		if (rc == HEED_OK && isnan(q->min_score) && (long)*n < q->limit)
+			rc = list_pass(s, q, order.s, last, "c.score IS NULL AND ?2 IS NULL",
+			               q->limit - (long)*n, rows, n, &cap, err);
+	} else if (by_score && isnan(q->min_score)) {
+		/* best first, unscored last: the scored ones come from the partial
+		 * (stage, score) index, then the rest fill the page */
+		rc = list_pass(s, q, order.s, last, "c.score IS NOT NULL AND ?2 IS NULL", q->limit, rows, n,
+		               &cap, err);
+		if (rc == HEED_OK && (q->limit <= 0 || (long)*n < q->limit))
+			rc = list_pass(s, q, order.s, last, "c.score IS NULL AND ?2 IS NULL",
+			               q->limit > 0 ? q->limit - (long)*n : 0, rows, n, &cap, err);
+	} else {
+		rc = list_pass(s, q, order.s, last, isnan(q->min_score) ? "?2 IS NULL" : "c.score >= ?2",
+		               q->limit, rows, n, &cap, err);
+	}
+	heed_buf_free(&order);
 	if (rc != HEED_OK) {
 		heed_listrows_free(*rows, *n);
 		*rows = NULL;
