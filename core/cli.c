@@ -34,9 +34,10 @@ static const struct command {
 } commands[] = {
 	{ "init", NULL, "init", "create the store (or migrate it) and say where it is", "", 0, 0,
 	  cmd_init },
-	{ "import", NULL, "import FILE --map PLUGIN [--dry-run] [--skip-bad] [--delimiter C] [--encoding utf-8|cp1252]",
-	  "import a CSV through a plugin's map; all-or-nothing unless --skip-bad",
-	  "map= dry-run skip-bad delimiter= encoding=", 1, 1, cmd_import },
+	{ "import", NULL, "import FILE [--map PLUGIN | --col FIELD=HEADER…] [--plan] [--dry-run] [--skip-bad]"
+	  " [--reject FILE] [--on-match update|skip|fail] [--delimiter C] [--encoding E]",
+	  "import a CSV through a plugin's map or plain columns; all-or-nothing unless --skip-bad",
+	  "map= col= plan dry-run skip-bad reject= on-match= delimiter= encoding= format=", 1, 1, cmd_import },
 	{ "add", NULL, "add field=value…",
 	  "create a contact, or update the one with that email / external_id",
 	  "", 1, 1000, cmd_add },
@@ -328,7 +329,7 @@ static void print_import(const heed_import_opts *o, const heed_import_report *r)
 	printf("%s %s with map %s: %ld row%s, %ld created, %ld matched existing contacts (%ld updated,"
 	       " %ld unchanged), %ld stage move%s, %ld skipped, %ld bad%s, %ld warning%s\n",
 	       o->dry_run ? "dry run of" : (r->committed ? "imported" : "rolled back the import of"), o->file,
-	       o->map, r->rows, plural(r->rows), r->created, r->updated + r->unchanged, r->updated,
+	       o->map ? o->map : "columns", r->rows, plural(r->rows), r->created, r->updated + r->unchanged, r->updated,
 	       r->unchanged, r->moved, plural(r->moved), r->skipped, r->bad,
 	       r->bad && r->committed ? " (left out)" : "", r->warnings, plural(r->warnings));
 	if (r->rows && r->skipped == r->rows && r->created + r->updated + r->unchanged == 0)
@@ -348,8 +349,6 @@ static int cmd_import(heed_cli *cli, const cli_args *a)
 	heed_import_opts o = { .file = a->pos[0], .map = cli_opt(a, "--map") };
 	o.dry_run = cli_opt(a, "--dry-run") != NULL;
 	o.skip_bad = cli_opt(a, "--skip-bad") != NULL;
-	if (!o.map)
-		return cli_fail(EXIT_USAGE, xasprintf("import: --map PLUGIN is required (a plugin with a map)"));
 	const char *d = cli_opt(a, "--delimiter"), *enc = cli_opt(a, "--encoding");
 	if (d) {
 		if (strcmp(d, "tab") == 0 || strcmp(d, "\\t") == 0)
@@ -367,12 +366,19 @@ static int cmd_import(heed_cli *cli, const cli_args *a)
 	}
 	if (!cli_store(cli) || !cli_plugins(cli))
 		return EXIT_ERROR;
+	const char **cols = xcalloc((size_t)a->nopt + 1, sizeof *cols);
+	for (int i = 0; i < a->nopt; i++)
+		if (strcmp(a->optname[i], "--col") == 0)
+			cols[o.ncols++] = a->optval[i];
+	o.cols = cols;
+
 	heed_import_report rep;
 	char *err = NULL;
 	int rc = heed_import_run(cli->store, cli->plugins, &o, &rep, &err);
 	if (rep.rows || rc == HEED_OK || rc == HEED_EINPUT)
 		print_import(&o, &rep);
 	heed_import_report_clear(&rep);
+	free(cols);
 	if (rc != HEED_OK)
 		return cli_fail(cli_exit(rc), err);
 	free(err);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "colmap.h"
 #include "csv.h"
 #include "json.h"
 #include "stage.h"
@@ -21,14 +22,14 @@ enum field_id {
 	F_EMAIL, F_EXTERNAL_ID, F_FIRST_NAME, F_LAST_NAME, F_TITLE, F_PHONE, F_OWNER,
 	F_DO_NOT_CONTACT, F_CREATED_AT, F_STAGE, F_STAGE_AT, F_ORG_NAME, F_ORG_DOMAIN,
 	F_ORG_INDUSTRY, F_ORG_EMPLOYEES, F_ORG_COUNTRY, F_DEAL_VALUE, F_DEAL_CURRENCY,
-	F_DEAL_CLOSE_DATE, F_DEAL_DECISION_MAKERS, F_DEAL_PROBABILITY, F_ATTR, F_UNKNOWN
+	F_DEAL_CLOSE_DATE, F_DEAL_DECISION_MAKERS, F_DEAL_PROBABILITY, F_SOURCE, F_ATTR, F_UNKNOWN
 };
 
 static const char *const field_names[] = {
 	"email", "external_id", "first_name", "last_name", "title", "phone", "owner",
 	"do_not_contact", "created_at", "stage", "stage_at", "org.name", "org.domain",
 	"org.industry", "org.employees", "org.country", "deal.value", "deal.currency",
-	"deal.close_date", "deal.decision_makers", "deal.probability",
+	"deal.close_date", "deal.decision_makers", "deal.probability", "source",
 };
 
 static enum field_id field_id(const char *name)
@@ -39,6 +40,11 @@ static enum field_id field_id(const char *name)
 	if (strncmp(name, "attrs.", 6) == 0 && name[6])
 		return F_ATTR;
 	return F_UNKNOWN;
+}
+
+int heed_import_field(const char *name)
+{
+	return field_id(name) != F_UNKNOWN;
 }
 
 /* A declarative field bound to its column. */
@@ -78,6 +84,7 @@ struct importer {
 	const char *file;
 	long line;            /* row in hand (each thread has its own importer copy) */
 	int row_bad;
+	int unguard;          /* strip the quote heed's export puts before formula cells */
 	heed_time now;
 	struct shared *sh;    /* what both threads' copies share */
 };
@@ -289,6 +296,7 @@ static void apply(struct importer *im, struct record *r, enum field_id id, const
 		else
 			report(im, 1, "field deal.probability: '%s' is not a probability (0..1 or 0%%..100%%)", v);
 		break;
+	case F_SOURCE: set_str(&c->source, v); break;
 	case F_ATTR: add_attr(r, attr, v); break;
 	case F_UNKNOWN: report(im, 1, "unknown field '%s'", name); break;
 	}
@@ -343,6 +351,12 @@ static int read_header(struct importer *im, char **err)
 				              " column %zu only", i + 1, im->header[i], k + 1, k + 1);
 				break;
 			}
+	return HEED_OK;
+}
+
+/* Bind the map's fields to the columns of the header. */
+static int bind_fields(struct importer *im, char **err)
+{
 	const heed_mapspec *m = im->spec;
 	im->b = xcalloc(m->nfields ? m->nfields : 1, sizeof *im->b);
 	for (size_t i = 0; i < m->nfields; i++) {
@@ -406,6 +420,8 @@ static size_t blank_cells(struct importer *im, char **f)
 	size_t left = 0;
 	for (size_t i = 0; i < im->ncols; i++) {
 		char *v = heed_trim(f[i]);
+		if (im->unguard && v[0] == '\'' && v[1] && strchr("=+-@'", v[1]))
+			v++; /* a cell heed's export neutralised against spreadsheet formulas */
 		f[i] = (*v == '\0' || is_placeholder(im->spec, v)) ? NULL : v;
 		left += f[i] != NULL;
 	}
@@ -830,12 +846,14 @@ int heed_import_run(heed_store *s, heed_plugins *p, const heed_import_opts *o,
 	memset(rep, 0, sizeof *rep);
 	im.now = heed_time_now();
 	int rc = HEED_OK, began = 0;
-	im.spec = heed_plugins_mapspec(p, o->map, err);
-	if (!im.spec) {
-		rc = HEED_ENOTFOUND;
-		goto done;
+	heed_mapspec *own = NULL; /* the column map, when there is no plugin map */
+	if (o->map) {
+		im.spec = heed_plugins_mapspec(p, o->map, err);
+		if (!im.spec) {
+			rc = HEED_ENOTFOUND;
+			goto done;
+		}
 	}
-	rep->update_only = im.spec->update_only;
 	heed_csv_opts co;
 	fill_opts(o, &co);
 	im.csv = heed_csv_open(o->file, &co, err);
@@ -844,6 +862,18 @@ int heed_import_run(heed_store *s, heed_plugins *p, const heed_import_opts *o,
 		goto done;
 	}
 	if ((rc = read_header(&im, err)) != HEED_OK)
+		goto done;
+	if (!o->map) {
+		own = heed_colmap_build((const char *const *)im.header, im.ncols, o->cols, o->ncols, err);
+		if (!own) {
+			rc = HEED_EUSAGE;
+			goto done;
+		}
+		im.spec = own;
+		im.unguard = 1;
+	}
+	rep->update_only = im.spec->update_only;
+	if ((rc = bind_fields(&im, err)) != HEED_OK)
 		goto done;
 	if ((rc = heed_store_begin(s, err)) != HEED_OK)
 		goto done;
@@ -872,5 +902,6 @@ done:
 	free(im.b);
 	sort_messages(&im);
 	free(sh.lines);
+	heed_colmap_free(own);
 	return rc;
 }

@@ -9,7 +9,9 @@
 
 typedef struct heed_import_opts {
 	const char *file;
-	const char *map;    /* plugin name */
+	const char *map;    /* plugin name; NULL = the column map (see colmap.h) */
+	const char *const *cols; /* "field=Header" pairs for the column map */
+	size_t ncols;
 	int dry_run;        /* do everything, then roll back */
 	int skip_bad;       /* import good rows, report bad ones */
 	char delim;         /* 0 = detect */
@@ -33,5 +35,7 @@ enum { HEED_IMPORT_MAXMSG = 50 };
 int heed_import_run(heed_store *s, heed_plugins *p, const heed_import_opts *o,
                     heed_import_report *rep, char **err);
 void heed_import_report_clear(heed_import_report *rep);
+/* 1 if name is a field an import can fill (email, org.name, attrs.x, source...). */
+int heed_import_field(const char *name);
 
 #endif
