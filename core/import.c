@@ -14,6 +14,7 @@
 
 #include "colmap.h"
 #include "csv.h"
+#include "export.h"
 #include "json.h"
 #include "stage.h"
 #include "util.h"
@@ -870,7 +871,7 @@ int heed_import_run(heed_store *s, heed_plugins *p, const heed_import_opts *o,
 			goto done;
 		}
 		im.spec = own;
-		im.unguard = 1;
+		im.unguard = heed_export_is_header((const char *const *)im.header, im.ncols);
 	}
 	rep->update_only = im.spec->update_only;
 	if ((rc = bind_fields(&im, err)) != HEED_OK)
