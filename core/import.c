@@ -67,6 +67,7 @@ struct record {
 	long line;            /* where the row starts in the file */
 	int bad;              /* the row cannot be stored */
 	int skip;             /* nothing to store: empty row, or the row function said so */
+	char *why;            /* the first reason the row is bad, for the plan */
 };
 
 struct importer {
@@ -86,6 +87,8 @@ struct importer {
 	long line;            /* row in hand (each thread has its own importer copy) */
 	int row_bad;
 	int unguard;          /* strip the quote heed's export puts before formula cells */
+	struct record *cur;   /* the row in hand */
+	int64_t max_before;   /* highest contact id before the import: higher ids are its own */
 	heed_time now;
 	struct shared *sh;    /* what both threads' copies share */
 };
@@ -125,8 +128,26 @@ static void report(struct importer *im, int bad, const char *fmt, ...)
 	char *msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	char *line = xasprintf("%s:%ld: %s%s", im->file, im->line, bad ? "" : "warning: ", msg);
-	free(msg);
+	if (bad && im->cur && !im->cur->why)
+		im->cur->why = msg;
+	else
+		free(msg);
 	add_message(im, line, bad);
+}
+
+/* Tell the plan callback what became of the row in hand (when one listens). */
+static void plan(struct importer *im, const char *action, int64_t id, const char *fmt, ...)
+	HEED_PRINTF(4, 5);
+static void plan(struct importer *im, const char *action, int64_t id, const char *fmt, ...)
+{
+	if (!im->o->on_row)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	char *why = xvasprintf(fmt, ap);
+	va_end(ap);
+	im->o->on_row(im->o->on_row_ud, im->line, action, id, why);
+	free(why);
 }
 
 /* List the messages in file order (threads may have added them out of order). */
@@ -412,6 +433,8 @@ static void record_clear(struct record *r)
 	r->act_at = NULL;
 	r->line = 0;
 	r->bad = r->skip = 0;
+	free(r->why);
+	r->why = NULL;
 }
 
 /* Trim the cells of a row and replace empty ones and placeholders by NULL.
@@ -553,6 +576,118 @@ static int import_move(struct importer *im, struct record *r, int64_t id, const 
 	return rc;
 }
 
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+/* The key a row matches on, for the plan: "email 'x'" or "external id 'y'". */
+static const char *key_kind(const heed_contact *c)
+{
+	return c->external_id ? "external id" : "email";
+}
+
+static const char *key_value(const heed_contact *c)
+{
+	return c->external_id ? c->external_id : c->email;
+}
+
+/* Insert the record as a new contact. Returns HEED_ECONFLICT (without a
+ * message) when its key belongs to a contact already. */
+static int create(struct importer *im, struct record *r, char **err)
+{
+	heed_contact *c = &r->c;
+	int st = heed_stage_parse(r->stage ? r->stage : "lead");
+	snprintf(c->stage, sizeof c->stage, "%s", heed_stage_names[st]);
+	c->peak = heed_stage_rank(st) > 0 ? heed_stage_rank(st) : 0;
+	if (!r->has_created)
+		c->created_at = im->now;
+	c->updated_at = im->now;
+	c->stage_changed_at = r->stage_at ? r->stage_at : c->created_at;
+	int keyed = c->email || c->external_id;
+	int rc = heed_store_insert(im->s, c, keyed ? NULL : err);
+	if (rc == HEED_ECONFLICT && keyed)
+		return rc;
+	if (rc != HEED_OK)
+		return keyed ? heed_store_insert(im->s, c, err) : rc; /* reproduce the message */
+	im->rep->created++;
+	if (c->deal.present && isnan(c->deal.probability))
+		c->deal.probability = heed_stage_prob(st);
+	if (keyed)
+		plan(im, "create", c->id, "new contact: no contact has %s '%s'", key_kind(c), key_value(c));
+	else
+		plan(im, "create", c->id, "new contact: the row has neither email nor external id to match on");
+	return HEED_OK;
+}
+
+/* Merge the record into contact id, which it matched. OUT: *applied = 0 when
+ * the row was left out (--on-match skip, a clash). */
+static int update(struct importer *im, struct record *r, int64_t id, int *applied, char **err)
+{
+	heed_contact *c = &r->c;
+	heed_import_report *rep = im->rep;
+	int own = id > im->max_before; /* made by an earlier row of this file */
+	*applied = 0;
+	if (!own && im->o->on_match == HEED_MATCH_SKIP) {
+		rep->skipped++;
+		plan(im, "skip", id, "matches contact %lld by %s '%s'; --on-match skip", (long long)id,
+		     key_kind(c), key_value(c));
+		return HEED_OK;
+	}
+	if (!own && im->o->on_match == HEED_MATCH_FAIL) {
+		report(im, 1, "matches existing contact %lld by %s '%s' (--on-match fail)", (long long)id,
+		       key_kind(c), key_value(c));
+		return HEED_OK;
+	}
+	int changed = 0, rc;
+	/* a merge can clash (its new email belongs to another contact): then this
+	 * row alone is bad and whatever it wrote is undone */
+	char *clash = NULL, *src = xasprintf("import:%s %s:%ld", im->spec->plugin, base_name(im->file), im->line);
+	heed_merge_rules rules = { src, im->o->keep, im->o->nkeep };
+	if ((rc = heed_store_savepoint(im->s, err)) == HEED_OK)
+		rc = heed_store_merge_with(im->s, id, c, im->now, &rules, &changed, &clash);
+	free(src);
+	if (rc == HEED_ECONFLICT) {
+		report(im, 1, "%s", clash);
+		free(clash);
+		return heed_store_release(im->s, 1, err);
+	}
+	if (clash)
+		heed_seterr(err, "%s", clash);
+	free(clash);
+	if (rc == HEED_OK)
+		rc = heed_store_release(im->s, 0, err);
+	heed_contact cur;
+	heed_contact_init(&cur);
+	if (rc == HEED_OK && r->stage)
+		rc = heed_store_load(im->s, id, HEED_LOAD_BARE, &cur, err);
+	if (rc == HEED_OK && r->stage) {
+		long before = rep->moved;
+		rc = import_move(im, r, id, cur.stage, cur.stage_changed_at, err);
+		changed += rep->moved > before;
+	}
+	heed_contact_clear(&cur);
+	if (rc != HEED_OK)
+		return rc;
+	*applied = 1;
+	rep->merged += own;
+	if (changed)
+		rep->updated++;
+	else
+		rep->unchanged++;
+	if (own)
+		plan(im, "merge", id, "same %s '%s' as an earlier row (contact %lld); %d change%s",
+		     key_kind(c), key_value(c), (long long)id, changed, changed == 1 ? "" : "s");
+	else if (changed)
+		plan(im, "update", id, "matches contact %lld by %s '%s'; %d change%s", (long long)id,
+		     key_kind(c), key_value(c), changed, changed == 1 ? "" : "s");
+	else
+		plan(im, "skip", id, "matches contact %lld by %s '%s'; nothing to change", (long long)id,
+		     key_kind(c), key_value(c));
+	return HEED_OK;
+}
+
 /* Store the record: create, or merge into the contact it matches. */
 static int store_record(struct importer *im, struct record *r, char **err)
 {
@@ -568,6 +703,8 @@ static int store_record(struct importer *im, struct record *r, char **err)
 	if (!c->email && !c->external_id) {
 		if (im->spec->update_only) {
 			report(im, 0, "row has neither email nor external id to match; skipped");
+			plan(im, "skip", 0, "neither email nor external id, and map %s only updates",
+			     im->spec->plugin);
 			rep->skipped++;
 			return HEED_OK;
 		}
@@ -579,86 +716,24 @@ static int store_record(struct importer *im, struct record *r, char **err)
 	if ((rc = heed_store_org_ensure(im->s, &c->org, err)) != HEED_OK)
 		return rc;
 	int64_t id = 0;
-	if (!im->spec->update_only && (c->email || c->external_id)) {
-		int st = heed_stage_parse(r->stage ? r->stage : "lead");
-		snprintf(c->stage, sizeof c->stage, "%s", heed_stage_names[st]);
-		c->peak = heed_stage_rank(st) > 0 ? heed_stage_rank(st) : 0;
-		if (!r->has_created)
-			c->created_at = im->now;
-		c->updated_at = im->now;
-		c->stage_changed_at = r->stage_at ? r->stage_at : c->created_at;
-		rc = heed_store_insert(im->s, c, NULL);
-		if (rc == HEED_OK) {
-			id = c->id;
-			rep->created++;
-			if (c->deal.present && isnan(c->deal.probability))
-				c->deal.probability = heed_stage_prob(st);
-			goto extras;
-		}
-		if (rc != HEED_ECONFLICT)
-			return heed_store_insert(im->s, c, err); /* reproduce the message */
-		rc = HEED_OK;
-	} else if (!c->email && !c->external_id) {
-		/* no key: always a new contact */
-		snprintf(c->stage, sizeof c->stage, "%s", r->stage ? r->stage : "lead");
-		c->peak = heed_stage_rank(heed_stage_parse(c->stage)) > 0 ? heed_stage_rank(heed_stage_parse(c->stage)) : 0;
-		c->created_at = r->has_created ? c->created_at : im->now;
-		c->updated_at = im->now;
-		c->stage_changed_at = r->stage_at ? r->stage_at : c->created_at;
-		if ((rc = heed_store_insert(im->s, c, err)) != HEED_OK)
-			return rc;
+	int applied = 1;
+	if (!im->spec->update_only && (rc = create(im, r, err)) != HEED_ECONFLICT) {
 		id = c->id;
-		rep->created++;
-		goto extras;
+	} else {
+		if ((rc = heed_store_find(im->s, c->source, c->external_id, c->email, &id, err)) != HEED_OK)
+			return rc;
+		if (!id) {
+			report(im, 0, "no contact with %s '%s'%s; row skipped", key_kind(c), key_value(c),
+			       im->spec->update_only ? " (this map only updates existing contacts)" : "");
+			plan(im, "skip", 0, "no contact with %s '%s' to update", key_kind(c), key_value(c));
+			rep->skipped++;
+			return HEED_OK;
+		}
+		rc = update(im, r, id, &applied, err);
 	}
-	if ((rc = heed_store_find(im->s, c->source, c->external_id, c->email, &id, err)) != HEED_OK)
-		return rc;
-	if (!id) {
-		report(im, 0, "no contact with %s '%s'%s; row skipped",
-		       c->external_id ? "external id" : "email",
-		       c->external_id ? c->external_id : c->email,
-		       im->spec->update_only ? " (this map only updates existing contacts)" : "");
-		rep->skipped++;
-		return HEED_OK;
-	}
-	heed_contact cur;
-	heed_contact_init(&cur);
-	int changed = 0;
-	/* a merge can clash (its new email belongs to another contact): then this
-	 * row alone is bad and whatever it wrote is undone */
-	char *clash = NULL;
-	if ((rc = heed_store_savepoint(im->s, err)) != HEED_OK)
-		return rc;
-	rc = heed_store_merge(im->s, id, c, im->now, &changed, &clash);
-	if (rc == HEED_ECONFLICT) {
-		report(im, 1, "%s", clash);
-		free(clash);
-		heed_contact_clear(&cur);
-		return heed_store_release(im->s, 1, err);
-	}
-	if (clash)
-		heed_seterr(err, "%s", clash);
-	free(clash);
-	if (rc == HEED_OK)
-		rc = heed_store_release(im->s, 0, err);
-	if (rc == HEED_OK)
-		rc = heed_store_load(im->s, id, HEED_LOAD_BARE, &cur, err);
-	if (rc == HEED_OK && r->stage) {
-		long before = rep->moved;
-		rc = import_move(im, r, id, cur.stage, cur.stage_changed_at, err);
-		changed += rep->moved > before;
-	}
-	heed_contact_clear(&cur);
-	if (rc != HEED_OK)
-		return rc;
-	if (changed)
-		rep->updated++;
-	else
-		rep->unchanged++;
-extras:
-	if (rc == HEED_OK && c->deal.present)
+	if (rc == HEED_OK && applied && c->deal.present)
 		rc = heed_store_set_deal(im->s, id, &c->deal, err);
-	if (rc == HEED_OK)
+	if (rc == HEED_OK && applied)
 		rc = add_activities(im, r, id, err);
 	return rc;
 }
@@ -729,8 +804,10 @@ static void fill(struct importer *im, struct batch *b)
 		}
 		im->line = r->line = heed_csv_line(im->csv);
 		im->row_bad = 0;
+		im->cur = r;
 		if (got < 0) {
 			im->row_bad = 1; /* the reader's message already names file and line */
+			r->why = xstrdup(cerr);
 			add_message(im, cerr, 1);
 		} else if (n != im->ncols) {
 			report(im, 1, "%zu fields, but the header has %zu (too %s)", n, im->ncols,
@@ -781,13 +858,19 @@ static int consume(struct importer *im, struct batch *b, char **err)
 		struct record *r = &b->r[i];
 		im->line = r->line;
 		im->row_bad = r->bad;
+		im->cur = r;
 		im->rep->rows++;
 		if (rc == HEED_OK && !r->bad && !r->skip)
 			rc = store_record(im, r, err);
 		else if (r->skip)
 			im->rep->skipped++;
-		if (im->row_bad)
+		if (r->skip && !r->bad)
+			plan(im, "skip", 0, "%s", r->extra.skip ? "the map's row function skipped it"
+			                                        : "every cell is empty or a placeholder");
+		if (im->row_bad) {
 			im->rep->bad++;
+			plan(im, "error", 0, "%s", r->why ? r->why : "bad row");
+		}
 	}
 	return rc; /* the producer clears the records when it refills the batch */
 }
@@ -879,6 +962,8 @@ int heed_import_run(heed_store *s, heed_plugins *p, const heed_import_opts *o,
 	if ((rc = heed_store_begin(s, err)) != HEED_OK)
 		goto done;
 	began = 1;
+	if ((rc = heed_store_max_id(s, &im.max_before, err)) != HEED_OK)
+		goto done;
 	rc = run_rows(&im, err);
 	if (rc == HEED_OK && rep->bad && !o->skip_bad)
 		rc = HEED_EINPUT;

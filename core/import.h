@@ -7,6 +7,13 @@
 #include "plugin.h"
 #include "store.h"
 
+enum heed_on_match { HEED_MATCH_UPDATE = 0, HEED_MATCH_SKIP, HEED_MATCH_FAIL };
+
+/* What became of one row: action is create, update, merge, skip or error;
+ * id the contact (0 = none); reason says why. Strings live for the call. */
+typedef void (*heed_import_row_fn)(void *ud, long line, const char *action, int64_t id,
+                                   const char *reason);
+
 typedef struct heed_import_opts {
 	const char *file;
 	const char *map;    /* plugin name; NULL = the column map (see colmap.h) */
@@ -16,6 +23,11 @@ typedef struct heed_import_opts {
 	int skip_bad;       /* import good rows, report bad ones */
 	char delim;         /* 0 = detect */
 	int encoding;       /* enum heed_csv_encoding */
+	int on_match;       /* enum heed_on_match: a row that matches a stored contact */
+	const char *const *keep; /* fields an update only fills, never overwrites */
+	size_t nkeep;
+	heed_import_row_fn on_row; /* called once per row, in file order (NULL = none) */
+	void *on_row_ud;
 } heed_import_opts;
 
 typedef struct heed_import_report {

@@ -60,6 +60,17 @@ int heed_store_insert(heed_store *s, heed_contact *c, char **err);
 int heed_store_merge(heed_store *s, int64_t id, const heed_contact *upd, heed_time at,
                      int *changed, char **err);
 
+/* How a merge treats fields: the source recorded with each change, and fields
+ * ("title", "phone", "org.name"...) that are only filled when empty. */
+typedef struct heed_merge_rules {
+	const char *source;       /* e.g. "import:generic leads.csv:12"; NULL = none */
+	const char *const *keep;  /* never overwritten, only filled */
+	size_t nkeep;
+} heed_merge_rules;
+/* heed_store_merge under rules (NULL = overwrite, no source). */
+int heed_store_merge_with(heed_store *s, int64_t id, const heed_contact *upd, heed_time at,
+                          const heed_merge_rules *rules, int *changed, char **err);
+
 int heed_store_add_activity(heed_store *s, int64_t id, const char *kind, heed_time at,
                             const char *data_json, char **err);
 /* Insert or update the deal of contact id with the known fields of d (NaN/0/NULL
@@ -165,6 +176,9 @@ typedef struct heed_funnel_stage {
 int heed_store_funnel(heed_store *s, const char *const *stages, size_t nstages, const int *rank,
                       heed_funnel_stage *out, double open_prob, double *forecast,
                       char **err);
+
+/* The highest contact id (0 = none): contacts made later have higher ids. */
+int heed_store_max_id(heed_store *s, int64_t *id, char **err);
 
 /* A savepoint inside the write transaction, for work that may have to be
  * undone alone (one import row). release(undo=1) rolls back to it first. */

@@ -358,7 +358,20 @@ int heed_store_add_activity(heed_store *s, int64_t id, const char *kind, heed_ti
 	return rc;
 }
 
-/* Record one changed field as a field_change activity. */
+/* The rules of the merge in progress on this thread (NULL = overwrite, no
+ * source): set and cleared by heed_store_merge_with around one merge. */
+static _Thread_local const heed_merge_rules *merge_rules;
+
+/* 1 if the rules say field may only be filled, not overwritten. */
+static int keep_field(const char *field)
+{
+	for (size_t i = 0; merge_rules && i < merge_rules->nkeep; i++)
+		if (strcmp(merge_rules->keep[i], field) == 0)
+			return 1;
+	return 0;
+}
+
+/* Record one changed field as a field_change activity: field, old, new, source. */
 static void note_change(heed_store *s, int64_t id, const char *field, const char *old,
                         const char *now, heed_time at, int *changed, int *rc, char **err)
 {
@@ -371,6 +384,10 @@ static void note_change(heed_store *s, int64_t id, const char *field, const char
 	heed_json_str(&b, old);
 	heed_buf_adds(&b, ",\"new\":");
 	heed_json_str(&b, now);
+	if (merge_rules && merge_rules->source) {
+		heed_buf_adds(&b, ",\"source\":");
+		heed_json_str(&b, merge_rules->source);
+	}
 	heed_buf_addc(&b, '}');
 	*rc = heed_store_add_activity(s, id, "field_change", at, b.s, err);
 	heed_buf_free(&b);
@@ -381,7 +398,7 @@ static void note_change(heed_store *s, int64_t id, const char *field, const char
 static void merge_text(heed_store *s, int64_t id, const char *field, char **old, const char *now,
                        heed_time at, int *changed, int *rc, char **err)
 {
-	if (heed_empty(now) || heed_streq(*old, now))
+	if (heed_empty(now) || heed_streq(*old, now) || (!heed_empty(*old) && keep_field(field)))
 		return;
 	note_change(s, id, field, *old, now, at, changed, rc, err);
 	free(*old);
@@ -417,6 +434,15 @@ static void note_attr_changes(heed_store *s, int64_t id, const char *old, const 
 	free(d);
 }
 
+int heed_store_merge_with(heed_store *s, int64_t id, const heed_contact *upd, heed_time at,
+                          const heed_merge_rules *rules, int *changed, char **err)
+{
+	merge_rules = rules;
+	int rc = heed_store_merge(s, id, upd, at, changed, err);
+	merge_rules = NULL;
+	return rc;
+}
+
 int heed_store_merge(heed_store *s, int64_t id, const heed_contact *upd, heed_time at,
                      int *changed, char **err)
 {
@@ -436,7 +462,7 @@ int heed_store_merge(heed_store *s, int64_t id, const heed_contact *upd, heed_ti
 	merge_text(s, id, "title", &cur.title, upd->title, at, changed, &rc, err);
 	merge_text(s, id, "phone", &cur.phone, upd->phone, at, changed, &rc, err);
 	merge_text(s, id, "owner", &cur.owner, upd->owner, at, changed, &rc, err);
-	if (upd->org.id && upd->org.id != cur.org.id) {
+	if (upd->org.id && upd->org.id != cur.org.id && !(cur.org.id && keep_field("org.name"))) {
 		note_change(s, id, "organisation", cur.org.name, upd->org.name, at, changed, &rc, err);
 		cur.org.id = upd->org.id;
 	}
