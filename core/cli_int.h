@@ -52,6 +52,8 @@ int cmd_demo(heed_cli *cli, const cli_args *a);
 int cmd_score(heed_cli *cli, const cli_args *a);
 int cmd_advance(heed_cli *cli, const cli_args *a);
 int cmd_export(heed_cli *cli, const cli_args *a); /* cli_port.c */
+int cmd_dupes(heed_cli *cli, const cli_args *a);  /* cli_port.c */
+int cmd_merge(heed_cli *cli, const cli_args *a);  /* cli_port.c */
 int cmd_import(heed_cli *cli, const cli_args *a); /* cli_import.c */
 
 #endif

@@ -6,7 +6,10 @@
 #include <string.h>
 
 #include "cli_int.h"
+#include "dupes.h"
 #include "export.h"
+#include "json.h"
+#include "merge.h"
 #include "util.h"
 
 int cmd_export(heed_cli *cli, const cli_args *a)
@@ -53,4 +56,73 @@ done:
 		exit = cli_fail(EXIT_ERROR, xasprintf("export: writing %s failed", path));
 	free(where);
 	return exit;
+}
+
+int cmd_dupes(heed_cli *cli, const cli_args *a)
+{
+	(void)a;
+	if (!cli_store(cli))
+		return EXIT_ERROR;
+	heed_dupe *d;
+	size_t n;
+	char *err = NULL;
+	if (heed_dupes_find(cli->store, &d, &n, &err) != HEED_OK)
+		return cli_fail(EXIT_ERROR, err);
+	heed_buf b = { 0 };
+	if (cli->fmt == HEED_FMT_JSON)
+		heed_buf_addc(&b, '[');
+	else if (cli->fmt == HEED_FMT_CSV)
+		heed_buf_adds(&b, "why,key,contacts\n");
+	for (size_t i = 0; i < n; i++) {
+		if (cli->fmt == HEED_FMT_JSON) {
+			heed_buf_addf(&b, "%s{\"why\":\"%s\",\"key\":", i ? "," : "", d[i].why);
+			heed_json_str(&b, d[i].key);
+			heed_buf_adds(&b, ",\"contacts\":[");
+		} else if (cli->fmt == HEED_FMT_CSV) {
+			heed_buf_addf(&b, "%s,", d[i].why);
+			heed_buf_addc(&b, '"');
+			for (const char *p = d[i].key; *p; p++)
+				heed_buf_add(&b, *p == '"' ? "\"\"" : p, *p == '"' ? 2 : 1);
+			heed_buf_adds(&b, "\",");
+		} else {
+			heed_buf_addf(&b, "%-8s  %s  contacts ", d[i].why, d[i].key);
+		}
+		for (size_t k = 0; k < d[i].nids; k++)
+			heed_buf_addf(&b, "%s%lld", k ? (cli->fmt == HEED_FMT_JSON ? "," : " ") : "",
+			              (long long)d[i].ids[k]);
+		heed_buf_adds(&b, cli->fmt == HEED_FMT_JSON ? "]}" : "\n");
+	}
+	if (cli->fmt == HEED_FMT_JSON)
+		heed_buf_adds(&b, "]\n");
+	else if (cli->fmt == HEED_FMT_TABLE)
+		heed_buf_addf(&b, "%zu group%s of likely duplicates%s\n", n, n == 1 ? "" : "s",
+		              n ? "; merge with: heed merge KEEP OTHER" : "");
+	fputs(heed_buf_str(&b), stdout);
+	heed_buf_free(&b);
+	heed_dupes_free(d, n);
+	return EXIT_OK;
+}
+
+int cmd_merge(heed_cli *cli, const cli_args *a)
+{
+	int64_t keep, drop;
+	if (!cli_store(cli))
+		return EXIT_ERROR;
+	int exit = cli_contact(cli, a->pos[0], &keep);
+	if (exit == EXIT_OK)
+		exit = cli_contact(cli, a->pos[1], &drop);
+	if (exit != EXIT_OK)
+		return exit;
+	heed_merge_result r;
+	char *err = NULL;
+	int rc = heed_merge_run(cli->store, keep, drop, &r, &err);
+	if (rc != HEED_OK)
+		return cli_fail(cli_exit(rc), err);
+	printf("merged contact %lld into %lld: %ld activit%s moved, %d field%s filled, stage %s",
+	       (long long)drop, (long long)keep, r.activities, r.activities == 1 ? "y" : "ies", r.fields,
+	       r.fields == 1 ? "" : "s", r.from);
+	if (strcmp(r.from, r.to) != 0)
+		printf(" → %s", r.to);
+	printf("\n");
+	return EXIT_OK;
 }

@@ -345,7 +345,7 @@ static void json_time(heed_buf *b, heed_time t)
 	heed_json_str(b, tb);
 }
 
-static void jsonl_row(heed_buf *b, const heed_contact *c)
+void heed_export_json(heed_buf *b, const heed_contact *c)
 {
 	heed_buf_addf(b, "{\"id\":%lld,\"email\":", (long long)c->id);
 	heed_json_str(b, c->email);
@@ -414,7 +414,7 @@ static void jsonl_row(heed_buf *b, const heed_contact *c)
 		heed_buf_adds(b, c->acts[i].data ? c->acts[i].data : "{}");
 		heed_buf_addc(b, '}');
 	}
-	heed_buf_adds(b, "]}\n");
+	heed_buf_adds(b, "]}");
 }
 
 /* First pass of a CSV export: the attribute keys of the selected contacts. */
@@ -461,7 +461,7 @@ int heed_export_run(heed_store *s, const heed_export_opts *o, FILE *out, long *c
 			if (!selected(o, c, &a, &tmp))
 				continue;
 			if (o->jsonl)
-				jsonl_row(&line, c);
+				heed_export_json(&line, c), heed_buf_addc(&line, '\n');
 			else
 				csv_row(&line, c, &a, &ks, &tmp);
 			(*count)++;

@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include "store.h"
+#include "util.h"
 
 typedef struct heed_export_opts {
 	int jsonl;                  /* 1 = JSON Lines, 0 = CSV */
@@ -20,6 +21,9 @@ typedef struct heed_export_opts {
 int heed_export_check(const heed_export_opts *o, char **err);
 /* Write the contacts o selects to out, in id order. OUT: *count written. */
 int heed_export_run(heed_store *s, const heed_export_opts *o, FILE *out, long *count, char **err);
+
+/* Append c as one JSON object (the JSON Lines form, no newline) to b. */
+void heed_export_json(heed_buf *b, const heed_contact *c);
 
 /* 1 if header[0..n) starts with the columns of a CSV export: a file heed wrote,
  * whose neutralised formula cells an import should restore. */

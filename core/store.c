@@ -63,6 +63,16 @@ static const char *const migrations[] = {
 	"CREATE INDEX history_contact ON stage_history(contact_id, at);"
 	"CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;"
 	"CREATE INDEX history_from ON stage_history(from_stage, days);",
+	/* 2 (issue 6): `heed merge` keeps what it folded away: the merged contact as
+	 * JSON, so nothing stored is lost and its old id still resolves. */
+	"CREATE TABLE merges("
+	"  id INTEGER PRIMARY KEY,"
+	"  kept_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,"
+	"  merged_id INTEGER NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  contact TEXT NOT NULL);"
+	"CREATE INDEX merges_kept ON merges(kept_id);"
+	"CREATE INDEX merges_merged ON merges(merged_id);",
 };
 
 #define CONTACT_COLS                                                                         \

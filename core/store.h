@@ -180,6 +180,25 @@ int heed_store_funnel(heed_store *s, const char *const *stages, size_t nstages, 
 /* The highest contact id (0 = none): contacts made later have higher ids. */
 int heed_store_max_id(heed_store *s, int64_t *id, char **err);
 
+/* Fold contact drop into keep, inside the caller's write transaction: its
+ * activities, stage history and earlier merges move to keep, its deal fills
+ * the gaps of keep's, its attributes fill keep's missing keys, keep's peak
+ * becomes the higher one; then drop is deleted and recorded in merges with
+ * snapshot (the JSON of the whole contact). Fields and stage are the caller's. */
+int heed_store_fold(heed_store *s, int64_t keep, int64_t drop, heed_time at, const char *snapshot,
+                    char **err);
+/* The contact that old was merged into (following one merge). OUT: *id (0 = none). */
+int heed_store_merged_into(heed_store *s, int64_t old, int64_t *id, char **err);
+
+/* Groups of likely duplicates: kind 0 = the same email trimmed and folded,
+ * kind 1 = the same first and last name (folded) at the same organisation.
+ * fn gets the shared key and the ids ("3 7 12"); non-zero stops. */
+typedef int (*heed_store_group_fn)(void *ud, const char *key, const char *ids);
+int heed_store_dupe_groups(heed_store *s, int kind, heed_store_group_fn fn, void *ud, char **err);
+/* Every contact with a phone, with its organisation's country (or NULL), in id order. */
+typedef int (*heed_store_phone_fn)(void *ud, int64_t id, const char *phone, const char *country);
+int heed_store_phones(heed_store *s, heed_store_phone_fn fn, void *ud, char **err);
+
 /* A savepoint inside the write transaction, for work that may have to be
  * undone alone (one import row). release(undo=1) rolls back to it first. */
 int heed_store_savepoint(heed_store *s, char **err);
