@@ -89,6 +89,7 @@ struct importer {
 	int unguard;          /* strip the quote heed's export puts before formula cells */
 	struct record *cur;   /* the row in hand */
 	int64_t max_before;   /* highest contact id before the import: higher ids are its own */
+	int find_first;       /* the last keyed row matched: look up the next before inserting */
 	heed_time now;
 	struct shared *sh;    /* what both threads' copies share */
 };
@@ -716,12 +717,23 @@ static int store_record(struct importer *im, struct record *r, char **err)
 	if ((rc = heed_store_org_ensure(im->s, &c->org, err)) != HEED_OK)
 		return rc;
 	int64_t id = 0;
-	int applied = 1;
-	if (!im->spec->update_only && (rc = create(im, r, err)) != HEED_ECONFLICT) {
-		id = c->id;
-	} else {
-		if ((rc = heed_store_find(im->s, c->source, c->external_id, c->email, &id, err)) != HEED_OK)
+	int applied = 1, keyed = c->email || c->external_id;
+	/* while rows keep matching (a re-import), look before inserting: a failed
+	 * insert costs more than a lookup; a fresh import only inserts */
+	if (keyed && (im->spec->update_only || im->find_first) &&
+	    (rc = heed_store_find(im->s, c->source, c->external_id, c->email, &id, err)) != HEED_OK)
+		return rc;
+	if (!id && !im->spec->update_only) {
+		rc = create(im, r, err);
+		if (rc == HEED_ECONFLICT)
+			rc = heed_store_find(im->s, c->source, c->external_id, c->email, &id, err);
+		else
+			id = c->id, keyed = 0, im->find_first = 0;
+		if (rc != HEED_OK)
 			return rc;
+	}
+	if (keyed) {
+		im->find_first = id != 0;
 		if (!id) {
 			report(im, 0, "no contact with %s '%s'%s; row skipped", key_kind(c), key_value(c),
 			       im->spec->update_only ? " (this map only updates existing contacts)" : "");

@@ -470,9 +470,11 @@ int heed_store_merge(heed_store *s, int64_t id, const heed_contact *upd, heed_ti
 		note_change(s, id, "do_not_contact", "0", "1", at, changed, &rc, err);
 		cur.do_not_contact = 1;
 	}
-	if (!heed_empty(upd->attrs) && rc == HEED_OK)
+	/* the same text (a re-import of the same row) changes nothing: skip the SQL */
+	int attrs_new = !heed_empty(upd->attrs) && !heed_streq(upd->attrs, cur.attrs);
+	if (attrs_new && rc == HEED_OK)
 		note_attr_changes(s, id, cur.attrs, upd->attrs, at, changed, &rc, err);
-	if (!heed_empty(upd->attrs) && rc == HEED_OK) {
+	if (attrs_new && rc == HEED_OK) {
 		sqlite3_stmt *st = heed_store_stmt(s, ST_JSON_PATCH, &rc, err);
 		if (st) {
 			heed_store_bind_text(st, 1, cur.attrs);
