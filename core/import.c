@@ -14,6 +14,7 @@
 
 #include "colmap.h"
 #include "csv.h"
+#include "domain.h"
 #include "export.h"
 #include "json.h"
 #include "stage.h"
@@ -714,7 +715,10 @@ static int store_record(struct importer *im, struct record *r, char **err)
 		rep->no_key++;
 	}
 	finish_attrs(r);
-	if ((rc = heed_store_org_ensure(im->s, &c->org, err)) != HEED_OK)
+	const char *dom = heed_domain_of_email(c->email);
+	if (dom && !heed_empty(c->org.name) && heed_empty(c->org.domain))
+		set_str(&c->org.domain, dom); /* a work address tells the organisation's domain */
+	if ((rc = heed_store_org_match(im->s, &c->org, dom, err)) != HEED_OK)
 		return rc;
 	int64_t id = 0;
 	int applied = 1, keyed = c->email || c->external_id;

@@ -45,6 +45,12 @@ int heed_store_load(heed_store *s, int64_t id, unsigned flags, heed_contact *c, 
  * missing facts (industry, employees, country, domain) of an existing one. */
 int heed_store_org_ensure(heed_store *s, heed_org *o, char **err);
 
+/* heed_store_org_ensure, with the domain of an email (NULL = none) as a second
+ * key: a contact without an organisation name joins the organisation with that
+ * domain, and a name seen for the first time that matches no organisation's
+ * key joins the one with that domain instead of making a new one. */
+int heed_store_org_match(heed_store *s, heed_org *o, const char *domain, char **err);
+
 /* Overwrite the facts o gives (domain, industry, employees, country) of
  * organisation o->id: a person correcting them. OUT: *changed = 1 if any changed. */
 int heed_store_org_set(heed_store *s, const heed_org *o, int *changed, char **err);

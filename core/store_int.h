@@ -49,6 +49,7 @@ enum stmt_id {
 	ST_ROLLBACK_TO,
 	ST_SETTING_GET,
 	ST_SETTING_SET,
+	ST_ORG_BY_DOMAIN,
 	ST_COUNT
 };
 

@@ -647,3 +647,50 @@ int heed_store_set_scores(heed_store *s, const heed_score *v, size_t n, char **e
 	s->nbatch = s->batch_at = 0;
 	return rc;
 }
+
+/* The organisation whose domain is domain. OUT: *id (0 = none). */
+static int org_by_domain(heed_store *s, const char *domain, int64_t *id, char **err)
+{
+	int rc = HEED_OK;
+	*id = 0;
+	sqlite3_stmt *st = heed_store_stmt(s, ST_ORG_BY_DOMAIN, &rc, err);
+	if (!st)
+		return rc;
+	heed_store_bind_text(st, 1, domain);
+	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	else if (r != SQLITE_DONE)
+		rc = heed_store_fail(s, "organisation lookup by domain", err);
+	sqlite3_reset(st);
+	return rc;
+}
+
+int heed_store_org_match(heed_store *s, heed_org *o, const char *domain, char **err)
+{
+	int rc = HEED_OK;
+	if (!domain)
+		return heed_store_org_ensure(s, o, err);
+	if (heed_empty(o->name))
+		return org_by_domain(s, domain, &o->id, err);
+	if (!o->key)
+		o->key = heed_org_key(o->name);
+	struct orgslot *slot = heed_empty(o->key) ? NULL : org_slot(s, o->key);
+	if (!heed_empty(o->key) && !(slot && slot->key)) {
+		sqlite3_stmt *st = heed_store_stmt(s, ST_ORG_BY_KEY, &rc, err);
+		if (!st)
+			return rc;
+		heed_store_bind_text(st, 1, o->key);
+		int r = sqlite3_step(st);
+		sqlite3_reset(st);
+		int64_t id = 0;
+		if (r == SQLITE_DONE && (rc = org_by_domain(s, domain, &id, err)) != HEED_OK)
+			return rc;
+		if (id) { /* a new spelling of a known organisation: remember it */
+			org_remember(s, o->key, id, 0);
+			o->id = id;
+			return HEED_OK;
+		}
+	}
+	return heed_store_org_ensure(s, o, err);
+}
