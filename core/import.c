@@ -754,12 +754,6 @@ static int store_record(struct importer *im, struct record *r, char **err)
 	return rc;
 }
 
-static void fill_opts(const heed_import_opts *o, heed_csv_opts *co)
-{
-	co->delim = o->delim;
-	co->encoding = o->encoding;
-}
-
 /* ---- the row pipeline ----
  * A producer thread reads and maps rows (CSV, map, row function, normalising)
  * while the calling thread stores them, so parsing overlaps SQLite's work.
@@ -954,8 +948,7 @@ int heed_import_run(heed_store *s, heed_plugins *p, const heed_import_opts *o,
 			goto done;
 		}
 	}
-	heed_csv_opts co;
-	fill_opts(o, &co);
+	heed_csv_opts co = { o->delim, o->encoding };
 	im.csv = heed_csv_open(o->file, &co, err);
 	if (!im.csv) {
 		rc = HEED_ENOTFOUND;
