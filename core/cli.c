@@ -10,9 +10,7 @@
 #include <unistd.h>
 
 #include "cli_int.h"
-#include "csv.h"
 #include "htime.h"
-#include "import.h"
 #include "json.h"
 #include "stage.h"
 #include "util.h"
@@ -20,7 +18,6 @@
 int cmd_move(heed_cli *cli, const cli_args *a);
 int cmd_why(heed_cli *cli, const cli_args *a);
 static int cmd_init(heed_cli *cli, const cli_args *a);
-static int cmd_import(heed_cli *cli, const cli_args *a);
 static int cmd_add(heed_cli *cli, const cli_args *a);
 static int cmd_event(heed_cli *cli, const cli_args *a);
 static int cmd_help(heed_cli *cli, const cli_args *a);
@@ -34,9 +31,11 @@ static const struct command {
 } commands[] = {
 	{ "init", NULL, "init", "create the store (or migrate it) and say where it is", "", 0, 0,
 	  cmd_init },
-	{ "import", NULL, "import FILE --map PLUGIN [--dry-run] [--skip-bad] [--delimiter C] [--encoding utf-8|cp1252]",
-	  "import a CSV through a plugin's map; all-or-nothing unless --skip-bad",
-	  "map= dry-run skip-bad delimiter= encoding=", 1, 1, cmd_import },
+	{ "import", NULL, "import FILE [--map PLUGIN | --col FIELD=HEADER…] [--plan] [--dry-run] [--skip-bad]"
+	  " [--out FILE] [--reject FILE] [--on-match update|skip|fail] [--keep FIELD,…] [--delimiter C]"
+	  " [--encoding utf-8|cp1252|latin-1|utf-16] [--format csv|json]",
+	  "import a CSV through a plugin's map or plain columns; all-or-nothing unless --skip-bad",
+	  "map= col= plan out= dry-run skip-bad reject= on-match= keep= delimiter= encoding= format=", 1, 1, cmd_import },
 	{ "add", NULL, "add field=value…",
 	  "create a contact, or update the one with that email / external_id",
 	  "", 1, 1000, cmd_add },
@@ -73,6 +72,15 @@ static const struct command {
 	  "status= requeue= send limit= format=", 0, 0, cmd_outbox },
 	{ "config", NULL, "config [KEY [VALUE] | KEY --unset]",
 	  "show or set the mail.* settings kept in the store", "unset", 0, 2, cmd_config },
+	{ "export", NULL, "export [--format csv|json] [--stage S] [--min-score N] [--where COLUMN=VALUE…] [--out FILE]",
+	  "contacts as CSV (columns named after fields; imports back as it is) or JSON Lines",
+	  "format= stage= min-score= where= out=", 0, 0, cmd_export },
+	{ "dupes", NULL, "dupes [--format F]",
+	  "likely duplicates: same email, same name at the same organisation, same phone (E.164)",
+	  "format=", 0, 0, cmd_dupes },
+	{ "merge", NULL, "merge KEEP OTHER",
+	  "fold contact OTHER into KEEP in one transaction: activities, history, deal, the further stage",
+	  "", 2, 2, cmd_merge },
 	{ "demo", NULL, "demo", "build a demo store (heed-demo.db unless --db), score, advance, report",
 	  "", 0, 0, cmd_demo },
 	{ "test", NULL, "test [PLUGIN]", "run the tests plugins carry (their `tests` table)", "", 0, 1,
@@ -344,71 +352,6 @@ static int cmd_init(heed_cli *cli, const cli_args *a)
 	return EXIT_OK;
 }
 
-static const char *plural(long n)
-{
-	return n == 1 ? "" : "s";
-}
-
-static void print_import(const heed_import_opts *o, const heed_import_report *r)
-{
-	for (size_t i = 0; i < r->nmsgs; i++)
-		fprintf(stderr, "heed: %s\n", r->msgs[i]);
-	long listed = (long)r->nmsgs, total = r->bad + r->warnings;
-	if (total > listed)
-		fprintf(stderr, "heed: … and %ld more messages\n", total - listed);
-	printf("%s %s with map %s: %ld row%s, %ld created, %ld matched existing contacts (%ld updated,"
-	       " %ld unchanged), %ld stage move%s, %ld skipped, %ld bad%s, %ld warning%s\n",
-	       o->dry_run ? "dry run of" : (r->committed ? "imported" : "rolled back the import of"), o->file,
-	       o->map, r->rows, plural(r->rows), r->created, r->updated + r->unchanged, r->updated,
-	       r->unchanged, r->moved, plural(r->moved), r->skipped, r->bad,
-	       r->bad && r->committed ? " (left out)" : "", r->warnings, plural(r->warnings));
-	if (r->rows && r->skipped == r->rows && r->created + r->updated + r->unchanged == 0)
-		printf("no row matched a contact%s\n", r->update_only ? ": this map only updates contacts"
-		                                                      " that exist, so import those first" : "");
-	if (r->no_key) {
-		printf("%ld rows have neither email nor external id (lines", r->no_key);
-		for (long i = 0; i < r->no_key && i < 8; i++)
-			printf("%s%ld", i ? ", " : " ", r->no_key_lines[i]);
-		printf("%s): each became a new contact and cannot be matched on re-import\n",
-		       r->no_key > 8 ? ", …" : "");
-	}
-}
-
-static int cmd_import(heed_cli *cli, const cli_args *a)
-{
-	heed_import_opts o = { .file = a->pos[0], .map = cli_opt(a, "--map") };
-	o.dry_run = cli_opt(a, "--dry-run") != NULL;
-	o.skip_bad = cli_opt(a, "--skip-bad") != NULL;
-	if (!o.map)
-		return cli_fail(EXIT_USAGE, xasprintf("import: --map PLUGIN is required (a plugin with a map)"));
-	const char *d = cli_opt(a, "--delimiter"), *enc = cli_opt(a, "--encoding");
-	if (d) {
-		if (strcmp(d, "tab") == 0 || strcmp(d, "\\t") == 0)
-			o.delim = '\t';
-		else if (strlen(d) == 1 && d[0] != '"' && d[0] != '\n' && d[0] != '\r')
-			o.delim = d[0];
-		else
-			return cli_fail(EXIT_USAGE, xasprintf("import: --delimiter takes one character or 'tab'"));
-	}
-	if (enc) {
-		if (strcasecmp(enc, "cp1252") == 0 || strcasecmp(enc, "windows-1252") == 0)
-			o.encoding = HEED_CSV_CP1252;
-		else if (strcasecmp(enc, "utf-8") != 0 && strcasecmp(enc, "utf8") != 0)
-			return cli_fail(EXIT_USAGE, xasprintf("import: unknown encoding '%s' (utf-8 or cp1252)", enc));
-	}
-	if (!cli_store(cli) || !cli_plugins(cli))
-		return EXIT_ERROR;
-	heed_import_report rep;
-	char *err = NULL;
-	int rc = heed_import_run(cli->store, cli->plugins, &o, &rep, &err);
-	if (rep.rows || rc == HEED_OK || rc == HEED_EINPUT)
-		print_import(&o, &rep);
-	heed_import_report_clear(&rep);
-	if (rc != HEED_OK)
-		return cli_fail(cli_exit(rc), err);
-	free(err);
-	return EXIT_OK; /* bad rows fail above, unless --skip-bad asked to skip them */
-}
 
 /* Split "name=value"; returns 0 if there is no '=' or the name is empty. */
 static int split_kv(char *arg, char **name, char **value)

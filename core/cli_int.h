@@ -79,5 +79,9 @@ int cmd_plugins(heed_cli *cli, const cli_args *a);
 void cli_wire_kv(heed_cli *cli);
 int cli_kv_flush(heed_cli *cli);
 int cmd_repl(heed_cli *cli, const cli_args *a); /* repl.c */
+int cmd_export(heed_cli *cli, const cli_args *a); /* cli_port.c */
+int cmd_dupes(heed_cli *cli, const cli_args *a);  /* cli_port.c */
+int cmd_merge(heed_cli *cli, const cli_args *a);  /* cli_port.c */
+int cmd_import(heed_cli *cli, const cli_args *a); /* cli_import.c */
 
 #endif

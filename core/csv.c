@@ -7,6 +7,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <iconv.h>
+#include <stdio.h>
+#include <strings.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +21,7 @@
 #define HEED_CSV_BUFSIZE (1u << 20) /* override at build time to test refills */
 #endif
 #define DETECT_MAX (4u << 20)       /* look no further than this for the header line */
+#define RECORD_MAX (16u << 20)      /* a longer record is an unterminated quote: memory stays bounded */
 
 #define PAD 16                      /* slack after buffers for word-wide scans and copies */
 
@@ -237,6 +241,91 @@ static int detect(const heed_csv *c, char *delim)
 	return done || c->eof;
 }
 
+int heed_csv_encoding_parse(const char *name, int *enc)
+{
+	static const struct { const char *name; int enc; } names[] = {
+		{ "utf-8", HEED_CSV_UTF8 }, { "utf8", HEED_CSV_UTF8 },
+		{ "cp1252", HEED_CSV_CP1252 }, { "windows-1252", HEED_CSV_CP1252 },
+		{ "latin-1", HEED_CSV_LATIN1 }, { "latin1", HEED_CSV_LATIN1 },
+		{ "iso-8859-1", HEED_CSV_LATIN1 }, { "utf-16", HEED_CSV_UTF16 }, { "utf16", HEED_CSV_UTF16 },
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcasecmp(name, names[i].name) == 0)
+			return *enc = names[i].enc, HEED_OK;
+	return HEED_EUSAGE;
+}
+
+/* Convert the open file c->fd to UTF-8 through iconv into an unlinked
+ * temporary file, and read that instead: streaming, in 64 KB steps.
+ * UTF-16 needs its byte order mark (iconv takes the byte order from it). */
+static int convert(heed_csv *c, char **err)
+{
+	const char *from = c->enc == HEED_CSV_UTF16 ? "UTF-16" : "ISO-8859-1";
+	enum { IN = 1 << 16, OUT = 4 * IN };
+	char *in = xmalloc(IN), *out = xmalloc(OUT);
+	FILE *tmp = tmpfile();
+	iconv_t cd = iconv_open("UTF-8", from);
+	int rc = HEED_OK;
+	size_t have = 0;
+	long long off = 0; /* file offset of in[0] */
+	if (!tmp || cd == (iconv_t)-1) {
+		heed_seterr(err, "%s: cannot convert from %s: %s", c->path, from, strerror(errno));
+		rc = HEED_ERR;
+		goto done;
+	}
+	for (int eof = 0; !eof || have;) {
+		ssize_t r = eof ? 0 : read(c->fd, in + have, IN - have);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			heed_seterr(err, "%s: read error: %s", c->path, strerror(errno));
+			rc = HEED_ERR;
+			goto done;
+		}
+		eof |= r == 0;
+		have += (size_t)r;
+		const unsigned char *u = (const unsigned char *)in;
+		int bom = have >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF));
+		if (off == 0 && c->enc == HEED_CSV_UTF16 && !bom && (have >= 2 || eof)) {
+			heed_seterr(err, "%s: --encoding utf-16 needs a file that starts with a UTF-16 byte"
+			                 " order mark; this one does not", c->path);
+			rc = HEED_EINPUT;
+			goto done;
+		}
+		char *ip = in, *op = out;
+		size_t il = have, ol = OUT;
+		size_t k = iconv(cd, &ip, &il, &op, &ol);
+		if (k == (size_t)-1 && (errno == EILSEQ || (errno == EINVAL && eof))) {
+			heed_seterr(err, "%s: byte offset %lld: not valid %s%s", c->path,
+			            off + (long long)(ip - in), from, errno == EINVAL ? " (the file ends inside a character)" : "");
+			rc = HEED_EINPUT;
+			goto done;
+		}
+		fwrite(out, 1, (size_t)(op - out), tmp);
+		off += (long long)(ip - in);
+		memmove(in, ip, il); /* an incomplete character waits for the next read */
+		have = il;
+		if (eof && il == 0)
+			break;
+	}
+	if (fflush(tmp) != 0 || ferror(tmp)) {
+		heed_seterr(err, "%s: writing the converted text failed", c->path);
+		rc = HEED_ERR;
+		goto done;
+	}
+	close(c->fd);
+	c->fd = dup(fileno(tmp));
+	lseek(c->fd, 0, SEEK_SET);
+done:
+	if (cd != (iconv_t)-1)
+		iconv_close(cd);
+	if (tmp)
+		fclose(tmp);
+	free(in);
+	free(out);
+	return rc;
+}
+
 heed_csv *heed_csv_open(const char *path, const heed_csv_opts *opts, char **err)
 {
 	static const heed_csv_opts defaults = {0, HEED_CSV_UTF8};
@@ -249,7 +338,7 @@ heed_csv *heed_csv_open(const char *path, const heed_csv_opts *opts, char **err)
 		heed_seterr(err, "%s: invalid CSV delimiter", path);
 		goto done;
 	}
-	if (opts->encoding != HEED_CSV_UTF8 && opts->encoding != HEED_CSV_CP1252) {
+	if (opts->encoding < HEED_CSV_UTF8 || opts->encoding > HEED_CSV_UTF16) {
 		heed_seterr(err, "%s: unknown CSV encoding %d", path, opts->encoding);
 		goto done;
 	}
@@ -262,6 +351,11 @@ heed_csv *heed_csv_open(const char *path, const heed_csv_opts *opts, char **err)
 	}
 	c->path = xstrdup(path);
 	c->enc = opts->encoding;
+	if (c->enc == HEED_CSV_LATIN1 || c->enc == HEED_CSV_UTF16) {
+		if ((rc = convert(c, err)) != HEED_OK)
+			goto done;
+		c->enc = HEED_CSV_UTF8; /* the converted text is checked like any UTF-8 */
+	}
 	c->cap = HEED_CSV_BUFSIZE;
 	c->buf = xcalloc(1, c->cap + PAD);
 	c->line = 1;
@@ -274,7 +368,7 @@ heed_csv *heed_csv_open(const char *path, const heed_csv_opts *opts, char **err)
 	if (c->len >= 2 && (memcmp(c->buf, "\xFF\xFE", 2) == 0 || memcmp(c->buf, "\xFE\xFF", 2) == 0)) {
 		/* read as Windows-1252 it would "work" and store NULs and mojibake */
 		heed_seterr(err, "%s: the file is UTF-16 (it starts with a UTF-16 byte order mark);"
-		                 " save it as UTF-8 (Excel: \"CSV UTF-8\") and import that",
+		                 " use --encoding utf-16, or save it as UTF-8 (Excel: \"CSV UTF-8\") and import that",
 		            path);
 		rc = HEED_EINPUT;
 		goto done;
@@ -461,6 +555,10 @@ int heed_csv_next(heed_csv *c, char ***fields, size_t *n, char **err)
 	for (;;) {
 		int rc = parse_record(c, err);
 		if (rc == NEED_MORE) {
+			if (c->len - c->pos >= RECORD_MAX && !c->eof) {
+				c->rec_line = c->line;
+				return unterminated(c, c->buf + c->pos, c->line, err);
+			}
 			if ((rc = fill(c, err)) != HEED_OK)
 				return rc;
 			continue;

@@ -1,8 +1,10 @@
 /* csv: a streaming RFC 4180 reader. Handles a UTF-8 BOM, CRLF or LF, quoted
  * fields with separators, doubled quotes and newlines, delimiter detection
- * (, ; tab |), and Windows-1252 input converted to UTF-8 on request.
- * It never returns invalid UTF-8, and refuses UTF-16 files (by their byte
- * order mark). Owns its file handle and row buffers. */
+ * (, ; tab |), and Windows-1252 input converted to UTF-8 on request; Latin-1
+ * and UTF-16 (with a byte order mark) go through iconv. It never returns
+ * invalid UTF-8, and refuses UTF-16 files unless told their encoding. A record
+ * longer than 16 MB is reported as an unterminated quote, so memory stays
+ * bounded. Owns its file handle and row buffers. */
 #ifndef HEED_CSV_H
 #define HEED_CSV_H
 
@@ -10,7 +12,11 @@
 
 typedef struct heed_csv heed_csv;
 
-enum heed_csv_encoding { HEED_CSV_UTF8 = 0, HEED_CSV_CP1252 = 1 };
+enum heed_csv_encoding { HEED_CSV_UTF8 = 0, HEED_CSV_CP1252 = 1, HEED_CSV_LATIN1 = 2, HEED_CSV_UTF16 = 3 };
+
+/* The encoding named (utf-8, cp1252 / windows-1252, latin-1 / iso-8859-1,
+ * utf-16), ignoring case. OUT: *enc. Returns HEED_OK or HEED_EUSAGE. */
+int heed_csv_encoding_parse(const char *name, int *enc);
 
 typedef struct heed_csv_opts {
 	char delim;   /* 0 = detect from the header line */

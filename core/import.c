@@ -12,7 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "colmap.h"
 #include "csv.h"
+#include "domain.h"
+#include "export.h"
 #include "json.h"
 #include "stage.h"
 #include "util.h"
@@ -21,14 +24,14 @@ enum field_id {
 	F_EMAIL, F_EXTERNAL_ID, F_FIRST_NAME, F_LAST_NAME, F_TITLE, F_PHONE, F_OWNER,
 	F_DO_NOT_CONTACT, F_CREATED_AT, F_STAGE, F_STAGE_AT, F_ORG_NAME, F_ORG_DOMAIN,
 	F_ORG_INDUSTRY, F_ORG_EMPLOYEES, F_ORG_COUNTRY, F_DEAL_VALUE, F_DEAL_CURRENCY,
-	F_DEAL_CLOSE_DATE, F_DEAL_DECISION_MAKERS, F_DEAL_PROBABILITY, F_ATTR, F_UNKNOWN
+	F_DEAL_CLOSE_DATE, F_DEAL_DECISION_MAKERS, F_DEAL_PROBABILITY, F_SOURCE, F_ATTR, F_UNKNOWN
 };
 
 static const char *const field_names[] = {
 	"email", "external_id", "first_name", "last_name", "title", "phone", "owner",
 	"do_not_contact", "created_at", "stage", "stage_at", "org.name", "org.domain",
 	"org.industry", "org.employees", "org.country", "deal.value", "deal.currency",
-	"deal.close_date", "deal.decision_makers", "deal.probability",
+	"deal.close_date", "deal.decision_makers", "deal.probability", "source",
 };
 
 static enum field_id field_id(const char *name)
@@ -39,6 +42,11 @@ static enum field_id field_id(const char *name)
 	if (strncmp(name, "attrs.", 6) == 0 && name[6])
 		return F_ATTR;
 	return F_UNKNOWN;
+}
+
+int heed_import_field(const char *name)
+{
+	return field_id(name) != F_UNKNOWN;
 }
 
 /* A declarative field bound to its column. */
@@ -60,6 +68,7 @@ struct record {
 	long line;            /* where the row starts in the file */
 	int bad;              /* the row cannot be stored */
 	int skip;             /* nothing to store: empty row, or the row function said so */
+	char *why;            /* the first reason the row is bad, for the plan */
 };
 
 struct importer {
@@ -78,6 +87,10 @@ struct importer {
 	const char *file;
 	long line;            /* row in hand (each thread has its own importer copy) */
 	int row_bad;
+	int unguard;          /* strip the quote heed's export puts before formula cells */
+	struct record *cur;   /* the row in hand */
+	int64_t max_before;   /* highest contact id before the import: higher ids are its own */
+	int find_first;       /* the last keyed row matched: look up the next before inserting */
 	heed_time now;
 	struct shared *sh;    /* what both threads' copies share */
 };
@@ -117,8 +130,26 @@ static void report(struct importer *im, int bad, const char *fmt, ...)
 	char *msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	char *line = xasprintf("%s:%ld: %s%s", im->file, im->line, bad ? "" : "warning: ", msg);
-	free(msg);
+	if (bad && im->cur && !im->cur->why)
+		im->cur->why = msg;
+	else
+		free(msg);
 	add_message(im, line, bad);
+}
+
+/* Tell the plan callback what became of the row in hand (when one listens). */
+static void plan(struct importer *im, const char *action, int64_t id, const char *fmt, ...)
+	HEED_PRINTF(4, 5);
+static void plan(struct importer *im, const char *action, int64_t id, const char *fmt, ...)
+{
+	if (!im->o->on_row)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	char *why = xvasprintf(fmt, ap);
+	va_end(ap);
+	im->o->on_row(im->o->on_row_ud, im->line, action, id, why);
+	free(why);
 }
 
 /* List the messages in file order (threads may have added them out of order). */
@@ -289,6 +320,7 @@ static void apply(struct importer *im, struct record *r, enum field_id id, const
 		else
 			report(im, 1, "field deal.probability: '%s' is not a probability (0..1 or 0%%..100%%)", v);
 		break;
+	case F_SOURCE: set_str(&c->source, v); break;
 	case F_ATTR: add_attr(r, attr, v); break;
 	case F_UNKNOWN: report(im, 1, "unknown field '%s'", name); break;
 	}
@@ -343,6 +375,12 @@ static int read_header(struct importer *im, char **err)
 				              " column %zu only", i + 1, im->header[i], k + 1, k + 1);
 				break;
 			}
+	return HEED_OK;
+}
+
+/* Bind the map's fields to the columns of the header. */
+static int bind_fields(struct importer *im, char **err)
+{
 	const heed_mapspec *m = im->spec;
 	im->b = xcalloc(m->nfields ? m->nfields : 1, sizeof *im->b);
 	for (size_t i = 0; i < m->nfields; i++) {
@@ -397,6 +435,8 @@ static void record_clear(struct record *r)
 	r->act_at = NULL;
 	r->line = 0;
 	r->bad = r->skip = 0;
+	free(r->why);
+	r->why = NULL;
 }
 
 /* Trim the cells of a row and replace empty ones and placeholders by NULL.
@@ -406,6 +446,8 @@ static size_t blank_cells(struct importer *im, char **f)
 	size_t left = 0;
 	for (size_t i = 0; i < im->ncols; i++) {
 		char *v = heed_trim(f[i]);
+		if (im->unguard && v[0] == '\'' && v[1] && strchr("=+-@'", v[1]))
+			v++; /* a cell heed's export neutralised against spreadsheet formulas */
 		f[i] = (*v == '\0' || is_placeholder(im->spec, v)) ? NULL : v;
 		left += f[i] != NULL;
 	}
@@ -536,6 +578,118 @@ static int import_move(struct importer *im, struct record *r, int64_t id, const 
 	return rc;
 }
 
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+/* The key a row matches on, for the plan: "email 'x'" or "external id 'y'". */
+static const char *key_kind(const heed_contact *c)
+{
+	return c->external_id ? "external id" : "email";
+}
+
+static const char *key_value(const heed_contact *c)
+{
+	return c->external_id ? c->external_id : c->email;
+}
+
+/* Insert the record as a new contact. Returns HEED_ECONFLICT (without a
+ * message) when its key belongs to a contact already. */
+static int create(struct importer *im, struct record *r, char **err)
+{
+	heed_contact *c = &r->c;
+	int st = heed_stage_parse(r->stage ? r->stage : "lead");
+	snprintf(c->stage, sizeof c->stage, "%s", heed_stage_names[st]);
+	c->peak = heed_stage_rank(st) > 0 ? heed_stage_rank(st) : 0;
+	if (!r->has_created)
+		c->created_at = im->now;
+	c->updated_at = im->now;
+	c->stage_changed_at = r->stage_at ? r->stage_at : c->created_at;
+	int keyed = c->email || c->external_id;
+	int rc = heed_store_insert(im->s, c, keyed ? NULL : err);
+	if (rc == HEED_ECONFLICT && keyed)
+		return rc;
+	if (rc != HEED_OK)
+		return keyed ? heed_store_insert(im->s, c, err) : rc; /* reproduce the message */
+	im->rep->created++;
+	if (c->deal.present && isnan(c->deal.probability))
+		c->deal.probability = heed_stage_prob(st);
+	if (keyed)
+		plan(im, "create", c->id, "new contact: no contact has %s '%s'", key_kind(c), key_value(c));
+	else
+		plan(im, "create", c->id, "new contact: the row has neither email nor external id to match on");
+	return HEED_OK;
+}
+
+/* Merge the record into contact id, which it matched. OUT: *applied = 0 when
+ * the row was left out (--on-match skip, a clash). */
+static int update(struct importer *im, struct record *r, int64_t id, int *applied, char **err)
+{
+	heed_contact *c = &r->c;
+	heed_import_report *rep = im->rep;
+	int own = id > im->max_before; /* made by an earlier row of this file */
+	*applied = 0;
+	if (!own && im->o->on_match == HEED_MATCH_SKIP) {
+		rep->skipped++;
+		plan(im, "skip", id, "matches contact %lld by %s '%s'; --on-match skip", (long long)id,
+		     key_kind(c), key_value(c));
+		return HEED_OK;
+	}
+	if (!own && im->o->on_match == HEED_MATCH_FAIL) {
+		report(im, 1, "matches existing contact %lld by %s '%s' (--on-match fail)", (long long)id,
+		       key_kind(c), key_value(c));
+		return HEED_OK;
+	}
+	int changed = 0, rc;
+	/* a merge can clash (its new email belongs to another contact): then this
+	 * row alone is bad and whatever it wrote is undone */
+	char *clash = NULL, *src = xasprintf("import:%s %s:%ld", im->spec->plugin, base_name(im->file), im->line);
+	heed_merge_rules rules = { src, im->o->keep, im->o->nkeep };
+	if ((rc = heed_store_savepoint(im->s, err)) == HEED_OK)
+		rc = heed_store_merge_with(im->s, id, c, im->now, &rules, &changed, &clash);
+	free(src);
+	if (rc == HEED_ECONFLICT) {
+		report(im, 1, "%s", clash);
+		free(clash);
+		return heed_store_release(im->s, 1, err);
+	}
+	if (clash)
+		heed_seterr(err, "%s", clash);
+	free(clash);
+	if (rc == HEED_OK)
+		rc = heed_store_release(im->s, 0, err);
+	heed_contact cur;
+	heed_contact_init(&cur);
+	if (rc == HEED_OK && r->stage)
+		rc = heed_store_load(im->s, id, HEED_LOAD_BARE, &cur, err);
+	if (rc == HEED_OK && r->stage) {
+		long before = rep->moved;
+		rc = import_move(im, r, id, cur.stage, cur.stage_changed_at, err);
+		changed += rep->moved > before;
+	}
+	heed_contact_clear(&cur);
+	if (rc != HEED_OK)
+		return rc;
+	*applied = 1;
+	rep->merged += own;
+	if (changed)
+		rep->updated++;
+	else
+		rep->unchanged++;
+	if (own)
+		plan(im, "merge", id, "same %s '%s' as an earlier row (contact %lld); %d change%s",
+		     key_kind(c), key_value(c), (long long)id, changed, changed == 1 ? "" : "s");
+	else if (changed)
+		plan(im, "update", id, "matches contact %lld by %s '%s'; %d change%s", (long long)id,
+		     key_kind(c), key_value(c), changed, changed == 1 ? "" : "s");
+	else
+		plan(im, "skip", id, "matches contact %lld by %s '%s'; nothing to change", (long long)id,
+		     key_kind(c), key_value(c));
+	return HEED_OK;
+}
+
 /* Store the record: create, or merge into the contact it matches. */
 static int store_record(struct importer *im, struct record *r, char **err)
 {
@@ -551,6 +705,8 @@ static int store_record(struct importer *im, struct record *r, char **err)
 	if (!c->email && !c->external_id) {
 		if (im->spec->update_only) {
 			report(im, 0, "row has neither email nor external id to match; skipped");
+			plan(im, "skip", 0, "neither email nor external id, and map %s only updates",
+			     im->spec->plugin);
 			rep->skipped++;
 			return HEED_OK;
 		}
@@ -559,97 +715,43 @@ static int store_record(struct importer *im, struct record *r, char **err)
 		rep->no_key++;
 	}
 	finish_attrs(r);
-	if ((rc = heed_store_org_ensure(im->s, &c->org, err)) != HEED_OK)
+	const char *dom = heed_domain_of_email(c->email);
+	if (dom && !heed_empty(c->org.name) && heed_empty(c->org.domain))
+		set_str(&c->org.domain, dom); /* a work address tells the organisation's domain */
+	if ((rc = heed_store_org_match(im->s, &c->org, dom, err)) != HEED_OK)
 		return rc;
 	int64_t id = 0;
-	if (!im->spec->update_only && (c->email || c->external_id)) {
-		int st = heed_stage_parse(r->stage ? r->stage : "lead");
-		snprintf(c->stage, sizeof c->stage, "%s", heed_stage_names[st]);
-		c->peak = heed_stage_rank(st) > 0 ? heed_stage_rank(st) : 0;
-		if (!r->has_created)
-			c->created_at = im->now;
-		c->updated_at = im->now;
-		c->stage_changed_at = r->stage_at ? r->stage_at : c->created_at;
-		rc = heed_store_insert(im->s, c, NULL);
-		if (rc == HEED_OK) {
-			id = c->id;
-			rep->created++;
-			if (c->deal.present && isnan(c->deal.probability))
-				c->deal.probability = heed_stage_prob(st);
-			goto extras;
-		}
-		if (rc != HEED_ECONFLICT)
-			return heed_store_insert(im->s, c, err); /* reproduce the message */
-		rc = HEED_OK;
-	} else if (!c->email && !c->external_id) {
-		/* no key: always a new contact */
-		snprintf(c->stage, sizeof c->stage, "%s", r->stage ? r->stage : "lead");
-		c->peak = heed_stage_rank(heed_stage_parse(c->stage)) > 0 ? heed_stage_rank(heed_stage_parse(c->stage)) : 0;
-		c->created_at = r->has_created ? c->created_at : im->now;
-		c->updated_at = im->now;
-		c->stage_changed_at = r->stage_at ? r->stage_at : c->created_at;
-		if ((rc = heed_store_insert(im->s, c, err)) != HEED_OK)
+	int applied = 1, keyed = c->email || c->external_id;
+	/* while rows keep matching (a re-import), look before inserting: a failed
+	 * insert costs more than a lookup; a fresh import only inserts */
+	if (keyed && (im->spec->update_only || im->find_first) &&
+	    (rc = heed_store_find(im->s, c->source, c->external_id, c->email, &id, err)) != HEED_OK)
+		return rc;
+	if (!id && !im->spec->update_only) {
+		rc = create(im, r, err);
+		if (rc == HEED_ECONFLICT)
+			rc = heed_store_find(im->s, c->source, c->external_id, c->email, &id, err);
+		else
+			id = c->id, keyed = 0, im->find_first = 0;
+		if (rc != HEED_OK)
 			return rc;
-		id = c->id;
-		rep->created++;
-		goto extras;
 	}
-	if ((rc = heed_store_find(im->s, c->source, c->external_id, c->email, &id, err)) != HEED_OK)
-		return rc;
-	if (!id) {
-		report(im, 0, "no contact with %s '%s'%s; row skipped",
-		       c->external_id ? "external id" : "email",
-		       c->external_id ? c->external_id : c->email,
-		       im->spec->update_only ? " (this map only updates existing contacts)" : "");
-		rep->skipped++;
-		return HEED_OK;
+	if (keyed) {
+		im->find_first = id != 0;
+		if (!id) {
+			report(im, 0, "no contact with %s '%s'%s; row skipped", key_kind(c), key_value(c),
+			       im->spec->update_only ? " (this map only updates existing contacts)" : "");
+			plan(im, "skip", 0, "no contact with %s '%s' to update", key_kind(c), key_value(c));
+			rep->skipped++;
+			return HEED_OK;
+		}
+		rc = update(im, r, id, &applied, err);
 	}
-	heed_contact cur;
-	heed_contact_init(&cur);
-	int changed = 0;
-	/* a merge can clash (its new email belongs to another contact): then this
-	 * row alone is bad and whatever it wrote is undone */
-	char *clash = NULL;
-	if ((rc = heed_store_savepoint(im->s, err)) != HEED_OK)
-		return rc;
-	rc = heed_store_merge(im->s, id, c, im->now, &changed, &clash);
-	if (rc == HEED_ECONFLICT) {
-		report(im, 1, "%s", clash);
-		free(clash);
-		heed_contact_clear(&cur);
-		return heed_store_release(im->s, 1, err);
-	}
-	if (clash)
-		heed_seterr(err, "%s", clash);
-	free(clash);
-	if (rc == HEED_OK)
-		rc = heed_store_release(im->s, 0, err);
-	if (rc == HEED_OK)
-		rc = heed_store_load(im->s, id, HEED_LOAD_BARE, &cur, err);
-	if (rc == HEED_OK && r->stage) {
-		long before = rep->moved;
-		rc = import_move(im, r, id, cur.stage, cur.stage_changed_at, err);
-		changed += rep->moved > before;
-	}
-	heed_contact_clear(&cur);
-	if (rc != HEED_OK)
-		return rc;
-	if (changed)
-		rep->updated++;
-	else
-		rep->unchanged++;
-extras:
-	if (rc == HEED_OK && c->deal.present)
+	if (rc == HEED_OK && applied && c->deal.present)
 		rc = heed_store_set_deal(im->s, id, &c->deal, err);
-	if (rc == HEED_OK)
+	if (rc == HEED_OK && applied)
 		rc = add_activities(im, r, id, err);
 	return rc;
-}
-
-static void fill_opts(const heed_import_opts *o, heed_csv_opts *co)
-{
-	co->delim = o->delim;
-	co->encoding = o->encoding;
 }
 
 /* ---- the row pipeline ----
@@ -712,8 +814,10 @@ static void fill(struct importer *im, struct batch *b)
 		}
 		im->line = r->line = heed_csv_line(im->csv);
 		im->row_bad = 0;
+		im->cur = r;
 		if (got < 0) {
 			im->row_bad = 1; /* the reader's message already names file and line */
+			r->why = xstrdup(cerr);
 			add_message(im, cerr, 1);
 		} else if (n != im->ncols) {
 			report(im, 1, "%zu fields, but the header has %zu (too %s)", n, im->ncols,
@@ -764,13 +868,19 @@ static int consume(struct importer *im, struct batch *b, char **err)
 		struct record *r = &b->r[i];
 		im->line = r->line;
 		im->row_bad = r->bad;
+		im->cur = r;
 		im->rep->rows++;
 		if (rc == HEED_OK && !r->bad && !r->skip)
 			rc = store_record(im, r, err);
 		else if (r->skip)
 			im->rep->skipped++;
-		if (im->row_bad)
+		if (r->skip && !r->bad)
+			plan(im, "skip", 0, "%s", r->extra.skip ? "the map's row function skipped it"
+			                                        : "every cell is empty or a placeholder");
+		if (im->row_bad) {
 			im->rep->bad++;
+			plan(im, "error", 0, "%s", r->why ? r->why : "bad row");
+		}
 	}
 	return rc; /* the producer clears the records when it refills the batch */
 }
@@ -830,14 +940,15 @@ int heed_import_run(heed_store *s, heed_plugins *p, const heed_import_opts *o,
 	memset(rep, 0, sizeof *rep);
 	im.now = heed_time_now();
 	int rc = HEED_OK, began = 0;
-	im.spec = heed_plugins_mapspec(p, o->map, err);
-	if (!im.spec) {
-		rc = HEED_ENOTFOUND;
-		goto done;
+	heed_mapspec *own = NULL; /* the column map, when there is no plugin map */
+	if (o->map) {
+		im.spec = heed_plugins_mapspec(p, o->map, err);
+		if (!im.spec) {
+			rc = HEED_ENOTFOUND;
+			goto done;
+		}
 	}
-	rep->update_only = im.spec->update_only;
-	heed_csv_opts co;
-	fill_opts(o, &co);
+	heed_csv_opts co = { o->delim, o->encoding };
 	im.csv = heed_csv_open(o->file, &co, err);
 	if (!im.csv) {
 		rc = HEED_ENOTFOUND;
@@ -845,9 +956,23 @@ int heed_import_run(heed_store *s, heed_plugins *p, const heed_import_opts *o,
 	}
 	if ((rc = read_header(&im, err)) != HEED_OK)
 		goto done;
+	if (!o->map) {
+		own = heed_colmap_build((const char *const *)im.header, im.ncols, o->cols, o->ncols, err);
+		if (!own) {
+			rc = HEED_EUSAGE;
+			goto done;
+		}
+		im.spec = own;
+		im.unguard = heed_export_is_header((const char *const *)im.header, im.ncols);
+	}
+	rep->update_only = im.spec->update_only;
+	if ((rc = bind_fields(&im, err)) != HEED_OK)
+		goto done;
 	if ((rc = heed_store_begin(s, err)) != HEED_OK)
 		goto done;
 	began = 1;
+	if ((rc = heed_store_max_id(s, &im.max_before, err)) != HEED_OK)
+		goto done;
 	rc = run_rows(&im, err);
 	if (rc == HEED_OK && rep->bad && !o->skip_bad)
 		rc = HEED_EINPUT;
@@ -872,5 +997,6 @@ done:
 	free(im.b);
 	sort_messages(&im);
 	free(sh.lines);
+	heed_colmap_free(own);
 	return rc;
 }

@@ -109,6 +109,18 @@ static const char *const migrations[] = {
 	 * every contact. Partial: an imported contact has no score yet, so an
 	 * import writes nothing to it; score --all fills it. */
 	HEED_RANK_INDEX_SQL ";",
+	/* 6 (import, merge): `heed merge` keeps what it folded away: the merged contact as
+	 * JSON, so nothing stored is lost and its old id still resolves. Imports
+	 * match organisations on the domain of an email too. */
+	"CREATE TABLE merges("
+	"  id INTEGER PRIMARY KEY,"
+	"  kept_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,"
+	"  merged_id INTEGER NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  contact TEXT NOT NULL);"
+	"CREATE INDEX merges_kept ON merges(kept_id);"
+	"CREATE INDEX merges_merged ON merges(merged_id);"
+	"CREATE INDEX organisations_domain ON organisations(domain);",
 };
 
 #define CONTACT_COLS                                                                         \
@@ -211,6 +223,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	                 " LEFT JOIN json_each(coalesce(?1, '{}')) o ON o.key = n.key"
 	                 " WHERE o.value IS NOT n.value OR o.type IS NOT n.type ORDER BY n.key",
 	[ST_JSON_PATCH] = "SELECT json_patch(coalesce(?1, '{}'), ?2)",
+	[ST_ORG_BY_DOMAIN] = "SELECT id FROM organisations WHERE domain = ?1 ORDER BY id LIMIT 1",
 };
 
 int heed_store_fail(heed_store *s, const char *what, char **err)

@@ -45,6 +45,12 @@ int heed_store_load(heed_store *s, int64_t id, unsigned flags, heed_contact *c, 
  * missing facts (industry, employees, country, domain) of an existing one. */
 int heed_store_org_ensure(heed_store *s, heed_org *o, char **err);
 
+/* heed_store_org_ensure, with the domain of an email (NULL = none) as a second
+ * key: a contact without an organisation name joins the organisation with that
+ * domain, and a name seen for the first time that matches no organisation's
+ * key joins the one with that domain instead of making a new one. */
+int heed_store_org_match(heed_store *s, heed_org *o, const char *domain, char **err);
+
 /* Overwrite the facts o gives (domain, industry, employees, country) of
  * organisation o->id: a person correcting them. OUT: *changed = 1 if any changed. */
 int heed_store_org_set(heed_store *s, const heed_org *o, int *changed, char **err);
@@ -59,6 +65,17 @@ int heed_store_insert(heed_store *s, heed_contact *c, char **err);
  * OUT: *changed = number of changed fields. */
 int heed_store_merge(heed_store *s, int64_t id, const heed_contact *upd, heed_time at,
                      int *changed, char **err);
+
+/* How a merge treats fields: the source recorded with each change, and fields
+ * ("title", "phone", "org.name"...) that are only filled when empty. */
+typedef struct heed_merge_rules {
+	const char *source;       /* e.g. "import:generic leads.csv:12"; NULL = none */
+	const char *const *keep;  /* never overwritten, only filled */
+	size_t nkeep;
+} heed_merge_rules;
+/* heed_store_merge under rules (NULL = overwrite, no source). */
+int heed_store_merge_with(heed_store *s, int64_t id, const heed_contact *upd, heed_time at,
+                          const heed_merge_rules *rules, int *changed, char **err);
 
 int heed_store_add_activity(heed_store *s, int64_t id, const char *kind, heed_time at,
                             const char *data_json, char **err);
@@ -165,6 +182,28 @@ typedef struct heed_funnel_stage {
 int heed_store_funnel(heed_store *s, const char *const *stages, size_t nstages, const int *rank,
                       heed_funnel_stage *out, double open_prob, double *forecast,
                       char **err);
+
+/* The highest contact id (0 = none): contacts made later have higher ids. */
+int heed_store_max_id(heed_store *s, int64_t *id, char **err);
+
+/* Fold contact drop into keep, inside the caller's write transaction: its
+ * activities, stage history and earlier merges move to keep, its deal fills
+ * the gaps of keep's, its attributes fill keep's missing keys, keep's peak
+ * becomes the higher one; then drop is deleted and recorded in merges with
+ * snapshot (the JSON of the whole contact). Fields and stage are the caller's. */
+int heed_store_fold(heed_store *s, int64_t keep, int64_t drop, heed_time at, const char *snapshot,
+                    char **err);
+/* The contact that old was merged into (following one merge). OUT: *id (0 = none). */
+int heed_store_merged_into(heed_store *s, int64_t old, int64_t *id, char **err);
+
+/* Groups of likely duplicates: kind 0 = the same email trimmed and folded,
+ * kind 1 = the same first and last name (folded) at the same organisation.
+ * fn gets the shared key and the ids ("3 7 12"); non-zero stops. */
+typedef int (*heed_store_group_fn)(void *ud, const char *key, const char *ids);
+int heed_store_dupe_groups(heed_store *s, int kind, heed_store_group_fn fn, void *ud, char **err);
+/* Every contact with a phone, with its organisation's country (or NULL), in id order. */
+typedef int (*heed_store_phone_fn)(void *ud, int64_t id, const char *phone, const char *country);
+int heed_store_phones(heed_store *s, heed_store_phone_fn fn, void *ud, char **err);
 
 /* A savepoint inside the write transaction, for work that may have to be
  * undone alone (one import row). release(undo=1) rolls back to it first. */

@@ -56,6 +56,7 @@ enum stmt_id {
 	ST_KV_GET,
 	ST_KV_SET,
 	ST_KV_DEL,
+	ST_ORG_BY_DOMAIN,
 	ST_COUNT
 };
 

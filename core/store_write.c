@@ -358,7 +358,20 @@ int heed_store_add_activity(heed_store *s, int64_t id, const char *kind, heed_ti
 	return rc;
 }
 
-/* Record one changed field as a field_change activity. */
+/* The rules of the merge in progress on this thread (NULL = overwrite, no
+ * source): set and cleared by heed_store_merge_with around one merge. */
+static _Thread_local const heed_merge_rules *merge_rules;
+
+/* 1 if the rules say field may only be filled, not overwritten. */
+static int keep_field(const char *field)
+{
+	for (size_t i = 0; merge_rules && i < merge_rules->nkeep; i++)
+		if (strcmp(merge_rules->keep[i], field) == 0)
+			return 1;
+	return 0;
+}
+
+/* Record one changed field as a field_change activity: field, old, new, source. */
 static void note_change(heed_store *s, int64_t id, const char *field, const char *old,
                         const char *now, heed_time at, int *changed, int *rc, char **err)
 {
@@ -371,6 +384,10 @@ static void note_change(heed_store *s, int64_t id, const char *field, const char
 	heed_json_str(&b, old);
 	heed_buf_adds(&b, ",\"new\":");
 	heed_json_str(&b, now);
+	if (merge_rules && merge_rules->source) {
+		heed_buf_adds(&b, ",\"source\":");
+		heed_json_str(&b, merge_rules->source);
+	}
 	heed_buf_addc(&b, '}');
 	*rc = heed_store_add_activity(s, id, "field_change", at, b.s, err);
 	heed_buf_free(&b);
@@ -381,7 +398,7 @@ static void note_change(heed_store *s, int64_t id, const char *field, const char
 static void merge_text(heed_store *s, int64_t id, const char *field, char **old, const char *now,
                        heed_time at, int *changed, int *rc, char **err)
 {
-	if (heed_empty(now) || heed_streq(*old, now))
+	if (heed_empty(now) || heed_streq(*old, now) || (!heed_empty(*old) && keep_field(field)))
 		return;
 	note_change(s, id, field, *old, now, at, changed, rc, err);
 	free(*old);
@@ -417,6 +434,15 @@ static void note_attr_changes(heed_store *s, int64_t id, const char *old, const 
 	free(d);
 }
 
+int heed_store_merge_with(heed_store *s, int64_t id, const heed_contact *upd, heed_time at,
+                          const heed_merge_rules *rules, int *changed, char **err)
+{
+	merge_rules = rules;
+	int rc = heed_store_merge(s, id, upd, at, changed, err);
+	merge_rules = NULL;
+	return rc;
+}
+
 int heed_store_merge(heed_store *s, int64_t id, const heed_contact *upd, heed_time at,
                      int *changed, char **err)
 {
@@ -436,7 +462,7 @@ int heed_store_merge(heed_store *s, int64_t id, const heed_contact *upd, heed_ti
 	merge_text(s, id, "title", &cur.title, upd->title, at, changed, &rc, err);
 	merge_text(s, id, "phone", &cur.phone, upd->phone, at, changed, &rc, err);
 	merge_text(s, id, "owner", &cur.owner, upd->owner, at, changed, &rc, err);
-	if (upd->org.id && upd->org.id != cur.org.id) {
+	if (upd->org.id && upd->org.id != cur.org.id && !(cur.org.id && keep_field("org.name"))) {
 		note_change(s, id, "organisation", cur.org.name, upd->org.name, at, changed, &rc, err);
 		cur.org.id = upd->org.id;
 	}
@@ -444,9 +470,11 @@ int heed_store_merge(heed_store *s, int64_t id, const heed_contact *upd, heed_ti
 		note_change(s, id, "do_not_contact", "0", "1", at, changed, &rc, err);
 		cur.do_not_contact = 1;
 	}
-	if (!heed_empty(upd->attrs) && rc == HEED_OK)
+	/* the same text (a re-import of the same row) changes nothing: skip the SQL */
+	int attrs_new = !heed_empty(upd->attrs) && !heed_streq(upd->attrs, cur.attrs);
+	if (attrs_new && rc == HEED_OK)
 		note_attr_changes(s, id, cur.attrs, upd->attrs, at, changed, &rc, err);
-	if (!heed_empty(upd->attrs) && rc == HEED_OK) {
+	if (attrs_new && rc == HEED_OK) {
 		sqlite3_stmt *st = heed_store_stmt(s, ST_JSON_PATCH, &rc, err);
 		if (st) {
 			heed_store_bind_text(st, 1, cur.attrs);
@@ -622,4 +650,51 @@ int heed_store_set_scores(heed_store *s, const heed_score *v, size_t n, char **e
 	s->batch = NULL;
 	s->nbatch = s->batch_at = 0;
 	return rc;
+}
+
+/* The organisation whose domain is domain. OUT: *id (0 = none). */
+static int org_by_domain(heed_store *s, const char *domain, int64_t *id, char **err)
+{
+	int rc = HEED_OK;
+	*id = 0;
+	sqlite3_stmt *st = heed_store_stmt(s, ST_ORG_BY_DOMAIN, &rc, err);
+	if (!st)
+		return rc;
+	heed_store_bind_text(st, 1, domain);
+	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	else if (r != SQLITE_DONE)
+		rc = heed_store_fail(s, "organisation lookup by domain", err);
+	sqlite3_reset(st);
+	return rc;
+}
+
+int heed_store_org_match(heed_store *s, heed_org *o, const char *domain, char **err)
+{
+	int rc = HEED_OK;
+	if (!domain)
+		return heed_store_org_ensure(s, o, err);
+	if (heed_empty(o->name))
+		return org_by_domain(s, domain, &o->id, err);
+	if (!o->key)
+		o->key = heed_org_key(o->name);
+	struct orgslot *slot = heed_empty(o->key) ? NULL : org_slot(s, o->key);
+	if (!heed_empty(o->key) && !(slot && slot->key)) {
+		sqlite3_stmt *st = heed_store_stmt(s, ST_ORG_BY_KEY, &rc, err);
+		if (!st)
+			return rc;
+		heed_store_bind_text(st, 1, o->key);
+		int r = sqlite3_step(st);
+		sqlite3_reset(st);
+		int64_t id = 0;
+		if (r == SQLITE_DONE && (rc = org_by_domain(s, domain, &id, err)) != HEED_OK)
+			return rc;
+		if (id) { /* a new spelling of a known organisation: remember it */
+			org_remember(s, o->key, id, 0);
+			o->id = id;
+			return HEED_OK;
+		}
+	}
+	return heed_store_org_ensure(s, o, err);
 }

@@ -106,7 +106,7 @@ case_reimport() {
 	expect_eq "reimport: new title" "$(field "d['title']")" "Head of Data"
 	expect_eq "reimport: change in the timeline" \
 		"$(field "[(a['at'], a['data']) for a in d['timeline'] if a['kind'] == 'field_change']")" \
-		"[('2026-12-04T10:00:00Z', {'field': 'title', 'old': 'Analyst', 'new': 'Head of Data'})]"
+		"[('2026-12-04T10:00:00Z', {'field': 'title', 'old': 'Analyst', 'new': 'Head of Data', 'source': 'import:generic reimport-updated.csv:2'})]"
 }
 
 case_bom_crlf_quoted_newline() {
@@ -157,6 +157,7 @@ case_same_email() {
 	expect_eq "same-email: one contact" "$(sql "SELECT count(*) FROM contacts")" 1
 	expect_eq "same-email: normalised" "$(sql "SELECT email FROM contacts")" "noor.haddad@quill.example"
 	expect_match "same-email: merged rows reported" "$OUT" "3 rows, 1 created, 2 matched existing contacts"
+	expect_match "same-email: merged count" "$OUT" "^2 rows merged into a contact an earlier row of the file created"
 }
 
 case_cp1252() {
@@ -274,7 +275,7 @@ own_duplicate_new_phone() {
 	expect_eq "dup-phone: newest phone" "$(field "d['phone']")" "+47 222 22 222"
 	expect_eq "dup-phone: field_change" \
 		"$(field "[a['data'] for a in d['timeline'] if a['kind'] == 'field_change']")" \
-		"[{'field': 'phone', 'old': '+47 111 11 111', 'new': '+47 222 22 222'}]"
+		"[{'field': 'phone', 'old': '+47 111 11 111', 'new': '+47 222 22 222', 'source': 'import:generic dup-phone.csv:3'}]"
 }
 
 # Rows of empty cells or placeholders only (spreadsheet tails) make no contact.
