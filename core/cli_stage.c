@@ -338,6 +338,11 @@ int cmd_score(heed_cli *cli, const cli_args *a)
 		return EXIT_ERROR;
 	if (!heed_plugins_has_score(cli->plugins))
 		return cli_fail(EXIT_ERROR, xasprintf("score: no plugin in %s has a score function", cli->plugins_dir));
+	size_t broken = heed_plugins_nerrors(cli->plugins);
+	if (broken) /* like advance: a plugin that did not load would drop its parts from every score */
+		return cli_fail(EXIT_ERROR, xasprintf("score: scoring nobody while %zu plugin%s failed to load"
+		                                      " (see above); the stored scores are kept",
+		                                      broken, broken == 1 ? "" : "s"));
 	struct scoring sc = { .cli = cli };
 	int64_t set = 0;
 	char *versions = heed_plugins_score_versions(cli->plugins);

@@ -59,9 +59,18 @@ CHECKS=$((CHECKS + 1))
 [ "$RC" -ne 0 ] || fail "score --all with broken plugins exited 0"
 expect_eq "score --all: exit status" "$RC" 1
 
-# The plugin that does not load: its name, file and line.
+# The plugin that does not load: its name, file and line. Scoring then fails
+# closed, like advance: a missing plugin's parts would drop out of every score.
 expect_match "syntax error: plugin, file and line" "$ERR" \
 	"^heed: plugin 'syntax' \([^)]*syntax\.lua:4\): .*'='"
+expect_match "score refuses while a plugin failed to load" "$ERR" \
+	"heed: score: scoring nobody while 1 plugin failed to load"
+expect_eq "no score was written" "$(sql "SELECT count(*) FROM contacts WHERE score IS NOT NULL")" 0
+
+# The plugins that load but fail at run time fail alone.
+rm "$P/syntax.lua"
+run score --all
+expect_eq "score --all with failing plugins: exit status" "$RC" 1
 for i in 1 2 3; do
 	id=$(sql "SELECT id FROM contacts WHERE email = 'p$i@bad.example'")
 	expect_match "error(\"boom\") for contact $id: plugin, file:line, function, message, contact" "$ERR" \
@@ -82,7 +91,7 @@ expect_eq "score parts: only the good plugin's" \
 	"[('good', 'base', 7)]"
 
 # Without the broken plugins the same contacts score cleanly: the store is fine.
-rm "$P/syntax.lua" "$P/boom.lua" "$P/nan.lua"
+rm "$P/boom.lua" "$P/nan.lua"
 run score --all
 expect_eq "score --all with the good plugin only: exit status" "$RC" 0
 expect_eq "score --all with the good plugin only: stderr" "$ERR" ""
