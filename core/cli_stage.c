@@ -650,7 +650,14 @@ int cmd_move(heed_cli *cli, const cli_args *a)
 	if (rc == HEED_OK) {
 		printf("moved %lld %s: %s → %s", (long long)id, c.email ? c.email : "",
 		       heed_stage_names[from], heed_stage_names[to]);
-		printf(forced ? " (forced: %s)\n" : "%s\n", forced ? reason : "");
+		/* the history marks a move forced only when the table required it */
+		int needed = forced && heed_stage_check(from, to, 0, NULL, NULL) != HEED_OK;
+		if (needed)
+			printf(" (forced: %s)\n", reason);
+		else if (forced)
+			printf(" (a legal move: not marked forced; reason kept: %s)\n", reason);
+		else
+			printf("\n");
 	}
 	free(actor);
 	heed_contact_clear(&c);

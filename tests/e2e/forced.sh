@@ -84,4 +84,15 @@ L=lea@forced.example
 	fail "moves of L"
 expect_eq "L lost: the stage default" "$(prob $L)" "0.0000 0"
 
+# F: --force on a legal move says it was not needed; the history agrees.
+F=fay@forced.example
+"$HEED" add email=$F >/dev/null || fail "add $F"
+run move $F prospect --force --reason "met at the fair"
+expect_eq "legal move with --force: exit status" "$RC" 0
+expect_match "legal move with --force: says it is not marked forced" "$OUT" \
+	"lead → prospect \(a legal move: not marked forced; reason kept: met at the fair\)"
+expect_eq "legal move with --force: history row not forced, reason kept" \
+	"$(sql "SELECT forced || '|' || reason FROM stage_history h JOIN contacts c ON c.id = h.contact_id WHERE c.email = '$F'")" \
+	"0|met at the fair"
+
 finish
