@@ -146,9 +146,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 	                " country = coalesce(country, ?5) WHERE id = ?1",
 	[ST_CONTACT_INSERT] = "INSERT INTO contacts(email, source, external_id, first_name, last_name,"
 	                      " title, phone, owner, org_id, stage, peak, score, score_parts,"
-	                      " do_not_contact, attrs, created_at, updated_at, stage_changed_at)"
-	                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-	                      " ?15, ?16, ?17, ?18)",
+	                      " do_not_contact, attrs, created_at, updated_at, stage_changed_at,"
+	                      " id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
+	                      " ?15, ?16, ?17, ?18, ?19)",
 	[ST_FIND_EXT] = "SELECT id FROM contacts WHERE external_id = ?2 AND source IS ?1",
 	[ST_FIND_EMAIL] = "SELECT id FROM contacts WHERE email = ?1",
 	[ST_FIND_ID] = "SELECT id FROM contacts WHERE id = ?1",
@@ -224,6 +224,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	                 " WHERE o.value IS NOT n.value OR o.type IS NOT n.type ORDER BY n.key",
 	[ST_JSON_PATCH] = "SELECT json_patch(coalesce(?1, '{}'), ?2)",
 	[ST_ORG_BY_DOMAIN] = "SELECT id FROM organisations WHERE domain = ?1 ORDER BY id LIMIT 1",
+	[ST_ID_FLOOR] = "SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'contacts.id_floor'"
+	                " AND CAST(value AS INTEGER) > coalesce((SELECT max(id) FROM contacts), 0)",
 };
 
 int heed_store_fail(heed_store *s, const char *what, char **err)
@@ -450,6 +452,7 @@ int heed_store_open(const char *path, heed_store **out, char **err)
 {
 	sqlite_setup();
 	heed_store *s = xcalloc(1, sizeof *s);
+	s->id_floor = -1;
 	s->path = xstrdup(path);
 	int rc = HEED_OK;
 	/* a connection is used by one thread at a time: no per-call mutex */
@@ -583,6 +586,7 @@ int heed_store_begin(heed_store *s, char **err)
 	heed_store_step_done(s, st, "begin", &rc, err);
 	if (rc == HEED_OK)
 		s->in_txn = 1;
+	s->id_floor = -1; /* another process may have merged since */
 	return rc;
 }
 

@@ -57,6 +57,7 @@ enum stmt_id {
 	ST_KV_SET,
 	ST_KV_DEL,
 	ST_ORG_BY_DOMAIN,
+	ST_ID_FLOOR,
 	ST_COUNT
 };
 
@@ -76,6 +77,7 @@ struct heed_store {
 	char *path;
 	sqlite3_stmt *st[ST_COUNT];
 	int in_txn;
+	int64_t id_floor; /* merged-away ids reach up to here: -1 = not read yet (store_write.c) */
 	int64_t counts[COUNT_STAGES][COUNT_PEAKS]; /* pending stage_counts deltas */
 	struct orgslot *orgs; /* open addressing, power-of-two size */
 	size_t norgs, orgcap;

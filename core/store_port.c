@@ -100,7 +100,19 @@ int heed_store_fold(heed_store *s, int64_t keep, int64_t drop, heed_time at, con
 		}
 		sqlite3_finalize(st);
 	}
+	/* the other contact's mail and follow-ups go with it: its pending follow-ups are
+	 * cancelled (the kept contact's policies decide now), the rest keep their history */
+	exec2(s, "UPDATE outbox SET contact_id = ?1 WHERE contact_id = ?2", keep, drop, &rc, err);
+	exec2(s, "UPDATE followups SET contact_id = ?1, status = iif(status = 'pending', 'cancelled', status),"
+	         " last_error = iif(status = 'pending', 'merged into contact ' || ?1, last_error)"
+	         " WHERE contact_id = ?2", keep, drop, &rc, err);
 	exec2(s, "DELETE FROM contacts WHERE id = ?2 AND ?1 IS NOT NULL", keep, drop, &rc, err);
+	/* its id is never given again (see id_floor in store_write.c) */
+	exec2(s, "INSERT INTO settings(key, value) SELECT 'contacts.id_floor', ?2"
+	         " WHERE ?2 > coalesce((SELECT max(id) FROM contacts), 0) AND ?1 IS NOT NULL"
+	         " ON CONFLICT(key) DO UPDATE SET value = max(CAST(value AS INTEGER), excluded.value)",
+	      keep, drop, &rc, err);
+	s->id_floor = -1;
 	if (rc == HEED_OK) {
 		int npeak = kpeak > dpeak ? kpeak : dpeak;
 		heed_store_count_add(s, dstage, dpeak, -1);

@@ -304,12 +304,35 @@ int heed_store_org_set(heed_store *s, const heed_org *o, int *changed, char **er
 
 /* ---- contacts ---- */
 
+/* Ids name contacts in follow-up and outbox keys, merges and timelines, so an
+ * id a merge took away is never given to a new contact: heed_store_fold keeps
+ * the highest one as a floor when it was the store's highest id. Returns the
+ * floor while no contact has passed it, else 0 (then SQLite's own choice, the
+ * highest id + 1, is safe). */
+static int64_t id_floor(heed_store *s, int *rc, char **err)
+{
+	if (s->id_floor >= 0)
+		return s->id_floor;
+	s->id_floor = 0;
+	sqlite3_stmt *st = heed_store_stmt(s, ST_ID_FLOOR, rc, err);
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		s->id_floor = sqlite3_column_int64(st, 0);
+	if (st)
+		sqlite3_reset(st);
+	return s->id_floor;
+}
+
 int heed_store_insert(heed_store *s, heed_contact *c, char **err)
 {
 	int rc = HEED_OK;
+	int64_t floor = id_floor(s, &rc, err);
 	sqlite3_stmt *st = heed_store_stmt(s, ST_CONTACT_INSERT, &rc, err);
 	if (!st)
 		return rc;
+	if (floor > 0) {
+		sqlite3_bind_int64(st, 19, floor + 1);
+		s->id_floor = 0; /* from now on the highest id is past the floor */
+	}
 	heed_store_bind_text(st, 1, c->email);
 	heed_store_bind_text(st, 2, c->source);
 	heed_store_bind_text(st, 3, c->external_id);

@@ -69,4 +69,25 @@ run merge 1 nobody@nowhere.example
 expect_eq "merge missing: error" "$RC" 1
 expect_match "merge missing: says which" "$ERR" "nobody@nowhere.example"
 expect_eq "failed merges change nothing" "$(store_digest)" "$before"
+
+# A merge takes the other contact's mail and follow-ups along, and its id is
+# never given to a new contact (ids name contacts in keys and timelines).
+run add email=zoe@last.example
+ZID=$(sql "SELECT id FROM contacts WHERE email = 'zoe@last.example'")
+expect_eq "zoe has the highest id" "$(sql "SELECT max(id) FROM contacts")" "$ZID"
+run mail zoe@last.example nurture_day0 --key zoe-welcome
+expect_eq "mail queued for zoe" "$(sql "SELECT contact_id FROM outbox WHERE key = 'zoe-welcome'")" "$ZID"
+run evaluate
+pending=$(sql "SELECT count(*) FROM followups WHERE contact_id = $ZID AND status = 'pending'")
+[ "$pending" -gt 0 ] || fail "evaluate made no follow-ups for zoe"
+run merge 1 zoe@last.example
+expect_eq "merge zoe: exit" "$RC" 0
+expect_eq "merge zoe: the outbox row follows" "$(sql "SELECT contact_id FROM outbox WHERE key = 'zoe-welcome'")" 1
+expect_eq "merge zoe: her pending follow-ups are cancelled under the kept contact" \
+	"$(sql "SELECT count(*) FROM followups WHERE contact_id = 1 AND status = 'cancelled' AND last_error = 'merged into contact 1' AND instr(key, '|$ZID|') > 0")" "$pending"
+expect_eq "merge zoe: no follow-up left on the old id" "$(sql "SELECT count(*) FROM followups WHERE contact_id = $ZID")" 0
+run add email=yann@next.example
+expect_eq "a new contact does not take the merged id" \
+	"$(sql "SELECT id > $ZID FROM contacts WHERE email = 'yann@next.example'")" 1
+expect_eq "merge zoe: foreign keys" "$(sql "PRAGMA foreign_key_check")" ""
 finish
