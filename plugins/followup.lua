@@ -44,10 +44,15 @@ local function nurture(c, ctx)
   if since(c, ctx.at, STOPS) then
     return nil -- the pending emails are cancelled
   end
-  local out = {}
+  -- the steps reached so far and the next one: a step is stored a step ahead
+  -- of its day rather than all at once, so a reply cancels at most one
+  local elapsed, out = heed.days(ctx.at, ctx.now), {}
   for _, day in ipairs(NURTURE_DAYS) do
     out[#out + 1] = { action = "email", key = "day" .. day, due = "+" .. day .. "d",
       template = "nurture_day" .. day }
+    if day > elapsed then
+      break
+    end
   end
   return out
 end
