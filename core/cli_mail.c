@@ -169,6 +169,30 @@ static void outbox_row(heed_table *t, const heed_outmsg *m)
 	heed_table_str(t, m->key);
 }
 
+/* outbox --requeue ID: a person checked that a sending message never arrived
+ * (or fixed what failed one): it goes out again on the next --send. */
+static int outbox_requeue(heed_cli *cli, const char *v)
+{
+	char *end, *err = NULL;
+	long long id = strtoll(v, &end, 10);
+	if (end == v || *end || id <= 0)
+		return cli_fail(EXIT_USAGE, xasprintf("outbox: --requeue '%s' is not a message id", v));
+	heed_outmsg m;
+	int done = 0, rc = heed_store_outbox_get(cli->store, id, &m, &err);
+	if (rc == HEED_OK)
+		rc = heed_store_outbox_requeue(cli->store, id, heed_time_now(), &done, &err);
+	if (rc == HEED_OK && !done) {
+		heed_seterr(&err, "outbox: message %lld is %s; only a sending or failed one can be put back",
+		            id, m.status);
+		rc = HEED_EINPUT;
+	}
+	heed_outmsg_clear(&m);
+	if (rc != HEED_OK)
+		return cli_fail(cli_exit(rc), err);
+	fprintf(stderr, "outbox: message %lld is queued again\n", id);
+	return EXIT_OK;
+}
+
 int cmd_outbox(heed_cli *cli, const cli_args *a)
 {
 	const char *status = cli_opt(a, "--status"), *lim = cli_opt(a, "--limit");
@@ -186,6 +210,12 @@ int cmd_outbox(heed_cli *cli, const cli_args *a)
 		return cli_fail(EXIT_USAGE, xasprintf("outbox: --limit '%s' is not a whole number >= 0", lim));
 	if (!cli_store(cli))
 		return EXIT_ERROR;
+	const char *rq = cli_opt(a, "--requeue");
+	if (rq) {
+		int exit = outbox_requeue(cli, rq);
+		if (exit != EXIT_OK)
+			return exit;
+	}
 	if (cli_opt(a, "--send")) {
 		int exit = send_due(cli);
 		if (exit != EXIT_OK)

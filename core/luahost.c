@@ -973,6 +973,7 @@ static int lh_load(const char *path, const heed_limits *conf, void **state, heed
 	if (rc == HEED_OK) {
 		info->line = g.line;
 		info->score_line = lp->score_line;
+		lp->templates_line = g.line;
 	}
 done:
 	if (rc != HEED_OK) {

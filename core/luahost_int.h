@@ -80,6 +80,7 @@ typedef struct lplugin {
 	int score_ref, score_line, row_ref, row_line;
 	int contact_mt;            /* registry reference of the contact metatable */
 	int add_ref;               /* registry reference of score's add function */
+	int templates_line;        /* where the plugin table is returned: the line for table templates */
 	int tests_ref, tester_ref; /* the plugin's tests table, and the `t` helpers they get */
 	int templates_ref;         /* the plugin's email templates table (luahost_mail.c) */
 	int selftest_ref, selftest_line; /* the plugin's selftest function, checked on every load */
@@ -160,6 +161,7 @@ int lh_policy(void *state, size_t i, const heed_contact *c, const heed_trigger *
 void lh_free_policies(lplugin *lp);
 /* Push the JSON object text as a table ({} for NULL); raises an error naming what on bad JSON. */
 void lh_push_json_object(lua_State *L, const char *text, const char *what);
+int lh_test_render(lua_State *L); /* t.render in a plugin's tests (luahost_mail.c) */
 /* Keep and check a loaded plugin's `templates` table; the engine's render operation. */
 void lh_load_templates(lua_State *L, lplugin *lp, int plugin);
 int lh_render(void *state, const char *name, const heed_contact *c, const char *payload,

@@ -233,6 +233,40 @@ static int body_render(lua_State *L, gate *g)
 	return 2; /* subject, body */
 }
 
+/* t.render(name, c [, payload]) for a plugin's tests: its template `name`
+ * rendered for the plain table c; returns subject, body. */
+int lh_test_render(lua_State *L)
+{
+	lplugin *lp = lh_plugin_of(L);
+	const char *name = luaL_checkstring(L, 1);
+	luaL_checktype(L, 2, LUA_TTABLE);
+	if (lua_isnoneornil(L, 3)) {
+		lua_settop(L, 2);
+		lua_newtable(L);
+	}
+	luaL_checktype(L, 3, LUA_TTABLE);
+	lua_settop(L, 3);
+	if (lp->templates_ref == LUA_NOREF)
+		return luaL_error(L, "this plugin has no templates");
+	lua_rawgeti(L, LUA_REGISTRYINDEX, lp->templates_ref);
+	lua_pushvalue(L, 1);
+	if (lua_rawget(L, -2) == LUA_TNIL)
+		return luaL_error(L, "no template '%s' in this plugin", name);
+	lua_replace(L, 4); /* 4: the template */
+	lua_settop(L, 4);
+	if (lua_isfunction(L, 4)) {
+		lua_pushvalue(L, 2);
+		lua_pushvalue(L, 3);
+		lua_call(L, 2, 1); /* the function at 4 is replaced by its result */
+		if (!lua_istable(L, 4))
+			return luaL_error(L, "templates.%s must return a table {subject=, body=}, got %s", name,
+			                  luaL_typename(L, 4));
+	}
+	render_part(L, 4, "subject", 2, 3, name);
+	render_part(L, 4, "body", 2, 3, name);
+	return 2;
+}
+
 int lh_render(void *state, const char *name, const heed_contact *c, const char *payload,
               heed_rendered *out, char **err)
 {
@@ -249,7 +283,7 @@ int lh_render(void *state, const char *name, const heed_contact *c, const char *
 		return HEED_ENOTFOUND;
 	}
 	char *fn = xasprintf("templates.%s", name);
-	gate g = {.lp = lp, .fn = fn, .check = name, .line = lua_isfunction(L, -1) ? lh_fn_line(L, -1) : 0,
+	gate g = {.lp = lp, .fn = fn, .check = name, .line = lua_isfunction(L, -1) ? lh_fn_line(L, -1) : lp->templates_line,
 	          .c = c, .body = body_render, .out = (void *)payload, .nargs = 1, .nres = 2};
 	int rc = lh_gate_call(&g, err);
 	lp->cur = NULL;

@@ -9,10 +9,11 @@
 
 /* The helpers a plugin's tests receive as `t`, made in the plugin's own
  * sandbox with the plugin table as upvalue: t.eq, t.ok, t.contact, t.check
- * (run one of the plugin's criteria) and t.score / t.points. */
+ * (run one of the plugin's criteria), t.score / t.points and t.render (one
+ * of its email templates, see luahost_mail.c). */
 static const char tester_src[] =
-	"local plugin = ...\n"
-	"local t = {}\n"
+	"local plugin, render = ...\n"
+	"local t = { render = render }\n"
 	"local function show(v) return type(v) == 'string' and string.format('%q', v) or tostring(v) end\n"
 	"function t.eq(got, want, what)\n"
 	"  if got ~= want then error((what or 'value') .. ': got ' .. show(got) .. ', want ' .. show(want), 2) end\n"
@@ -68,7 +69,8 @@ void lh_load_tests(lua_State *L, lplugin *lp, int plugin, int env)
 	lua_pushvalue(L, env);
 	lua_setupvalue(L, -2, 1);
 	lua_pushvalue(L, plugin);
-	lua_call(L, 1, 1);
+	lua_pushcfunction(L, lh_test_render);
+	lua_call(L, 2, 1);
 	lp->tester_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 }
 

@@ -189,8 +189,9 @@ static int ascii_only(const char *s)
 	return 1;
 }
 
-/* A header value on one line: control characters (CR, LF, tabs) become spaces;
- * non-ASCII text becomes RFC 2047 encoded words (UTF-8, base64). */
+/* A header value: control characters (CR, LF, tabs) become spaces; text that
+ * is not ASCII, or too long for one line, becomes RFC 2047 encoded words
+ * (UTF-8, base64), one per folded line. */
 static void add_header_text(heed_buf *b, const char *s)
 {
 	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -198,7 +199,7 @@ static void add_header_text(heed_buf *b, const char *s)
 	for (char *p = flat; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = ' ';
-	if (ascii_only(flat)) {
+	if (ascii_only(flat) && strlen(flat) <= 900) { /* longer ones are folded as encoded words */
 		heed_buf_adds(b, flat);
 		free(flat);
 		return;

@@ -68,7 +68,7 @@ struct orgslot {
 };
 
 enum { COUNT_STAGES = 6, COUNT_PEAKS = 5 }; /* peaks -1..3 */
-enum { STORE_NMAIL = 12 }; /* statements of store_mail.c */
+enum { STORE_NMAIL = 20 }; /* room for the statements of store_mail.c (checked there) */
 
 struct heed_store {
 	sqlite3 *db;

@@ -21,8 +21,11 @@ enum {
 	MS_BLOCK,
 	MS_SKIP,
 	MS_COUNTS,
+	MS_REQUEUE,
 	MS_N
 };
+
+_Static_assert((int)MS_N <= (int)STORE_NMAIL, "store_int.h: STORE_NMAIL must hold every statement of store_mail.c");
 
 #define OUT_COLS "id, coalesce(contact_id, 0), key, template, rcpt, sender, subject, message," \
 	" message_id, status, last_error, transport, attempts, next_at, created_at, handed_at, done_at"
@@ -52,6 +55,10 @@ static const char *const mail_sql[MS_N] = {
 	[MS_SKIP] = "UPDATE outbox SET status = 'skipped', done_at = ?2, next_at = NULL, last_error = ?3"
 	            " WHERE id = ?1 AND status = 'queued'",
 	[MS_COUNTS] = "SELECT status, count(*) FROM outbox GROUP BY status",
+	[MS_REQUEUE] = "UPDATE outbox SET status = 'queued', next_at = ?2, done_at = NULL,"
+	               " last_error = 'put back in the queue by hand (it was ' || status"
+	               "   || coalesce(': ' || last_error, '') || ')'"
+	               " WHERE id = ?1 AND status IN ('sending', 'failed')",
 };
 
 static sqlite3_stmt *mstmt(heed_store *s, int id, int *rc, char **err)
@@ -230,6 +237,21 @@ int heed_store_outbox_skip(heed_store *s, int64_t id, heed_time at, const char *
 	sqlite3_bind_int64(st, 2, at);
 	heed_store_bind_text(st, 3, reason);
 	heed_store_step_done(s, st, "outbox skip", &rc, err);
+	if (rc == HEED_OK)
+		*done = sqlite3_changes(s->db) == 1;
+	return rc;
+}
+
+int heed_store_outbox_requeue(heed_store *s, int64_t id, heed_time at, int *done, char **err)
+{
+	int rc = HEED_OK;
+	sqlite3_stmt *st = mstmt(s, MS_REQUEUE, &rc, err);
+	*done = 0;
+	if (!st)
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, at);
+	heed_store_step_done(s, st, "outbox requeue", &rc, err);
 	if (rc == HEED_OK)
 		*done = sqlite3_changes(s->db) == 1;
 	return rc;

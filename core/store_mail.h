@@ -39,6 +39,9 @@ int heed_store_outbox_finish(heed_store *s, int64_t id, const char *status, heed
 /* Mark message id skipped with reason, only if it is still queued. OUT: *done. */
 int heed_store_outbox_skip(heed_store *s, int64_t id, heed_time at, const char *reason, int *done,
                            char **err);
+/* A person's decision: put a sending or failed message back in the queue, due
+ * at `at` (its attempts are kept). OUT: *done = 0 if it was in another state. */
+int heed_store_outbox_requeue(heed_store *s, int64_t id, heed_time at, int *done, char **err);
 /* Messages per status: queued, sending, sent, failed, skipped. OUT: counts. */
 int heed_store_outbox_counts(heed_store *s, long counts[5], char **err);
 /* Messages created in [from, to) that were not skipped. OUT: *n. */

@@ -95,12 +95,22 @@ done:
 
 /* ---- sendmail ---- */
 
-/* Write all of buf to fd; 0 on failure. */
-static int write_all(int fd, const char *buf, size_t n)
+/* Write all of buf to the non-blocking fd before the deadline. 1 = written,
+ * 0 = the reader went away, -1 = the deadline passed (a command not reading). */
+static int write_until(int fd, const char *buf, size_t n, time_t deadline)
 {
 	while (n) {
+		time_t left = deadline - time(NULL);
+		if (left <= 0)
+			return -1;
+		struct pollfd p = { .fd = fd, .events = POLLOUT };
+		int r = poll(&p, 1, (int)(left > 1000 ? 1000000 : left * 1000));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0)
+			return -1;
 		ssize_t w = write(fd, buf, n);
-		if (w < 0 && errno == EINTR)
+		if (w < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (w <= 0)
 			return 0;
@@ -167,6 +177,7 @@ static int send_sendmail(heed_transport *t, const heed_envelope *e, char **err)
 		goto sys;
 	}
 	if (pid == 0) {
+		setpgid(0, 0); /* its own group, so a timeout kills whatever the shell started */
 		dup2(in[0], 0);
 		dup2(out[1], 1);
 		dup2(out[1], 2);
@@ -180,15 +191,17 @@ static int send_sendmail(heed_transport *t, const heed_envelope *e, char **err)
 	sigaction(SIGPIPE, &ign, &old); /* a command that exits early must not kill us */
 	size_t n;
 	char *msg = lf_message(e, &n);
-	int wrote = write_all(in[1], msg, n);
+	time_t deadline = time(NULL) + cfg->timeout;
+	fcntl(in[1], F_SETFL, fcntl(in[1], F_GETFL) | O_NONBLOCK);
+	int wrote = write_until(in[1], msg, n, deadline);
 	free(msg);
 	close(in[1]);
 	sigaction(SIGPIPE, &old, NULL);
 	heed_buf o = { 0 };
-	int status = 0, late = !read_until(out[0], &o, time(NULL) + cfg->timeout);
+	int status = 0, late = wrote < 0 || !read_until(out[0], &o, deadline);
 	close(out[0]);
 	if (late)
-		kill(pid, SIGKILL);
+		kill(-pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	char *text = heed_trim((char *)heed_buf_str(&o));
@@ -198,8 +211,12 @@ static int send_sendmail(heed_transport *t, const heed_envelope *e, char **err)
 		rc = HEED_SEND_FAIL;
 		heed_seterr(err, "sendmail transport: '%s' did not finish within %ld s and was killed;"
 		                 " outcome unknown (not retried)", cfg->sendmail, cfg->timeout);
-	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && wrote) {
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && wrote == 1) {
 		rc = HEED_SENT;
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		rc = HEED_SEND_FAIL;
+		heed_seterr(err, "sendmail transport: '%s' exited before reading the whole message%s%s",
+		            cfg->sendmail, *text ? ": " : "", text);
 	} else if (WIFEXITED(status)) {
 		rc = WEXITSTATUS(status) == 75 ? HEED_SEND_RETRY : HEED_SEND_FAIL;
 		heed_seterr(err, "sendmail transport: '%s' exited with status %d%s%s", cfg->sendmail,

@@ -46,4 +46,29 @@ return {
       }
     end,
   },
+
+  tests = {
+    ["placeholders and fallbacks"] = function(t)
+      local s, b = t.render("nurture_day0", t.contact { first_name = "Ann", org = { name = "Nordlicht" } })
+      t.eq(s, "Welcome, Ann", "subject")
+      t.ok(b:find("teams like Nordlicht usually", 1, true), "org name in the body")
+      s, b = t.render("nurture_day0", t.contact {})
+      t.eq(s, "Welcome, there", "subject without a first name")
+      t.ok(b:find("teams like yours", 1, true), "fallback for a missing org")
+    end,
+    ["the follow-up uses the payload"] = function(t)
+      local s, b = t.render("prospect_followup", t.contact { first_name = "Bo" },
+        { topic = "the demo", next_step = "a trial" })
+      t.eq(s, "Following up on the demo", "subject")
+      t.ok(b:find("Hi Bo,", 1, true) and b:find("the next step: a trial", 1, true), "body")
+      s = t.render("prospect_followup", t.contact {})
+      t.eq(s, "Following up on our last conversation", "subject without a payload")
+    end,
+    ["every nurture step has a subject and a body"] = function(t)
+      for _, day in ipairs { 0, 3, 7, 14 } do
+        local s, b = t.render("nurture_day" .. day, t.contact { first_name = "Cy" })
+        t.ok(#s > 0 and #b > 0, "nurture_day" .. day)
+      end
+    end,
+  },
 }

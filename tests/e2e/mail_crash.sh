@@ -57,4 +57,15 @@ expect_match "outbox lists the unresolved hand-overs" "$OUT" "six"
 run outbox --status sending
 expect_match "outbox says what sending means" "$OUT" "handed to file at 2026-12-03T09:00:00Z; outcome not recorded"
 expect_match "outbox counts by status" "$OUT" "^outbox: 0 queued, 3 sending, 5 sent, 0 failed, 0 skipped"
+# a person who checked that a 'sending' message never went out puts it back
+SIX=$(sql "SELECT id FROM outbox WHERE key = 'six'")
+run outbox --requeue "$SIX" --send
+expect_eq "requeue exit" "$RC" 0
+expect_eq "requeued: sent now" "$(sql "SELECT status || ' ' || attempts FROM outbox WHERE key = 'six'")" "sent 2"
+expect_eq "requeued: one more file" "$(eml_count)" 8
+run outbox --requeue "$SIX"
+expect_eq "a sent message cannot be put back" "$RC" 1
+expect_match "says why" "$ERR" "message $SIX is sent; only a sending or failed one can be put back"
+run outbox --requeue 9999
+expect_match "unknown id" "$ERR" "no message 9999"
 finish

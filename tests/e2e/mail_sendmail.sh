@@ -57,11 +57,25 @@ HEED_NOW=2026-12-03T10:00:00Z run outbox --send
 expect_eq "gave up" "$(sql "SELECT status || ' ' || attempts FROM outbox WHERE key = 's4'")" "failed 2"
 expect_match "gave up: says so" "$(sql "SELECT last_error FROM outbox WHERE key = 's4'")" "gave up after 2 attempts"
 # a command that hangs is killed after mail.timeout; it may have taken the message, so no retry
-printf '#!/bin/sh\ncat >/dev/null\nexec sleep 30\n' > "$T/slow-sendmail"
+printf '#!/bin/sh\ncat >/dev/null\nsleep 37.25\necho late\n' > "$T/slow-sendmail"
 chmod +x "$T/slow-sendmail"
 run config mail.sendmail "$T/slow-sendmail"
 run config mail.timeout 1
 run mail ann@nordlicht.example nurture_day0 --key s5 --send
 expect_eq "hung: failed" "$(sql "SELECT status FROM outbox WHERE key = 's5'")" failed
 expect_match "hung: says why" "$(sql "SELECT last_error FROM outbox WHERE key = 's5'")" "did not finish within 1 s and was killed; outcome unknown"
+expect_eq "hung: nothing it started is left running" "$(pgrep -f "sleep 37.25" | wc -l)" 0
+# a command that reads nothing, with a message bigger than a pipe holds: killed too, no hang
+printf '#!/bin/sh\nexec sleep 30\n' > "$T/deaf-sendmail"
+chmod +x "$T/deaf-sendmail"
+run config mail.sendmail "$T/deaf-sendmail"
+BIG=$(python3 -c 'print("x" * 100000)')
+run mail ann@nordlicht.example prospect_followup --payload "{\"topic\":\"$BIG\"}" --key s6 --send
+expect_eq "deaf: failed" "$(sql "SELECT status FROM outbox WHERE key = 's6'")" failed
+expect_match "deaf: says why" "$(sql "SELECT last_error FROM outbox WHERE key = 's6'")" "did not finish within 1 s"
+# a command that exits 0 without reading the message has not taken it
+run config mail.sendmail "true"
+run mail ann@nordlicht.example prospect_followup --payload "{\"topic\":\"$BIG\"}" --key s7 --send
+expect_eq "true: failed" "$(sql "SELECT status FROM outbox WHERE key = 's7'")" failed
+expect_match "true: says why" "$(sql "SELECT last_error FROM outbox WHERE key = 's7'")" "exited before reading the whole message"
 finish

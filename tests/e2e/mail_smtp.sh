@@ -2,8 +2,9 @@
 # mail_smtp: email through the smtp transport to a local sink (aiosmtpd on
 # 127.0.0.1, started here). The message arrives with From, To, Subject, Date,
 # Message-ID and List-Unsubscribe; a sink answering 5xx leaves the message
-# failed with the server's reply recorded; a sink that is down leads to a
-# scheduled retry, and the retry goes out once the sink is back.
+# failed with the server's reply recorded (and a 5.1.1 records a bounce); 4xx
+# and a sink that is down lead to a scheduled retry, which goes out once the
+# sink is back. Also AUTH, STARTTLS with a verified certificate, and smtps://.
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 if ! $PY -c 'import aiosmtpd' 2>/dev/null; then
@@ -135,6 +136,13 @@ if openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
 	expect_eq "STARTTLS send" "$RC" 0
 	expect_eq "STARTTLS message arrived" "$(ls "$T/intls" | wc -l)" 1
 	expect_match "STARTTLS message subject" "$(grep -a '^Subject:' "$T/intls/1.eml")" "Shall we talk, Ann"
+	stop_sink
+	# 6. smtps://: TLS from the first byte
+	SINK_CERT="$T/cert.pem" SINK_KEY="$T/key.pem" start_sink "$T/insmtps" smtps
+	run config mail.smtp_url "smtps://127.0.0.1:$PORT"
+	run mail ann@nordlicht.example nurture_day3 --key smtps-ok --send
+	expect_eq "smtps send" "$RC" 0
+	expect_eq "smtps message arrived" "$(ls "$T/insmtps" | wc -l)" 1
 	stop_sink
 else
 	echo "note: openssl could not make a certificate; STARTTLS part not run"

@@ -5,7 +5,8 @@ accepts as OUTDIR/N.eml (the bytes as received, after the envelope line
 'X-Envelope: FROM -> RCPTS'). MODE: ok (accept), reject (550 to RCPT),
 reject-data (554 after DATA), defer (451 to RCPT), auth (require AUTH PLAIN
 as user heed / secret), starttls (require STARTTLS with the certificate and key
-in the files SINK_CERT and SINK_KEY name). Stops on SIGTERM.
+in the files SINK_CERT and SINK_KEY name), smtps (TLS from the first byte, same
+files). Stops on SIGTERM.
 
 usage: smtp_sink.py PORTFILE OUTDIR [MODE]"""
 import os
@@ -57,11 +58,11 @@ def main():
     kw = {}
     if mode == "auth":
         kw = dict(authenticator=authenticator, auth_required=True, auth_require_tls=False)
-    if mode == "starttls":
+    if mode in ("starttls", "smtps"):
         import ssl
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ctx.load_cert_chain(os.environ["SINK_CERT"], os.environ["SINK_KEY"])
-        kw = dict(tls_context=ctx, require_starttls=True)
+        kw = dict(tls_context=ctx, require_starttls=True) if mode == "starttls" else dict(ssl_context=ctx)
     ctl = Controller(Sink(outdir, mode), hostname="127.0.0.1", port=port, **kw)
     ctl.start()
     with open(portfile + ".tmp", "w") as f:

@@ -82,6 +82,8 @@ static const char good_plugin[] =
 	"    end,\n"
 	"    badret = function() return 'text' end,\n"
 	"    tbl = { subject = '{{org}}', body = '' },\n"
+	"    spin = function() while true do end end,\n"
+	"    long = { subject = string.rep('word ', 400) .. '\\nBcc: x@y.example', body = 'b' },\n"
 	"  },\n"
 	"}\n";
 
@@ -130,9 +132,17 @@ static void test_render(void)
 	free(err);
 	err = NULL;
 	CHECK_INT(heed_plugins_render(p, "tbl", &c, NULL, &r, &err), HEED_EPLUGIN);
-	CHECK(err && strstr(err, "templates.tbl.subject: {{org}} is a table"));
+	CHECK(err && strstr(err, "templates.tbl.subject: {{org}} is a table") && strstr(err, "mailer.lua:18)"));
+	if (err && !strstr(err, "mailer.lua:18)"))
+		fprintf(stderr, "got: %s\n", err);
 	free(err);
 	err = NULL;
+	CHECK_INT(heed_plugins_render(p, "spin", &c, NULL, &r, &err), HEED_EPLUGIN);
+	CHECK(err && strstr(err, "in templates.spin: instruction budget exceeded"));
+	free(err);
+	err = NULL;
+	CHECK_INT(heed_plugins_render(p, "hello", &c, NULL, &r, &err), HEED_OK); /* still usable */
+	heed_rendered_clear(&r);
 	CHECK_INT(heed_plugins_render(p, "hello", &c, "[1]", &r, &err), HEED_EPLUGIN);
 	CHECK(err && strstr(err, "payload is not a JSON object"));
 	free(err);
@@ -257,6 +267,22 @@ static void test_queue_deliver(void)
 	free(err);
 	err = NULL;
 	CHECK_INT(count_files(cfg.dir), 1);
+
+	/* a subject too long for one header line is folded; a line break in it is not a new header */
+	int64_t id6 = 0;
+	CHECK_INT(heed_mail_queue(s, p, kim, "long", NULL, "k6", &id6, &err), HEED_OK);
+	CHECK_INT(heed_store_outbox_get(s, id6, &m, &err), HEED_OK);
+	int longest = 0, cur = 0;
+	const char *hdr_end = m.message ? strstr(m.message, "\r\n\r\n") : NULL;
+	for (const char *q = m.message; q && q < hdr_end; q++) {
+		cur = *q == '\n' ? 0 : cur + 1;
+		if (cur > longest)
+			longest = cur;
+	}
+	CHECK(hdr_end != NULL);
+	CHECK(longest <= 998);
+	CHECK(m.message && !strstr(m.message, "\r\nBcc:") && strstr(m.message, "Subject: =?UTF-8?B?"));
+	heed_outmsg_clear(&m);
 
 	/* a template failure queues nothing: the same key may be tried again */
 	int64_t id4 = 0;
