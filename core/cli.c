@@ -146,6 +146,7 @@ heed_store *cli_store(heed_cli *cli)
 		cli_fail(EXIT_ERROR, err);
 		return NULL;
 	}
+	cli_wire_kv(cli);
 	return cli->store;
 }
 
@@ -163,6 +164,7 @@ heed_plugins *cli_plugins(heed_cli *cli)
 		fprintf(stderr, "heed: %s\n", heed_plugins_error(cli->plugins, i));
 		cli->failed = 1;
 	}
+	cli_wire_kv(cli);
 	return cli->plugins;
 }
 
@@ -773,6 +775,8 @@ int heed_cli_main(int argc, char **argv)
 		else
 			exit = c->handler(&cli, &a);
 	}
+	if (cli_kv_flush(&cli) != EXIT_OK && exit == EXIT_OK)
+		exit = EXIT_ERROR;
 	if (exit == EXIT_OK && cli.failed)
 		exit = EXIT_ERROR;
 	args_free(&a);

@@ -21,6 +21,7 @@ typedef struct heed_cli {
 	const char *db_path, *plugins_dir;
 	heed_store *store;
 	heed_plugins *plugins;
+	struct cli_kv *kv;  /* the plugins' key-value store (cli_plugins.c) */
 	heed_format fmt;
 	int failed;        /* a non-fatal error happened (plugin, row): exit 1 at the end */
 	int may_create;    /* the command may create the store (init, import, add, demo) */
@@ -63,5 +64,9 @@ int cmd_mail(heed_cli *cli, const cli_args *a);   /* cli_mail.c */
 int cmd_outbox(heed_cli *cli, const cli_args *a);
 int cmd_config(heed_cli *cli, const cli_args *a);
 int cmd_plugins(heed_cli *cli, const cli_args *a);
+/* Once both the store and the plugins are open, give the plugins heed.kv;
+ * at the end of a command, write what they set. Flush returns an exit status. */
+void cli_wire_kv(heed_cli *cli);
+int cli_kv_flush(heed_cli *cli);
 
 #endif

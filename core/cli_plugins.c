@@ -11,6 +11,131 @@
 #include "report.h"
 #include "util.h"
 
+/* ---- heed.kv ----
+ * Plugins run inside the command's write transaction (score CONTACT), or on
+ * another thread than the store's writer (score --all), so their writes wait
+ * in memory, newest value per key, and are written in one transaction when
+ * the command ends (cli_kv_flush). Reads see the pending writes first, then a
+ * second connection, opened when first needed. */
+
+struct kv_pending {
+	char *plugin, *key, *value; /* value NULL = delete */
+};
+
+struct cli_kv {
+	heed_cli *cli;
+	heed_store *db;          /* the second connection */
+	struct kv_pending *slot; /* open addressing; size a power of two */
+	size_t n, cap;
+};
+
+static size_t kv_hash(const char *plugin, const char *key)
+{
+	size_t h = 5381;
+	for (const char *s = plugin; *s; s++)
+		h = h * 33 + (unsigned char)*s;
+	h = h * 33 + 0xff;
+	for (const char *s = key; *s; s++)
+		h = h * 33 + (unsigned char)*s;
+	return h;
+}
+
+/* The slot of (plugin, key): its entry, or the empty slot where it would go. */
+static struct kv_pending *kv_slot(struct cli_kv *kv, const char *plugin, const char *key)
+{
+	size_t i = kv_hash(plugin, key) & (kv->cap - 1);
+	while (kv->slot[i].plugin && (strcmp(kv->slot[i].plugin, plugin) || strcmp(kv->slot[i].key, key)))
+		i = (i + 1) & (kv->cap - 1);
+	return &kv->slot[i];
+}
+
+static void kv_grow(struct cli_kv *kv)
+{
+	struct kv_pending *old = kv->slot;
+	size_t oldcap = kv->cap;
+	kv->cap = oldcap ? oldcap * 2 : 64;
+	kv->slot = xcalloc(kv->cap, sizeof *kv->slot);
+	for (size_t i = 0; i < oldcap; i++)
+		if (old[i].plugin)
+			*kv_slot(kv, old[i].plugin, old[i].key) = old[i];
+	free(old);
+}
+
+static int kv_get(void *ctx, const char *plugin, const char *key, char **value, char **err)
+{
+	struct cli_kv *kv = ctx;
+	*value = NULL;
+	if (kv->n) {
+		struct kv_pending *e = kv_slot(kv, plugin, key);
+		if (e->plugin) {
+			*value = xstrdup(e->value);
+			return HEED_OK;
+		}
+	}
+	if (!kv->db && heed_store_open(kv->cli->db_path, &kv->db, err) != HEED_OK) {
+		kv->db = NULL;
+		return HEED_ERR;
+	}
+	return heed_store_kv_get(kv->db, plugin, key, value, err);
+}
+
+static int kv_set(void *ctx, const char *plugin, const char *key, const char *value, char **err)
+{
+	(void)err;
+	struct cli_kv *kv = ctx;
+	if ((kv->n + 1) * 2 > kv->cap)
+		kv_grow(kv);
+	struct kv_pending *e = kv_slot(kv, plugin, key);
+	if (!e->plugin) {
+		e->plugin = xstrdup(plugin);
+		e->key = xstrdup(key);
+		kv->n++;
+	} else {
+		free(e->value);
+	}
+	e->value = xstrdup(value);
+	return HEED_OK;
+}
+
+void cli_wire_kv(heed_cli *cli)
+{
+	if (cli->store && cli->plugins && !cli->kv) {
+		cli->kv = xcalloc(1, sizeof *cli->kv);
+		cli->kv->cli = cli;
+		heed_kv ops = {.ctx = cli->kv, .get = kv_get, .set = kv_set};
+		heed_plugins_set_kv(cli->plugins, &ops);
+	}
+}
+
+int cli_kv_flush(heed_cli *cli)
+{
+	struct cli_kv *kv = cli->kv;
+	if (!kv)
+		return EXIT_OK;
+	char *err = NULL;
+	int rc = HEED_OK;
+	if (kv->n) {
+		rc = heed_store_begin(cli->store, &err);
+		for (size_t i = 0; i < kv->cap && rc == HEED_OK; i++)
+			if (kv->slot[i].plugin)
+				rc = heed_store_kv_set(cli->store, kv->slot[i].plugin, kv->slot[i].key, kv->slot[i].value, &err);
+		if (rc == HEED_OK)
+			rc = heed_store_commit(cli->store, &err);
+		else
+			heed_store_rollback(cli->store);
+	}
+	for (size_t i = 0; i < kv->cap; i++) {
+		free(kv->slot[i].plugin);
+		free(kv->slot[i].key);
+		free(kv->slot[i].value);
+	}
+	free(kv->slot);
+	heed_store_close(kv->db);
+	free(kv);
+	cli->kv = NULL;
+	return rc == HEED_OK ? EXIT_OK : cli_fail(EXIT_ERROR, xasprintf("plugins' key-value writes: %s", err ? err : "failed"));
+}
+
 static int plugins_list(heed_cli *cli)
 {
 	static const char *const cols[] = {"name", "version", "api", "file", "loaded", "status", "error"};

@@ -415,6 +415,7 @@ static void push_sandbox(lua_State *L)
 	lua_setfield(L, env, "os");
 	lua_pop(L, 1);
 	luaL_newlib(L, heed_lib);
+	lh_open_kv(L, lua_gettop(L));
 	lua_setfield(L, env, "heed");
 	lua_getfield(L, G, "load");
 	lua_pushvalue(L, env);
@@ -995,5 +996,6 @@ const heed_engine heed_lua_engine = {
 	.policy = lh_policy,
 	.render = lh_render,
 	.selftest = lh_selftest,
+	.set_kv = lh_set_kv,
 	.unload = lh_unload,
 };

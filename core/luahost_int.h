@@ -76,6 +76,7 @@ typedef struct lplugin {
 	int strikes;      /* calls in a row that failed on a limit */
 	char *last_limit; /* the last limit error's message */
 	char *libdir;     /* where require finds modules: <plugin folder>/lib */
+	const heed_kv *kv; /* the key-value store the host gives (owned by the host), or NULL */
 	lpool pool;
 	int score_ref, score_line, row_ref, row_line;
 	int contact_mt;            /* registry reference of the contact metatable */
@@ -133,6 +134,10 @@ int lh_suspended(gate *g, char **err);
 void lh_add_context(heed_buf *b, const heed_contact *c, const heed_row *row);
 /* Put require (Lua text modules from lp->libdir) into the sandbox env. */
 void lh_open_require(lua_State *L, int env);
+
+/* heed.kv into the heed table at index heed_table; the engine's set_kv operation. */
+void lh_open_kv(lua_State *L, int heed_table);
+void lh_set_kv(void *state, const heed_kv *kv);
 
 /* The plugin whose state L is. */
 lplugin *lh_plugin_of(lua_State *L);

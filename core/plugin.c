@@ -46,6 +46,7 @@ struct heed_plugins {
 	size_t nerrors;
 	char *versions;
 	heed_limits_conf *conf; /* the folder's limits.conf */
+	heed_kv kv;             /* the key-value store plugins get; kv.get NULL = none */
 	char *conf_error;       /* what is wrong in it, or NULL */
 	/* What the last refresh replaced: kept until the next one, so part names
 	 * and strings handed out before it stay valid. */
@@ -275,6 +276,7 @@ static hplugin *load_checked(heed_plugins *p, const char *path, const hplugin *t
 		free(h);
 		return NULL;
 	}
+	p->eng->set_kv(h->state, &p->kv);
 	const hplugin *twin = find(p, h->info.name);
 	const char *bad_target = NULL;
 	for (size_t i = 0; i < h->info.ntargets && !bad_target; i++)
@@ -559,6 +561,11 @@ int heed_plugins_refresh(heed_plugins *p, const char *only, char **report)
 	if (rep.len)
 		*report = heed_buf_detach(&rep);
 	return changed;
+}
+
+void heed_plugins_set_kv(heed_plugins *p, const heed_kv *kv)
+{
+	p->kv = *kv; /* the plugins point at p->kv */
 }
 
 size_t heed_plugins_nfiles(const heed_plugins *p)

@@ -129,6 +129,18 @@ int heed_plugins_status(const heed_plugins *p, size_t i, heed_plugin_status *out
  * touched. HEED_OK when valid and its tests pass, else an error with *err. */
 int heed_plugins_check(const char *file, FILE *out, char **err);
 
+/* The storage behind heed.kv, the plugins' key-value store (kept in the
+ * contact store, so it survives reloads). value: text, NULL = absent (get;
+ * caller frees) or delete (set). Calls come from the thread running plugins. */
+typedef struct heed_kv {
+	void *ctx;
+	int (*get)(void *ctx, const char *plugin, const char *key, char **value, char **err);
+	int (*set)(void *ctx, const char *plugin, const char *key, const char *value, char **err);
+} heed_kv;
+/* Give the plugins (also those loaded later) a key-value store; kv is copied.
+ * Without one, heed.kv calls fail with a message saying so. */
+void heed_plugins_set_kv(heed_plugins *p, const heed_kv *kv);
+
 size_t heed_plugins_count(const heed_plugins *p);
 const char *heed_plugins_name(const heed_plugins *p, size_t i);
 /* Load errors: "plugin 'x' (plugins/x.lua:12): message". */

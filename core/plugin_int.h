@@ -71,6 +71,8 @@ typedef struct heed_engine {
 	              heed_rendered *out, char **err);
 	/* Run the plugin's selftest; HEED_OK or HEED_EPLUGIN with *err. */
 	int (*selftest)(void *state, char **err);
+	/* Give the plugin the host's key-value store (NULL = none); kv outlives the state. */
+	void (*set_kv)(void *state, const heed_kv *kv);
 	void (*unload)(void *state);
 } heed_engine;
 
