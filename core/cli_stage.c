@@ -637,6 +637,7 @@ int cmd_move(heed_cli *cli, const cli_args *a)
 		printf("moved %lld %s: %s → %s", (long long)id, c.email ? c.email : "",
 		       heed_stage_names[from], heed_stage_names[to]);
 		printf(forced ? " (forced: %s)\n" : "%s\n", forced ? reason : "");
+		cli_followup_event(cli, id); /* policies on entering the stage (or leaving one) answer now */
 	}
 	free(actor);
 	heed_contact_clear(&c);
