@@ -68,7 +68,7 @@ int cmd_due(heed_cli *cli, const cli_args *a);
 int cmd_run_due(heed_cli *cli, const cli_args *a);
 int cmd_run(heed_cli *cli, const cli_args *a);
 int cmd_daemon(heed_cli *cli, const cli_args *a);
-/* Evaluate the policies for contact id after an event was recorded. */
+/* Evaluate the policies for contact id after an event or a stage move. */
 void cli_followup_event(heed_cli *cli, int64_t id);
 int cmd_mail(heed_cli *cli, const cli_args *a);   /* cli_mail.c */
 int cmd_outbox(heed_cli *cli, const cli_args *a);

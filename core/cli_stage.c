@@ -658,6 +658,7 @@ int cmd_move(heed_cli *cli, const cli_args *a)
 			printf(" (a legal move: not marked forced; reason kept: %s)\n", reason);
 		else
 			printf("\n");
+		cli_followup_event(cli, id); /* policies on entering the stage (or leaving one) answer now */
 	}
 	free(actor);
 	heed_contact_clear(&c);

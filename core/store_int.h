@@ -91,6 +91,8 @@ struct heed_store {
 
 void heed_store_orgcache_clear(heed_store *s);
 void heed_store_fu_close(heed_store *s); /* finalize the ledger's statements */
+/* A score was written alone: the next score --all must mark every score again. */
+int heed_store_score_marks_stale(heed_store *s, char **err);
 
 /* The index `list` by stage and score uses (migration 2; rebuilt after bulk
  * score writes, see heed_store_bulk_scores). */

@@ -3,6 +3,7 @@
  * contact) and the plugins' key-value store, which survives their reloads.
  * SQLite work a plugin starts (the key-value calls) runs under a progress
  * handler, so it is bounded however large the store grows. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,14 +46,31 @@ void heed_store_score_set(heed_store *s, int64_t id)
 	s->score_set = id;
 }
 
+/* The setting naming the set every score was last marked with, so a run with
+ * the same plugins skips the full-table pass; writing one score clears it. */
+#define MARKED_BY "scores_marked_by"
+
 int heed_store_mark_scores(heed_store *s, int64_t id, char **err)
 {
-	int rc = HEED_OK;
+	char *was = NULL, now[32];
+	snprintf(now, sizeof now, "%lld", (long long)id);
+	int rc = heed_store_setting(s, MARKED_BY, &was, err);
+	int same = rc == HEED_OK && heed_streq(was, now);
+	free(was);
+	if (rc != HEED_OK || same)
+		return rc;
 	sqlite3_stmt *st = heed_store_stmt(s, ST_PSET_MARK, &rc, err);
 	if (st)
 		sqlite3_bind_int64(st, 1, id);
 	heed_store_step_done(s, st, "score audit", &rc, err);
+	if (rc == HEED_OK)
+		rc = heed_store_set_setting(s, MARKED_BY, now, err);
 	return rc;
+}
+
+int heed_store_score_marks_stale(heed_store *s, char **err)
+{
+	return heed_store_set_setting(s, MARKED_BY, "0", err);
 }
 
 /* One text column of the single row a statement returns, or NULL. */

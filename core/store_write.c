@@ -651,6 +651,8 @@ int heed_store_set_score(heed_store *s, int64_t id, double score, const char *pa
 	if (s->score_set)
 		sqlite3_bind_int64(st, 4, s->score_set);
 	heed_store_step_done(s, st, "score update", &rc, err);
+	if (rc == HEED_OK && s->score_set)
+		rc = heed_store_score_marks_stale(s, err);
 	return rc;
 }
 

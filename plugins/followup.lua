@@ -4,7 +4,7 @@
 -- under its key and cancels pending ones a policy stops asking for.
 --
 --   leads          nurture emails on days 0, 3, 7 and 14 after becoming a lead,
---                  until the lead replies, books a call or meeting, unsubscribes
+--                  until the lead replies, books a call or meeting, unsubscribes (or bounces)
 --                  or leaves the stage
 --   prospects      a discovery-call task within 2 business days; a tailored
 --                  follow-up task the next business day after each two-way
@@ -16,7 +16,7 @@ local NURTURE_DAYS = { 0, 3, 7, 14 }
 local STALE_DAYS = 14
 
 -- Activities that end the nurture sequence: the lead answered or booked.
-local STOPS = { reply = true, call = true, meeting = true, booking = true, unsubscribe = true,
+local STOPS = { reply = true, call = true, meeting = true, booking = true, unsubscribe = true, bounce = true,
   unsubscribed = true, demo_request = true }
 local TWO_WAY = { "call", "meeting", "reply", "chat" }
 
@@ -44,10 +44,15 @@ local function nurture(c, ctx)
   if since(c, ctx.at, STOPS) then
     return nil -- the pending emails are cancelled
   end
-  local out = {}
+  -- the steps reached so far and the next one: a step is stored a step ahead
+  -- of its day rather than all at once, so a reply cancels at most one
+  local elapsed, out = heed.days(ctx.at, ctx.now), {}
   for _, day in ipairs(NURTURE_DAYS) do
     out[#out + 1] = { action = "email", key = "day" .. day, due = "+" .. day .. "d",
       template = "nurture_day" .. day }
+    if day > elapsed then
+      break
+    end
   end
   return out
 end

@@ -3,14 +3,17 @@
 # nurture sequence: a prospect gets a discovery-call task due in 2 business
 # days and a tailored task the next business day at 09:00 after a call; an
 # opportunity gets a daily task on weekdays until a next step is recorded,
-# and a stale flag after 14 quiet days.
+# and a stale flag after 14 quiet days. A manual move fires the stage's
+# policies at once.
 . "$(dirname "$0")/lib.sh"
 
 ts() { sql "SELECT strftime('%Y-%m-%dT%H:%M:%SZ', due_at, 'unixepoch') FROM followups WHERE policy = 'followup/$1' AND status != 'cancelled' ORDER BY due_at"; }
 export HEED_NOW=2026-12-04T15:00:00Z # a Friday
 "$HEED" init >/dev/null || exit 1
 "$HEED" add email=pat@def.example >/dev/null || exit 1
-"$HEED" move pat@def.example prospect --force --reason test >/dev/null || exit 1
+run move pat@def.example prospect --force --reason test
+expect_eq "move" "$RC" 0
+expect_match "entering the stage fires at once" "$OUT" "follow-ups: 1 added"
 "$HEED" event pat@def.example call >/dev/null || exit 1
 run evaluate
 expect_eq "evaluate" "$RC" 0
