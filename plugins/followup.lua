@@ -44,14 +44,19 @@ local function nurture(c, ctx)
   if since(c, ctx.at, STOPS) then
     return nil -- the pending emails are cancelled
   end
-  -- the steps reached so far and the next one: a step is stored a step ahead
-  -- of its day rather than all at once, so a reply cancels at most one
+  -- the latest step reached and the next one: a step is stored a step ahead
+  -- of its day rather than all at once, so a reply cancels at most one; a
+  -- step whose successor's day has passed too is missed, not sent late, so a
+  -- lead first seen weeks after it came in gets one email, not the backlog
   local elapsed, out = heed.days(ctx.at, ctx.now), {}
-  for _, day in ipairs(NURTURE_DAYS) do
-    out[#out + 1] = { action = "email", key = "day" .. day, due = "+" .. day .. "d",
-      template = "nurture_day" .. day }
-    if day > elapsed then
-      break
+  for i, day in ipairs(NURTURE_DAYS) do
+    local after = NURTURE_DAYS[i + 1]
+    if not after or after > elapsed then
+      out[#out + 1] = { action = "email", key = "day" .. day, due = "+" .. day .. "d",
+        template = "nurture_day" .. day }
+      if day > elapsed then
+        break
+      end
     end
   end
   return out
