@@ -252,6 +252,8 @@ static void read_fu(lua_State *L, int e, int i, heed_fu_specs *out)
 	lua_pop(L, 1); /* what */
 }
 
+enum { LH_MAX_FOLLOWUPS = 1000 };
+
 static const char *const trigger_names[] = { "stage", "event", "schedule" };
 
 /* Arguments: none. Pushes run, the contact and ctx, calls, reads the result. */
@@ -287,6 +289,11 @@ static int body_policy(lua_State *L, gate *g)
 	if (!lua_istable(L, r))
 		luaL_error(L, "a policy must return an array of follow-ups (or nil), got %s", luaL_typename(L, r));
 	lua_Integer n = (lua_Integer)lua_rawlen(L, r);
+	/* keys are checked against each other in C, outside the plugin's budgets:
+	 * a bound keeps that cheap, and no contact needs more in one firing */
+	if (n > LH_MAX_FOLLOWUPS)
+		luaL_error(L, "a policy returned %I follow-ups for one contact; at most %d per firing",
+		           (LUAI_UACINT)n, LH_MAX_FOLLOWUPS);
 	for (lua_Integer i = 1; i <= n; i++) {
 		lua_rawgeti(L, r, i);
 		read_fu(L, lua_gettop(L), (int)i, out);

@@ -17,6 +17,11 @@ return {
         if mode == "boom" then error("boom for " .. c.email) end
         if mode == "fax" then return { { action = "fax" } } end
         if mode == "due" then return { { action = "task", due = "+3q" } } end
+        if mode == "flood" then
+          local t = {}
+          for i = 1, 200000 do t[i] = { action = "task", key = "k" .. i } end
+          return t
+        end
         return { { action = "task", key = "call", due = "+1d", title = "Call" } }
       end },
     { name = "other", stage = "lead", run = function(c, ctx)
@@ -46,6 +51,12 @@ expect_match "bad action" "$ERR" "policies.call.*follow-up 1: action must be tas
 run evaluate
 expect_match "bad due" "$ERR" "policy 'call' \(plugin 'flaky', line 5\), contact 1: due '\+3q': cannot read '\+3q'"
 expect_eq "still kept" "$(sql "SELECT count(*) FROM followups WHERE status = 'pending'")" 2
+# 200,000 follow-ups from one firing: refused at once (keys are compared in C)
+"$HEED" add email=ok@bad.example attrs.mode=flood >/dev/null || exit 1
+run evaluate
+expect_eq "flood exit" "$RC" 1
+expect_match "flood refused, naming the policy" "$ERR" "in policies.call: .*returned 200000 follow-ups for one contact; at most 1000 per firing"
+expect_eq "flood stored nothing" "$(sql "SELECT count(*) FROM followups")" 2
 
 cat >"$HEED_PLUGINS/broken.lua" <<'LUA'
 return { name = "broken", version = "0.0.1", policies = { { name = "x", stage = "lead" } } }
