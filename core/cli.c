@@ -81,7 +81,7 @@ static const struct command {
 	{ "merge", NULL, "merge KEEP OTHER",
 	  "fold contact OTHER into KEEP in one transaction: activities, history, deal, the further stage",
 	  "", 2, 2, cmd_merge },
-	{ "demo", NULL, "demo", "build a demo store (heed-demo.db unless --db), score, advance, report",
+	{ "demo", NULL, "demo", "build a demo store (heed-demo.db, or heed --db PATH demo), score, advance, report",
 	  "", 0, 0, cmd_demo },
 	{ "test", NULL, "test [PLUGIN]", "run the tests plugins carry (their `tests` table)", "", 0, 1,
 	  cmd_test },
@@ -252,7 +252,13 @@ static int parse_args(const struct command *c, int argc, char **argv, cli_args *
 		snprintf(namebuf, sizeof namebuf, "%.*s", eq ? (int)(eq - name) : (int)strlen(name), name);
 		int takes = 0;
 		if (!option_known(c, namebuf, &takes)) {
-			fprintf(stderr, "heed: %s: unknown option --%s\nusage: heed %s\n", c->name, namebuf, c->usage);
+			if (strcmp(namebuf, "db") == 0 || strcmp(namebuf, "plugins") == 0)
+				fprintf(stderr, "heed: %s: --%s is an option of heed itself: put it before the command"
+				                " (heed --%s %s %s …)\n", c->name, namebuf, namebuf,
+				        strcmp(namebuf, "db") == 0 ? "PATH" : "DIR", c->name);
+			else
+				fprintf(stderr, "heed: %s: unknown option --%s\nusage: heed %s\n", c->name, namebuf,
+				        c->usage);
 			return EXIT_USAGE;
 		}
 		a->optname[a->nopt] = arg;

@@ -57,6 +57,7 @@ bad 2 "unknown option --bogus" list --bogus
 bad 2 "unknown option --bogus" show $C --bogus
 bad 2 "unknown option --force" event $C call --force
 bad 2 "unknown option '--bogus'" --bogus list
+bad 2 "--db is an option of heed itself: put it before the command" list --db other.db
 bad 2 "--at needs a value" event $C call --at
 bad 2 "unknown format 'yaml'" list --format yaml
 
