@@ -76,6 +76,14 @@ static int check_target(const char *path, const char *store, const char *const *
 	return HEED_OK;
 }
 
+int heed_outfile_check(const char *path, const char *store, const char *const *inputs, char **err)
+{
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return HEED_OK; /* a device or a FIFO holds nothing to lose */
+	return check_target(path, store, inputs, err);
+}
+
 int heed_outfile_open(heed_outfile **out, const char *path, const char *store,
                       const char *const *inputs, char **err)
 {

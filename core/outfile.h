@@ -21,6 +21,10 @@ typedef struct heed_outfile heed_outfile;
 int heed_outfile_open(heed_outfile **out, const char *path, const char *store,
                       const char *const *inputs, char **err);
 
+/* Only the refusal of heed_outfile_open, for files written by other means
+ * (the REPL's history): HEED_OK, or HEED_EUSAGE with *err. */
+int heed_outfile_check(const char *path, const char *store, const char *const *inputs, char **err);
+
 /* The stream to write to; valid until commit or abort. */
 FILE *heed_outfile_fp(heed_outfile *f);
 
