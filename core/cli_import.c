@@ -8,6 +8,7 @@
 #include "cli_int.h"
 #include "csv.h"
 #include "import.h"
+#include "outfile.h"
 #include "plan.h"
 #include "util.h"
 
@@ -94,6 +95,47 @@ static int split_keep(const char *list, heed_import_opts *o, char **buf, const c
 	return EXIT_OK;
 }
 
+/* Open the plan (--out) and reject files through heed_outfile: neither may be
+ * the store, the CSV read or the other one. OUT: *out_f, *rej_f (NULL when not
+ * asked for). Returns an exit status, printing the error. */
+static int open_outputs(heed_cli *cli, const heed_import_opts *o, const char *out_path,
+                        const char *rej_path, heed_outfile **out_f, heed_outfile **rej_f)
+{
+	const char *uses[] = { o->file, rej_path, NULL };
+	char *err = NULL;
+	int rc = out_path ? heed_outfile_open(out_f, out_path, cli->db_path, uses, &err) : HEED_OK;
+	uses[1] = out_path;
+	if (rc == HEED_OK && rej_path)
+		rc = heed_outfile_open(rej_f, rej_path, cli->db_path, uses, &err);
+	if (rc == HEED_OK)
+		return EXIT_OK;
+	const char *opt = *out_f || !out_path ? "--reject" : "--out";
+	int exit = cli_fail(cli_exit(rc), xasprintf("import: %s: %s", opt, err));
+	free(err);
+	return exit;
+}
+
+/* Put the plan and reject files in place. Returns rc, or the first failure
+ * (HEED_ERR with *err, replacing a message rc carried). */
+static int commit_outputs(heed_outfile **out_f, heed_outfile **rej_f, int rc, char **err)
+{
+	char *werr = NULL;
+	int w = HEED_OK;
+	if (*out_f)
+		w = heed_outfile_commit(*out_f, &werr);
+	*out_f = NULL;
+	if (*rej_f && w == HEED_OK)
+		w = heed_outfile_commit(*rej_f, &werr);
+	else
+		heed_outfile_abort(*rej_f);
+	*rej_f = NULL;
+	if (w == HEED_OK)
+		return rc;
+	free(*err);
+	*err = werr;
+	return w;
+}
+
 int cmd_import(heed_cli *cli, const cli_args *a)
 {
 	heed_import_opts o = { .file = a->pos[0], .map = cli_opt(a, "--map") };
@@ -104,6 +146,7 @@ int cmd_import(heed_cli *cli, const cli_args *a)
 	const char **cols = xcalloc((size_t)a->nopt + 1, sizeof *cols), **keep = NULL;
 	char *keepbuf = NULL, *err = NULL;
 	FILE *out = NULL, *rej = NULL;
+	heed_outfile *out_f = NULL, *rej_f = NULL;
 	heed_plan *plan = NULL;
 	int exit = parse_opts(a, &o);
 	if (exit == EXIT_OK)
@@ -123,14 +166,10 @@ int cmd_import(heed_cli *cli, const cli_args *a)
 		exit = EXIT_ERROR;
 		goto done;
 	}
-	if (planning)
-		out = out_path ? fopen(out_path, "w") : stdout;
-	if (rej_path)
-		rej = fopen(rej_path, "w");
-	if ((planning && !out) || (rej_path && !rej)) {
-		exit = cli_fail(EXIT_ERROR, xasprintf("import: cannot write %s", !out && planning ? out_path : rej_path));
+	if ((exit = open_outputs(cli, &o, planning ? out_path : NULL, rej_path, &out_f, &rej_f)) != EXIT_OK)
 		goto done;
-	}
+	out = out_f ? heed_outfile_fp(out_f) : planning ? stdout : NULL;
+	rej = rej_f ? heed_outfile_fp(rej_f) : NULL;
 	if (planning || rej) {
 		plan = heed_plan_new(out, cli->fmt == HEED_FMT_JSON, rej);
 		o.on_row = heed_plan_row;
@@ -141,6 +180,8 @@ int cmd_import(heed_cli *cli, const cli_args *a)
 	if (plan && heed_plan_finish(plan, rc == HEED_OK ? &err : NULL) != HEED_OK && rc == HEED_OK)
 		rc = HEED_ERR;
 	plan = NULL;
+	if (rc == HEED_OK || rc == HEED_EINPUT) /* the plan and rejects are whole: keep them */
+		rc = commit_outputs(&out_f, &rej_f, rc, &err);
 	if (rep.rows || rc == HEED_OK || rc == HEED_EINPUT)
 		print_import(planning && !out_path ? stderr : stdout, &o, &rep, planning);
 	heed_import_report_clear(&rep);
@@ -151,10 +192,8 @@ int cmd_import(heed_cli *cli, const cli_args *a)
 done:
 	if (plan)
 		heed_plan_finish(plan, NULL);
-	if (out && out != stdout)
-		fclose(out);
-	if (rej)
-		fclose(rej);
+	heed_outfile_abort(out_f);
+	heed_outfile_abort(rej_f);
 	free(cols);
 	free(keep);
 	free(keepbuf);

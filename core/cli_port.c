@@ -10,6 +10,7 @@
 #include "export.h"
 #include "json.h"
 #include "merge.h"
+#include "outfile.h"
 #include "util.h"
 
 int cmd_export(heed_cli *cli, const cli_args *a)
@@ -31,6 +32,7 @@ int cmd_export(heed_cli *cli, const cli_args *a)
 	char *err = NULL;
 	int exit = EXIT_OK;
 	FILE *out = stdout;
+	heed_outfile *of = NULL;
 	const char *path = cli_opt(a, "--out");
 	if (heed_export_check(&o, &err) != HEED_OK) {
 		exit = cli_fail(EXIT_USAGE, err);
@@ -40,20 +42,26 @@ int cmd_export(heed_cli *cli, const cli_args *a)
 		exit = EXIT_ERROR;
 		goto done;
 	}
-	if (path && !(out = fopen(path, "wb"))) {
-		exit = cli_fail(EXIT_ERROR, xasprintf("export: cannot write %s", path));
-		out = stdout;
+	int rc = path ? heed_outfile_open(&of, path, cli->db_path, NULL, &err) : HEED_OK;
+	if (rc != HEED_OK) {
+		exit = cli_fail(cli_exit(rc), xasprintf("export: --out: %s", err));
+		free(err);
 		goto done;
 	}
+	if (of)
+		out = heed_outfile_fp(of);
 	long n = 0;
-	int rc = heed_export_run(cli->store, &o, out, &n, &err);
+	rc = heed_export_run(cli->store, &o, out, &n, &err);
+	if (rc == HEED_OK && of) {
+		rc = heed_outfile_commit(of, &err); /* the old file stays unless the export is whole */
+		of = NULL;
+	}
 	if (rc != HEED_OK)
 		exit = cli_fail(cli_exit(rc), err);
 	else if (path)
 		printf("exported %ld contact%s to %s\n", n, n == 1 ? "" : "s", path);
 done:
-	if (out != stdout && fclose(out) != 0 && exit == EXIT_OK)
-		exit = cli_fail(EXIT_ERROR, xasprintf("export: writing %s failed", path));
+	heed_outfile_abort(of);
 	free(where);
 	return exit;
 }

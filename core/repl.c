@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "outfile.h"
 #include "repl_int.h"
 #include "util.h"
 
@@ -258,9 +259,16 @@ static int r_export(repl *r, int argc, char **argv)
 {
 	if (argc < 2)
 		return usage_error(r, xasprintf("export: give a FILE\nusage: .%s", usage_of("export")));
-	int fd = open(argv[1], O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0)
-		return usage_error(r, xasprintf("export: cannot write %s", argv[1]));
+	heed_outfile *of = NULL;
+	char *err = NULL;
+	int rc = heed_outfile_open(&of, argv[1], r->cli->db_path, NULL, &err);
+	if (rc != HEED_OK) {
+		char *msg = xasprintf("export: %s", err);
+		repl_output_error(r, msg);
+		free(msg);
+		free(err);
+		return cli_exit(rc);
+	}
 	char **v = xcalloc((size_t)argc + 4, sizeof *v);
 	int n = 0;
 	v[n++] = "list";
@@ -271,15 +279,24 @@ static int r_export(repl *r, int argc, char **argv)
 	v[n++] = all;
 	fflush(stdout);
 	int saved = dup(STDOUT_FILENO);
-	dup2(fd, STDOUT_FILENO);
-	close(fd);
+	dup2(fileno(heed_outfile_fp(of)), STDOUT_FILENO);
 	int exit = cli_run(r->cli, n, v);
 	fflush(stdout);
 	dup2(saved, STDOUT_FILENO);
 	close(saved);
 	free(v);
-	if (exit == EXIT_OK)
-		printf("wrote %s\n", argv[1]);
+	if (exit != EXIT_OK) {
+		heed_outfile_abort(of); /* an earlier FILE stays as it was */
+		return exit;
+	}
+	if (heed_outfile_commit(of, &err) != HEED_OK) {
+		char *msg = xasprintf("export: %s", err);
+		repl_output_error(r, msg);
+		free(msg);
+		free(err);
+		return EXIT_ERROR;
+	}
+	printf("wrote %s\n", argv[1]);
 	return exit;
 }
 

@@ -15,6 +15,7 @@
 #include <readline/readline.h>
 
 #include "plugin.h"
+#include "outfile.h"
 #include "repl_int.h"
 #include "stage.h"
 #include "util.h"
@@ -258,6 +259,13 @@ void repl_input_open(repl *r)
 		history_path = xstrdup(env);
 	else if (!heed_empty(home))
 		history_path = xasprintf("%s/.heed_history", home);
+	char *err = NULL;
+	if (history_path && heed_outfile_check(history_path, r->cli->db_path, NULL, &err) != HEED_OK) {
+		fprintf(stderr, "heed: history: %s; the history is not kept\n", err); /* HEED_HISTORY=heed.db */
+		free(err);
+		free(history_path);
+		history_path = NULL;
+	}
 	using_history();
 	stifle_history(HISTORY_CAP);
 	if (history_path)

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Drive heed's REPL through a real pseudo-terminal (stdlib only: pty, os, select).
 
-    repl_pty.py SCENARIO      scenarios: session ctrlc history reload pager nocolor
+    repl_pty.py SCENARIO      scenarios: session ctrlc history history_store reload
+                              pager nocolor
 
 The environment gives HEED (the binary), HEED_DB (a store filled by `heed demo`),
 HEED_PLUGINS and T (a scratch folder). Each scenario checks what it says and exits
@@ -320,6 +321,23 @@ def scenario_pager():
     check("a short one does not", ok and not re.search(r"^\s*1\t", out, re.M), out[:200])
     r.send("\x04")
     r.wait()
+
+
+def scenario_history_store():
+    """HEED_HISTORY naming the store: refused at the start, the store is kept."""
+    before = store_digest()
+    r = Repl(env={"HEED_HISTORY": DB})
+    check("prompt", r.expect(PROMPT) is not None, r.since(0))
+    check("says the history is not kept",
+          re.search(rb"history: refusing to write .*: it is the store", r.out) is not None, r.since(0))
+    r.run(".pipeline")
+    r.send("\x04")
+    check("Ctrl-D exits with status 0", r.wait() == 0)
+    try:
+        after = store_digest()
+    except subprocess.CalledProcessError as e:
+        after = e.stderr
+    check("the store is unchanged", after == before, repr(after[:200]))
 
 
 def scenario_nocolor():
