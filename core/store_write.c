@@ -218,6 +218,58 @@ static void bind_org_facts(sqlite3_stmt *st, const heed_org *o, int first)
 	heed_store_bind_text(st, first + 3, o->country);
 }
 
+/* The organisation with match key `key`. OUT: *id (0 = none), *facts. */
+static int org_lookup(heed_store *s, const char *key, int64_t *id, unsigned *facts, char **err)
+{
+	int rc = HEED_OK;
+	*id = 0;
+	*facts = 0;
+	sqlite3_stmt *st = heed_store_stmt(s, ST_ORG_BY_KEY, &rc, err);
+	if (!st)
+		return rc;
+	heed_store_bind_text(st, 1, key);
+	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		for (int i = 0; i < 4; i++)
+			*facts |= sqlite3_column_int(st, 1 + i) ? 1u << i : 0;
+	} else if (r != SQLITE_DONE) {
+		rc = heed_store_fail(s, "organisation lookup", err);
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* Insert organisation o (key set) and remember it. Sets o->id. */
+static int org_insert(heed_store *s, heed_org *o, unsigned have, char **err)
+{
+	int rc = HEED_OK;
+	sqlite3_stmt *st = heed_store_stmt(s, ST_ORG_INSERT, &rc, err);
+	if (!st)
+		return rc;
+	heed_store_bind_text(st, 1, o->name);
+	heed_store_bind_text(st, 2, o->key);
+	bind_org_facts(st, o, 3);
+	sqlite3_bind_int64(st, 7, heed_time_now());
+	heed_store_step_done(s, st, "organisation insert", &rc, err);
+	if (rc != HEED_OK)
+		return rc;
+	o->id = sqlite3_last_insert_rowid(s->db);
+	org_remember(s, o->key, o->id, have);
+	return HEED_OK;
+}
+
+/* Set o->key from o->name (as written when it folds to nothing). */
+static void org_keyed(heed_org *o)
+{
+	if (!o->key)
+		o->key = heed_org_key(o->name);
+	if (heed_empty(o->key)) { /* a name of punctuation only: match it as written */
+		free(o->key);
+		o->key = xstrdup(o->name);
+	}
+}
+
 int heed_store_org_ensure(heed_store *s, heed_org *o, char **err)
 {
 	int rc = HEED_OK;
@@ -225,12 +277,7 @@ int heed_store_org_ensure(heed_store *s, heed_org *o, char **err)
 		o->id = 0;
 		return HEED_OK;
 	}
-	if (!o->key)
-		o->key = heed_org_key(o->name);
-	if (heed_empty(o->key)) { /* a name of punctuation only: match it as written */
-		free(o->key);
-		o->key = xstrdup(o->name);
-	}
+	org_keyed(o);
 	unsigned have = org_facts(o);
 	struct orgslot *slot = org_slot(s, o->key);
 	if (slot && slot->key) {
@@ -238,38 +285,11 @@ int heed_store_org_ensure(heed_store *s, heed_org *o, char **err)
 		if ((have & ~slot->facts) == 0)
 			return HEED_OK;
 	} else {
-		sqlite3_stmt *st = heed_store_stmt(s, ST_ORG_BY_KEY, &rc, err);
-		if (!st)
+		unsigned facts;
+		if ((rc = org_lookup(s, o->key, &o->id, &facts, err)) != HEED_OK)
 			return rc;
-		heed_store_bind_text(st, 1, o->key);
-		int r = sqlite3_step(st);
-		o->id = 0;
-		unsigned facts = 0;
-		if (r == SQLITE_ROW) {
-			o->id = sqlite3_column_int64(st, 0);
-			for (int i = 0; i < 4; i++)
-				facts |= sqlite3_column_int(st, 1 + i) ? 1u << i : 0;
-		} else if (r != SQLITE_DONE) {
-			rc = heed_store_fail(s, "organisation lookup", err);
-		}
-		sqlite3_reset(st);
-		if (rc != HEED_OK)
-			return rc;
-		if (!o->id) {
-			st = heed_store_stmt(s, ST_ORG_INSERT, &rc, err);
-			if (!st)
-				return rc;
-			heed_store_bind_text(st, 1, o->name);
-			heed_store_bind_text(st, 2, o->key);
-			bind_org_facts(st, o, 3);
-			sqlite3_bind_int64(st, 7, heed_time_now());
-			heed_store_step_done(s, st, "organisation insert", &rc, err);
-			if (rc != HEED_OK)
-				return rc;
-			o->id = sqlite3_last_insert_rowid(s->db);
-			org_remember(s, o->key, o->id, have);
-			return HEED_OK;
-		}
+		if (!o->id)
+			return org_insert(s, o, have, err);
 		org_remember(s, o->key, o->id, facts);
 		slot = org_slot(s, o->key);
 		if ((have & ~facts) == 0)
@@ -673,24 +693,23 @@ int heed_store_org_match(heed_store *s, heed_org *o, const char *domain, char **
 		return heed_store_org_ensure(s, o, err);
 	if (heed_empty(o->name))
 		return org_by_domain(s, domain, &o->id, err);
-	if (!o->key)
-		o->key = heed_org_key(o->name);
-	struct orgslot *slot = heed_empty(o->key) ? NULL : org_slot(s, o->key);
-	if (!heed_empty(o->key) && !(slot && slot->key)) {
-		sqlite3_stmt *st = heed_store_stmt(s, ST_ORG_BY_KEY, &rc, err);
-		if (!st)
-			return rc;
-		heed_store_bind_text(st, 1, o->key);
-		int r = sqlite3_step(st);
-		sqlite3_reset(st);
-		int64_t id = 0;
-		if (r == SQLITE_DONE && (rc = org_by_domain(s, domain, &id, err)) != HEED_OK)
-			return rc;
-		if (id) { /* a new spelling of a known organisation: remember it */
-			org_remember(s, o->key, id, 0);
-			o->id = id;
-			return HEED_OK;
-		}
+	org_keyed(o);
+	struct orgslot *slot = org_slot(s, o->key);
+	if (slot && slot->key)
+		return heed_store_org_ensure(s, o, err); /* known spelling: the cache has it */
+	int64_t id;
+	unsigned facts;
+	if ((rc = org_lookup(s, o->key, &id, &facts, err)) != HEED_OK)
+		return rc;
+	if (id) {
+		org_remember(s, o->key, id, facts);
+		return heed_store_org_ensure(s, o, err);
 	}
-	return heed_store_org_ensure(s, o, err);
+	if ((rc = org_by_domain(s, domain, &id, err)) != HEED_OK)
+		return rc;
+	if (!id)
+		return org_insert(s, o, org_facts(o), err);
+	org_remember(s, o->key, id, 0); /* a new spelling of a known organisation */
+	o->id = id;
+	return HEED_OK;
 }
