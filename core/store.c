@@ -168,6 +168,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	                 " WHERE o.value IS NOT n.value OR o.type IS NOT n.type ORDER BY n.key",
 	[ST_JSON_PATCH] = "SELECT json_patch(coalesce(?1, '{}'), ?2)",
 	[ST_ORG_BY_DOMAIN] = "SELECT id FROM organisations WHERE domain = ?1 ORDER BY id LIMIT 1",
+	[ST_ORG_ANY_DOMAIN] = "SELECT 1 FROM organisations WHERE domain IS NOT NULL LIMIT 1",
 };
 
 int heed_store_fail(heed_store *s, const char *what, char **err)

@@ -50,6 +50,7 @@ enum stmt_id {
 	ST_SETTING_GET,
 	ST_SETTING_SET,
 	ST_ORG_BY_DOMAIN,
+	ST_ORG_ANY_DOMAIN,
 	ST_COUNT
 };
 
@@ -71,6 +72,8 @@ struct heed_store {
 	int64_t counts[COUNT_STAGES][COUNT_PEAKS]; /* pending stage_counts deltas */
 	struct orgslot *orgs; /* open addressing, power-of-two size */
 	size_t norgs, orgcap;
+	int domains_known;    /* 1: the cache holds every organisation domain ("\1" + domain
+	                       * keys), so a miss means none; 2: it does not; 0: not checked */
 	const heed_score *batch; /* the scores heed_store_set_scores is writing */
 	size_t nbatch, batch_at;
 };

@@ -165,6 +165,7 @@ void heed_store_orgcache_clear(heed_store *s)
 	free(s->orgs);
 	s->orgs = NULL;
 	s->norgs = s->orgcap = 0;
+	s->domains_known = 0;
 }
 
 static struct orgslot *org_slot(heed_store *s, const char *key)
@@ -240,6 +241,8 @@ static int org_lookup(heed_store *s, const char *key, int64_t *id, unsigned *fac
 	return rc;
 }
 
+static void domain_remember(heed_store *s, const char *domain, int64_t id);
+
 /* Insert organisation o (key set) and remember it. Sets o->id. */
 static int org_insert(heed_store *s, heed_org *o, unsigned have, char **err)
 {
@@ -256,6 +259,7 @@ static int org_insert(heed_store *s, heed_org *o, unsigned have, char **err)
 		return rc;
 	o->id = sqlite3_last_insert_rowid(s->db);
 	org_remember(s, o->key, o->id, have);
+	domain_remember(s, o->domain, o->id);
 	return HEED_OK;
 }
 
@@ -302,6 +306,8 @@ int heed_store_org_ensure(heed_store *s, heed_org *o, char **err)
 	sqlite3_bind_int64(st, 1, o->id);
 	bind_org_facts(st, o, 2);
 	heed_store_step_done(s, st, "organisation update", &rc, err);
+	if (rc == HEED_OK && (have & ~slot->facts & FACT_DOMAIN))
+		domain_remember(s, o->domain, o->id);
 	if (rc == HEED_OK)
 		slot->facts |= have;
 	return rc;
@@ -319,6 +325,8 @@ int heed_store_org_set(heed_store *s, const heed_org *o, int *changed, char **er
 	heed_store_step_done(s, st, "organisation update", &rc, err);
 	if (rc == HEED_OK)
 		*changed = sqlite3_changes(s->db);
+	if (rc == HEED_OK && *changed && !heed_empty(o->domain))
+		heed_store_orgcache_clear(s); /* a domain changed: what the cache knows of domains is stale */
 	return rc;
 }
 
@@ -668,12 +676,47 @@ int heed_store_set_scores(heed_store *s, const heed_score *v, size_t n, char **e
 	return rc;
 }
 
-/* The organisation whose domain is domain. OUT: *id (0 = none). */
+/* The cache key of a domain: "\1" + domain (no organisation key starts so). */
+static char *domain_key(const char *domain, char *buf, size_t n)
+{
+	snprintf(buf, n, "\1%s", domain);
+	return strlen(domain) + 2 <= n ? buf : NULL;
+}
+
+/* Remember that the organisation with domain is id, unless one came first. */
+static void domain_remember(heed_store *s, const char *domain, int64_t id)
+{
+	char buf[256], *k = heed_empty(domain) ? NULL : domain_key(domain, buf, sizeof buf);
+	struct orgslot *slot = k ? org_slot(s, k) : NULL;
+	if (k && !(slot && slot->key))
+		org_remember(s, k, id, 0);
+}
+
+/* The organisation whose domain is domain (the oldest). OUT: *id (0 = none). */
 static int org_by_domain(heed_store *s, const char *domain, int64_t *id, char **err)
 {
 	int rc = HEED_OK;
+	char buf[256], *k = domain_key(domain, buf, sizeof buf);
+	struct orgslot *slot = k ? org_slot(s, k) : NULL;
 	*id = 0;
-	sqlite3_stmt *st = heed_store_stmt(s, ST_ORG_BY_DOMAIN, &rc, err);
+	if (slot && slot->key) {
+		*id = slot->id;
+		return HEED_OK;
+	}
+	sqlite3_stmt *st;
+	if (!s->domains_known) { /* no organisation has a domain yet: the cache will hold them all */
+		st = heed_store_stmt(s, ST_ORG_ANY_DOMAIN, &rc, err);
+		if (!st)
+			return rc;
+		int r = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (r != SQLITE_ROW && r != SQLITE_DONE)
+			return heed_store_fail(s, "organisation domains", err);
+		s->domains_known = r == SQLITE_DONE ? 1 : 2;
+	}
+	if (s->domains_known == 1 && k)
+		return HEED_OK;
+	st = heed_store_stmt(s, ST_ORG_BY_DOMAIN, &rc, err);
 	if (!st)
 		return rc;
 	heed_store_bind_text(st, 1, domain);
@@ -683,6 +726,8 @@ static int org_by_domain(heed_store *s, const char *domain, int64_t *id, char **
 	else if (r != SQLITE_DONE)
 		rc = heed_store_fail(s, "organisation lookup by domain", err);
 	sqlite3_reset(st);
+	if (*id)
+		domain_remember(s, domain, *id);
 	return rc;
 }
 
