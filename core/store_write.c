@@ -414,7 +414,10 @@ static void note_change(heed_store *s, int64_t id, const char *field, const char
 	heed_json_str(&b, now);
 	if (merge_rules && merge_rules->source) {
 		heed_buf_adds(&b, ",\"source\":");
-		heed_json_str(&b, merge_rules->source);
+		char *src = merge_rules->line > 0 ? xasprintf("%s:%ld", merge_rules->source, merge_rules->line)
+		                                  : NULL;
+		heed_json_str(&b, src ? src : merge_rules->source);
+		free(src);
 	}
 	heed_buf_addc(&b, '}');
 	*rc = heed_store_add_activity(s, id, "field_change", at, b.s, err);
