@@ -153,6 +153,17 @@ int cli_contact(heed_cli *cli, const char *ref, int64_t *id)
 {
 	char *err = NULL;
 	int rc = heed_store_resolve(cli->store, ref, id, &err);
+	int64_t into = 0;
+	char *end;
+	long long num = strtoll(ref, &end, 10);
+	if (rc == HEED_ENOTFOUND && *ref && !*end &&
+	    heed_store_merged_into(cli->store, num, &into, NULL) == HEED_OK && into) {
+		/* say where a merged contact went */
+		char *more = xasprintf("%s (contact %lld was merged into %lld: heed show %lld)", err, num,
+		                       (long long)into, (long long)into);
+		free(err);
+		err = more;
+	}
 	if (rc != HEED_OK)
 		return cli_fail(cli_exit(rc) == EXIT_USAGE ? EXIT_USAGE : EXIT_ERROR, err);
 	return EXIT_OK;
