@@ -32,10 +32,11 @@ static const struct command {
 	{ "init", NULL, "init", "create the store (or migrate it) and say where it is", "", 0, 0,
 	  cmd_init },
 	{ "import", NULL, "import FILE [--map PLUGIN | --col FIELD=HEADER…] [--plan] [--dry-run] [--skip-bad]"
-	  " [--out FILE] [--reject FILE] [--on-match update|skip|fail] [--keep FIELD,…] [--delimiter C]"
+	  " [--out FILE] [--reject FILE] [--on-match update|skip|fail] [--keep FIELD,…]"
+	  " [--org-suffixes ignore|keep] [--delimiter C]"
 	  " [--encoding utf-8|cp1252|latin-1|utf-16] [--format csv|json]",
 	  "import a CSV through a plugin's map or plain columns; all-or-nothing unless --skip-bad",
-	  "map= col= plan out= dry-run skip-bad reject= on-match= keep= delimiter= encoding= format=", 1, 1, cmd_import },
+	  "map= col= plan out= dry-run skip-bad reject= on-match= keep= org-suffixes= delimiter= encoding= format=", 1, 1, cmd_import },
 	{ "add", NULL, "add field=value…",
 	  "create a contact, or update the one with that email / external_id",
 	  "", 1, 1000, cmd_add },

@@ -792,7 +792,7 @@ static void prepare(struct importer *im, struct record *r)
 		}
 	}
 	if (!heed_empty(c->org.name) && !c->org.key)
-		c->org.key = heed_org_key(c->org.name);
+		c->org.key = heed_org_key_ex(c->org.name, !im->o->keep_suffixes);
 	finish_attrs(r);
 }
 
