@@ -32,10 +32,11 @@ static const struct command {
 	{ "init", NULL, "init", "create the store (or migrate it) and say where it is", "", 0, 0,
 	  cmd_init },
 	{ "import", NULL, "import FILE [--map PLUGIN | --col FIELD=HEADER…] [--plan] [--dry-run] [--skip-bad]"
-	  " [--out FILE] [--reject FILE] [--on-match update|skip|fail] [--keep FIELD,…] [--delimiter C]"
+	  " [--out FILE] [--reject FILE] [--on-match update|skip|fail] [--keep FIELD,…]"
+	  " [--org-suffixes ignore|keep] [--delimiter C]"
 	  " [--encoding utf-8|cp1252|latin-1|utf-16] [--format csv|json]",
 	  "import a CSV through a plugin's map or plain columns; all-or-nothing unless --skip-bad",
-	  "map= col= plan out= dry-run skip-bad reject= on-match= keep= delimiter= encoding= format=", 1, 1, cmd_import },
+	  "map= col= plan out= dry-run skip-bad reject= on-match= keep= org-suffixes= delimiter= encoding= format=", 1, 1, cmd_import },
 	{ "add", NULL, "add field=value…",
 	  "create a contact, or update the one with that email / external_id",
 	  "", 1, 1000, cmd_add },
@@ -183,6 +184,17 @@ int cli_contact(heed_cli *cli, const char *ref, int64_t *id)
 {
 	char *err = NULL;
 	int rc = heed_store_resolve(cli->store, ref, id, &err);
+	int64_t into = 0;
+	char *end;
+	long long num = strtoll(ref, &end, 10);
+	if (rc == HEED_ENOTFOUND && *ref && !*end &&
+	    heed_store_merged_into(cli->store, num, &into, NULL) == HEED_OK && into) {
+		/* say where a merged contact went */
+		char *more = xasprintf("%s (contact %lld was merged into %lld: heed show %lld)", err, num,
+		                       (long long)into, (long long)into);
+		free(err);
+		err = more;
+	}
 	if (rc != HEED_OK)
 		return cli_fail(cli_exit(rc) == EXIT_USAGE ? EXIT_USAGE : EXIT_ERROR, err);
 	return EXIT_OK;

@@ -64,6 +64,11 @@ static int parse_opts(const cli_args *a, heed_import_opts *o)
 	if (enc && heed_csv_encoding_parse(enc, &o->encoding) != HEED_OK)
 		return cli_fail(EXIT_USAGE, xasprintf("import: unknown encoding '%s' (utf-8, cp1252 or"
 		                                      " windows-1252, latin-1, utf-16)", enc));
+	const char *suf = cli_opt(a, "--org-suffixes");
+	if (suf && strcmp(suf, "keep") != 0 && strcmp(suf, "ignore") != 0)
+		return cli_fail(EXIT_USAGE, xasprintf("import: --org-suffixes '%s': use ignore (the default:"
+		                                      " Acme GmbH = Acme) or keep", suf));
+	o->keep_suffixes = suf && strcmp(suf, "keep") == 0;
 	if (m) {
 		if (strcmp(m, "update") == 0)
 			o->on_match = HEED_MATCH_UPDATE;

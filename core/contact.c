@@ -322,6 +322,11 @@ static int is_legal_suffix(const char *w, size_t n)
 
 char *heed_org_key(const char *name)
 {
+	return heed_org_key_ex(name, 1);
+}
+
+char *heed_org_key_ex(const char *name, int drop_suffixes)
+{
 	if (!name)
 		return NULL;
 	char *dec = heed_html_decode(name);
@@ -367,7 +372,7 @@ char *heed_org_key(const char *name)
 		heed_buf_adds(&b, out);
 	}
 	/* Drop trailing legal-form words, keeping at least one word. */
-	for (;;) {
+	while (drop_suffixes) {
 		char *sp = strrchr(b.s, ' ');
 		if (!sp || !is_legal_suffix(sp + 1, strlen(sp + 1)))
 			break;

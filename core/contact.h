@@ -79,6 +79,8 @@ char *heed_email_norm(const char *s);
  * Latin letters fold to ASCII (u-umlaut -> u, sharp s -> ss); words are joined by
  * single spaces; other scripts are kept as they are. NULL in, NULL out. */
 char *heed_org_key(const char *name);
+/* The same, keeping legal suffixes when drop_suffixes is 0 ("acme gmbh" vs "acme"). */
+char *heed_org_key_ex(const char *name, int drop_suffixes);
 /* Decode HTML character entities (&amp; &uuml; &#39; &#x2019;...) into UTF-8; caller frees. */
 char *heed_html_decode(const char *s);
 

@@ -407,6 +407,20 @@ static long count_breaks(const unsigned char *s, size_t n)
 	return k;
 }
 
+/* The 1-based field of a record that byte off of it falls in. */
+static size_t field_at(const unsigned char *rs, size_t off, unsigned char delim)
+{
+	size_t f = 1;
+	int inq = 0;
+	for (size_t i = 0; i < off; i++) {
+		if (rs[i] == '"')
+			inq = !inq; /* a doubled quote toggles twice */
+		else if (rs[i] == delim && !inq)
+			f++;
+	}
+	return f;
+}
+
 /* The record at rs never closes its quote: report it and resume on the
  * physical line after the record's first one. */
 static int unterminated(heed_csv *c, const unsigned char *rs, long qline, char **err)
@@ -540,9 +554,10 @@ record_done:
 	if (c->enc == HEED_CSV_UTF8 && (seen & 0x8080808080808080ull) &&
 	    !utf8_ok(rs, (size_t)(p - rs), &bad)) {
 		heed_seterr(err,
-		            "%s: line %ld: invalid UTF-8 at byte offset %lld; if the file is "
-		            "Windows-1252, use --encoding cp1252",
-		            c->path, c->rec_line + count_breaks(rs, bad), c->rec_off + (long long)bad);
+		            "%s: line %ld: invalid UTF-8 at byte offset %lld (field %zu); if the file is "
+		            "Windows-1252, use --encoding cp1252 (or latin-1)",
+		            c->path, c->rec_line + count_breaks(rs, bad), c->rec_off + (long long)bad,
+		            field_at(rs, bad, (unsigned char)c->delim));
 		return HEED_EINPUT;
 	}
 	return 1;

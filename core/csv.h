@@ -30,7 +30,7 @@ heed_csv *heed_csv_open(const char *path, const heed_csv_opts *opts, char **err)
 /* Read the next record. Returns 1 with *fields and *n set (valid until the next call
  * or close), 0 at end of file, or a negative HEED_* code with *err saying file,
  * line and reason (unterminated quote starting on line N; invalid UTF-8 at
- * line N byte offset B, with a hint to use --encoding cp1252).
+ * line N byte offset B (field F), with a hint to use --encoding cp1252).
  * After an error in one record, the next call resumes at the following line.
  * Blank lines are skipped; line breaks inside quoted fields come back as "\n";
  * a ragged record (a different field count) is returned as it is. */

@@ -91,6 +91,7 @@ struct importer {
 	struct record *cur;   /* the row in hand */
 	int64_t max_before;   /* highest contact id before the import: higher ids are its own */
 	int find_first;       /* the last keyed row matched: look up the next before inserting */
+	char *source;         /* "import:MAP FILE" for the history of changed fields */
 	heed_time now;
 	struct shared *sh;    /* what both threads' copies share */
 };
@@ -645,11 +646,10 @@ static int update(struct importer *im, struct record *r, int64_t id, int *applie
 	int changed = 0, rc;
 	/* a merge can clash (its new email belongs to another contact): then this
 	 * row alone is bad and whatever it wrote is undone */
-	char *clash = NULL, *src = xasprintf("import:%s %s:%ld", im->spec->plugin, base_name(im->file), im->line);
-	heed_merge_rules rules = { src, im->o->keep, im->o->nkeep };
+	char *clash = NULL;
+	heed_merge_rules rules = { im->source, im->line, im->o->keep, im->o->nkeep };
 	if ((rc = heed_store_savepoint(im->s, err)) == HEED_OK)
 		rc = heed_store_merge_with(im->s, id, c, im->now, &rules, &changed, &clash);
-	free(src);
 	if (rc == HEED_ECONFLICT) {
 		report(im, 1, "%s", clash);
 		free(clash);
@@ -792,7 +792,7 @@ static void prepare(struct importer *im, struct record *r)
 		}
 	}
 	if (!heed_empty(c->org.name) && !c->org.key)
-		c->org.key = heed_org_key(c->org.name);
+		c->org.key = heed_org_key_ex(c->org.name, !im->o->keep_suffixes);
 	finish_attrs(r);
 }
 
@@ -966,6 +966,7 @@ int heed_import_run(heed_store *s, heed_plugins *p, const heed_import_opts *o,
 		im.unguard = heed_export_is_header((const char *const *)im.header, im.ncols);
 	}
 	rep->update_only = im.spec->update_only;
+	im.source = xasprintf("import:%s %s", im.spec->plugin, base_name(o->file));
 	if ((rc = bind_fields(&im, err)) != HEED_OK)
 		goto done;
 	if ((rc = heed_store_begin(s, err)) != HEED_OK)
@@ -998,5 +999,6 @@ done:
 	sort_messages(&im);
 	free(sh.lines);
 	heed_colmap_free(own);
+	free(im.source);
 	return rc;
 }

@@ -24,6 +24,7 @@ typedef struct heed_import_opts {
 	char delim;         /* 0 = detect */
 	int encoding;       /* enum heed_csv_encoding */
 	int on_match;       /* enum heed_on_match: a row that matches a stored contact */
+	int keep_suffixes;  /* organisation names match with their legal suffixes (GmbH, Ltd) */
 	const char *const *keep; /* fields an update only fills, never overwrites */
 	size_t nkeep;
 	heed_import_row_fn on_row; /* called once per row, in file order (NULL = none) */

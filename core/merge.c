@@ -89,7 +89,7 @@ int heed_merge_run(heed_store *s, int64_t keep, int64_t drop, heed_merge_result 
 	d.attrs = NULL;
 	d.org.id = d.org.name ? d.org.id : 0;
 	char *src = xasprintf("merge of contact %lld", (long long)drop);
-	heed_merge_rules rules = { src, fill_only, sizeof fill_only / sizeof fill_only[0] };
+	heed_merge_rules rules = { src, 0, fill_only, sizeof fill_only / sizeof fill_only[0] };
 	rc = heed_store_merge_with(s, keep, &d, now, &rules, &res->fields, err);
 	free(src);
 	if (rc == HEED_OK)

@@ -226,6 +226,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_ORG_BY_DOMAIN] = "SELECT id FROM organisations WHERE domain = ?1 ORDER BY id LIMIT 1",
 	[ST_ID_FLOOR] = "SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'contacts.id_floor'"
 	                " AND CAST(value AS INTEGER) > coalesce((SELECT max(id) FROM contacts), 0)",
+	[ST_ORG_ANY_DOMAIN] = "SELECT 1 FROM organisations WHERE domain IS NOT NULL LIMIT 1",
 };
 
 int heed_store_fail(heed_store *s, const char *what, char **err)

@@ -69,7 +69,8 @@ int heed_store_merge(heed_store *s, int64_t id, const heed_contact *upd, heed_ti
 /* How a merge treats fields: the source recorded with each change, and fields
  * ("title", "phone", "org.name"...) that are only filled when empty. */
 typedef struct heed_merge_rules {
-	const char *source;       /* e.g. "import:generic leads.csv:12"; NULL = none */
+	const char *source;       /* e.g. "import:generic leads.csv"; NULL = none */
+	long line;                /* > 0: appended as ":LINE" (formatted only when a field changes) */
 	const char *const *keep;  /* never overwritten, only filled */
 	size_t nkeep;
 } heed_merge_rules;

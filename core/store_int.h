@@ -58,6 +58,7 @@ enum stmt_id {
 	ST_KV_DEL,
 	ST_ORG_BY_DOMAIN,
 	ST_ID_FLOOR,
+	ST_ORG_ANY_DOMAIN,
 	ST_COUNT
 };
 
@@ -81,6 +82,8 @@ struct heed_store {
 	int64_t counts[COUNT_STAGES][COUNT_PEAKS]; /* pending stage_counts deltas */
 	struct orgslot *orgs; /* open addressing, power-of-two size */
 	size_t norgs, orgcap;
+	int domains_known;    /* 1: the cache holds every organisation domain ("\1" + domain
+	                       * keys), so a miss means none; 2: it does not; 0: not checked */
 	const heed_score *batch; /* the scores heed_store_set_scores is writing */
 	size_t nbatch, batch_at;
 	struct fu_stmts *fu;     /* the follow-up ledger's statements (store_followup.c) */

@@ -165,6 +165,7 @@ void heed_store_orgcache_clear(heed_store *s)
 	free(s->orgs);
 	s->orgs = NULL;
 	s->norgs = s->orgcap = 0;
+	s->domains_known = 0;
 }
 
 static struct orgslot *org_slot(heed_store *s, const char *key)
@@ -218,6 +219,61 @@ static void bind_org_facts(sqlite3_stmt *st, const heed_org *o, int first)
 	heed_store_bind_text(st, first + 3, o->country);
 }
 
+/* The organisation with match key `key`. OUT: *id (0 = none), *facts. */
+static int org_lookup(heed_store *s, const char *key, int64_t *id, unsigned *facts, char **err)
+{
+	int rc = HEED_OK;
+	*id = 0;
+	*facts = 0;
+	sqlite3_stmt *st = heed_store_stmt(s, ST_ORG_BY_KEY, &rc, err);
+	if (!st)
+		return rc;
+	heed_store_bind_text(st, 1, key);
+	int r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		for (int i = 0; i < 4; i++)
+			*facts |= sqlite3_column_int(st, 1 + i) ? 1u << i : 0;
+	} else if (r != SQLITE_DONE) {
+		rc = heed_store_fail(s, "organisation lookup", err);
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+static void domain_remember(heed_store *s, const char *domain, int64_t id);
+
+/* Insert organisation o (key set) and remember it. Sets o->id. */
+static int org_insert(heed_store *s, heed_org *o, unsigned have, char **err)
+{
+	int rc = HEED_OK;
+	sqlite3_stmt *st = heed_store_stmt(s, ST_ORG_INSERT, &rc, err);
+	if (!st)
+		return rc;
+	heed_store_bind_text(st, 1, o->name);
+	heed_store_bind_text(st, 2, o->key);
+	bind_org_facts(st, o, 3);
+	sqlite3_bind_int64(st, 7, heed_time_now());
+	heed_store_step_done(s, st, "organisation insert", &rc, err);
+	if (rc != HEED_OK)
+		return rc;
+	o->id = sqlite3_last_insert_rowid(s->db);
+	org_remember(s, o->key, o->id, have);
+	domain_remember(s, o->domain, o->id);
+	return HEED_OK;
+}
+
+/* Set o->key from o->name (as written when it folds to nothing). */
+static void org_keyed(heed_org *o)
+{
+	if (!o->key)
+		o->key = heed_org_key(o->name);
+	if (heed_empty(o->key)) { /* a name of punctuation only: match it as written */
+		free(o->key);
+		o->key = xstrdup(o->name);
+	}
+}
+
 int heed_store_org_ensure(heed_store *s, heed_org *o, char **err)
 {
 	int rc = HEED_OK;
@@ -225,12 +281,7 @@ int heed_store_org_ensure(heed_store *s, heed_org *o, char **err)
 		o->id = 0;
 		return HEED_OK;
 	}
-	if (!o->key)
-		o->key = heed_org_key(o->name);
-	if (heed_empty(o->key)) { /* a name of punctuation only: match it as written */
-		free(o->key);
-		o->key = xstrdup(o->name);
-	}
+	org_keyed(o);
 	unsigned have = org_facts(o);
 	struct orgslot *slot = org_slot(s, o->key);
 	if (slot && slot->key) {
@@ -238,38 +289,11 @@ int heed_store_org_ensure(heed_store *s, heed_org *o, char **err)
 		if ((have & ~slot->facts) == 0)
 			return HEED_OK;
 	} else {
-		sqlite3_stmt *st = heed_store_stmt(s, ST_ORG_BY_KEY, &rc, err);
-		if (!st)
+		unsigned facts;
+		if ((rc = org_lookup(s, o->key, &o->id, &facts, err)) != HEED_OK)
 			return rc;
-		heed_store_bind_text(st, 1, o->key);
-		int r = sqlite3_step(st);
-		o->id = 0;
-		unsigned facts = 0;
-		if (r == SQLITE_ROW) {
-			o->id = sqlite3_column_int64(st, 0);
-			for (int i = 0; i < 4; i++)
-				facts |= sqlite3_column_int(st, 1 + i) ? 1u << i : 0;
-		} else if (r != SQLITE_DONE) {
-			rc = heed_store_fail(s, "organisation lookup", err);
-		}
-		sqlite3_reset(st);
-		if (rc != HEED_OK)
-			return rc;
-		if (!o->id) {
-			st = heed_store_stmt(s, ST_ORG_INSERT, &rc, err);
-			if (!st)
-				return rc;
-			heed_store_bind_text(st, 1, o->name);
-			heed_store_bind_text(st, 2, o->key);
-			bind_org_facts(st, o, 3);
-			sqlite3_bind_int64(st, 7, heed_time_now());
-			heed_store_step_done(s, st, "organisation insert", &rc, err);
-			if (rc != HEED_OK)
-				return rc;
-			o->id = sqlite3_last_insert_rowid(s->db);
-			org_remember(s, o->key, o->id, have);
-			return HEED_OK;
-		}
+		if (!o->id)
+			return org_insert(s, o, have, err);
 		org_remember(s, o->key, o->id, facts);
 		slot = org_slot(s, o->key);
 		if ((have & ~facts) == 0)
@@ -282,6 +306,8 @@ int heed_store_org_ensure(heed_store *s, heed_org *o, char **err)
 	sqlite3_bind_int64(st, 1, o->id);
 	bind_org_facts(st, o, 2);
 	heed_store_step_done(s, st, "organisation update", &rc, err);
+	if (rc == HEED_OK && (have & ~slot->facts & FACT_DOMAIN))
+		domain_remember(s, o->domain, o->id);
 	if (rc == HEED_OK)
 		slot->facts |= have;
 	return rc;
@@ -299,6 +325,8 @@ int heed_store_org_set(heed_store *s, const heed_org *o, int *changed, char **er
 	heed_store_step_done(s, st, "organisation update", &rc, err);
 	if (rc == HEED_OK)
 		*changed = sqlite3_changes(s->db);
+	if (rc == HEED_OK && *changed && !heed_empty(o->domain))
+		heed_store_orgcache_clear(s); /* a domain changed: what the cache knows of domains is stale */
 	return rc;
 }
 
@@ -409,7 +437,10 @@ static void note_change(heed_store *s, int64_t id, const char *field, const char
 	heed_json_str(&b, now);
 	if (merge_rules && merge_rules->source) {
 		heed_buf_adds(&b, ",\"source\":");
-		heed_json_str(&b, merge_rules->source);
+		char *src = merge_rules->line > 0 ? xasprintf("%s:%ld", merge_rules->source, merge_rules->line)
+		                                  : NULL;
+		heed_json_str(&b, src ? src : merge_rules->source);
+		free(src);
 	}
 	heed_buf_addc(&b, '}');
 	*rc = heed_store_add_activity(s, id, "field_change", at, b.s, err);
@@ -677,12 +708,47 @@ int heed_store_set_scores(heed_store *s, const heed_score *v, size_t n, char **e
 	return rc;
 }
 
-/* The organisation whose domain is domain. OUT: *id (0 = none). */
+/* The cache key of a domain: "\1" + domain (no organisation key starts so). */
+static char *domain_key(const char *domain, char *buf, size_t n)
+{
+	snprintf(buf, n, "\1%s", domain);
+	return strlen(domain) + 2 <= n ? buf : NULL;
+}
+
+/* Remember that the organisation with domain is id, unless one came first. */
+static void domain_remember(heed_store *s, const char *domain, int64_t id)
+{
+	char buf[256], *k = heed_empty(domain) ? NULL : domain_key(domain, buf, sizeof buf);
+	struct orgslot *slot = k ? org_slot(s, k) : NULL;
+	if (k && !(slot && slot->key))
+		org_remember(s, k, id, 0);
+}
+
+/* The organisation whose domain is domain (the oldest). OUT: *id (0 = none). */
 static int org_by_domain(heed_store *s, const char *domain, int64_t *id, char **err)
 {
 	int rc = HEED_OK;
+	char buf[256], *k = domain_key(domain, buf, sizeof buf);
+	struct orgslot *slot = k ? org_slot(s, k) : NULL;
 	*id = 0;
-	sqlite3_stmt *st = heed_store_stmt(s, ST_ORG_BY_DOMAIN, &rc, err);
+	if (slot && slot->key) {
+		*id = slot->id;
+		return HEED_OK;
+	}
+	sqlite3_stmt *st;
+	if (!s->domains_known) { /* no organisation has a domain yet: the cache will hold them all */
+		st = heed_store_stmt(s, ST_ORG_ANY_DOMAIN, &rc, err);
+		if (!st)
+			return rc;
+		int r = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (r != SQLITE_ROW && r != SQLITE_DONE)
+			return heed_store_fail(s, "organisation domains", err);
+		s->domains_known = r == SQLITE_DONE ? 1 : 2;
+	}
+	if (s->domains_known == 1 && k)
+		return HEED_OK;
+	st = heed_store_stmt(s, ST_ORG_BY_DOMAIN, &rc, err);
 	if (!st)
 		return rc;
 	heed_store_bind_text(st, 1, domain);
@@ -692,6 +758,8 @@ static int org_by_domain(heed_store *s, const char *domain, int64_t *id, char **
 	else if (r != SQLITE_DONE)
 		rc = heed_store_fail(s, "organisation lookup by domain", err);
 	sqlite3_reset(st);
+	if (*id)
+		domain_remember(s, domain, *id);
 	return rc;
 }
 
@@ -702,24 +770,23 @@ int heed_store_org_match(heed_store *s, heed_org *o, const char *domain, char **
 		return heed_store_org_ensure(s, o, err);
 	if (heed_empty(o->name))
 		return org_by_domain(s, domain, &o->id, err);
-	if (!o->key)
-		o->key = heed_org_key(o->name);
-	struct orgslot *slot = heed_empty(o->key) ? NULL : org_slot(s, o->key);
-	if (!heed_empty(o->key) && !(slot && slot->key)) {
-		sqlite3_stmt *st = heed_store_stmt(s, ST_ORG_BY_KEY, &rc, err);
-		if (!st)
-			return rc;
-		heed_store_bind_text(st, 1, o->key);
-		int r = sqlite3_step(st);
-		sqlite3_reset(st);
-		int64_t id = 0;
-		if (r == SQLITE_DONE && (rc = org_by_domain(s, domain, &id, err)) != HEED_OK)
-			return rc;
-		if (id) { /* a new spelling of a known organisation: remember it */
-			org_remember(s, o->key, id, 0);
-			o->id = id;
-			return HEED_OK;
-		}
+	org_keyed(o);
+	struct orgslot *slot = org_slot(s, o->key);
+	if (slot && slot->key)
+		return heed_store_org_ensure(s, o, err); /* known spelling: the cache has it */
+	int64_t id;
+	unsigned facts;
+	if ((rc = org_lookup(s, o->key, &id, &facts, err)) != HEED_OK)
+		return rc;
+	if (id) {
+		org_remember(s, o->key, id, facts);
+		return heed_store_org_ensure(s, o, err);
 	}
-	return heed_store_org_ensure(s, o, err);
+	if ((rc = org_by_domain(s, domain, &id, err)) != HEED_OK)
+		return rc;
+	if (!id)
+		return org_insert(s, o, org_facts(o), err);
+	org_remember(s, o->key, id, 0); /* a new spelling of a known organisation */
+	o->id = id;
+	return HEED_OK;
 }

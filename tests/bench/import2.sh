@@ -3,7 +3,7 @@
 # contacts (default 1,000,000, the same file as run.sh) it times, median of
 # RUNS runs each:
 #   base      the foundation's import (heed built from git ref BASE_REF, default
-#             main), fresh store: the reference of tests/bench/run.sh
+#             685b1a4, the foundation), fresh store: the reference of run.sh
 #   import    this tree's import, fresh store (dedupe on email, organisation
 #             matching on the normalised name: every row does both)
 #   reimport  this tree's import of the same file into the full store: every
@@ -25,13 +25,14 @@ root=$(cd "$here/../.." && pwd)
 n=${HEED_BENCH_N:-1000000}
 runs=${HEED_BENCH_RUNS:-3}
 dir=${HEED_BENCH_DIR:-/tmp/heed-bench}
-ref=${BASE_REF:-main}
+ref=${BASE_REF:-685b1a4} # the foundation (issue 2), before any of the import work
 mkdir -p "$dir"
 
 build() { # build SRC OUT: a Release heed
-	cmake -S "$1" -B "$2" -DCMAKE_BUILD_TYPE=Release -DHEED_WERROR=OFF >"$2.log" 2>&1 &&
-		cmake --build "$2" -j2 --target heed >>"$2.log" 2>&1 ||
-		{ tail -20 "$2.log" >&2; echo "import2.sh: build of $1 failed" >&2; exit 2; }
+	local log="$dir/$(basename "$2").log"
+	cmake -S "$1" -B "$2" -DCMAKE_BUILD_TYPE=Release -DHEED_WERROR=OFF >"$log" 2>&1 &&
+		cmake --build "$2" -j2 --target heed >>"$log" 2>&1 ||
+		{ tail -20 "$log" >&2; echo "import2.sh: build of $1 failed" >&2; exit 2; }
 }
 
 heed="$root/build-bench/heed"

@@ -59,6 +59,10 @@ expect_eq "merge: stage counts follow" "$(sql "SELECT sum(n) FROM stage_counts")
 expect_eq "merge: integrity" "$(sql "PRAGMA integrity_check")" ok
 expect_eq "merge: foreign keys" "$(sql "PRAGMA foreign_key_check")" ""
 
+run show 2
+expect_eq "merged id: error" "$RC" 1
+expect_match "merged id: says where it went" "$ERR" "contact 2 was merged into 1: heed show 1"
+
 run dupes --format json
 expect_eq "dupes after merge" "$(printf '%s' "$OUT" | json "[(g['why'], g['contacts']) for g in d]")" "[('phone', [1, 3])]"
 

@@ -167,7 +167,7 @@ case_cp1252() {
 	before=$(store_digest)
 	run import "$C/cp1252-encoded.csv" --map generic
 	expect_eq "cp1252: exit" "$RC" 1
-	expect_match "cp1252: line and byte offset" "$ERR" "cp1252-encoded.csv: line 2: invalid UTF-8 at byte offset 64"
+	expect_match "cp1252: line and byte offset" "$ERR" "cp1252-encoded.csv: line 2: invalid UTF-8 at byte offset 64 \(field 2\)"
 	expect_match "cp1252: suggests the option" "$ERR" "use --encoding cp1252"
 	expect_eq "cp1252: nothing stored" "$(store_digest)" "$before"
 

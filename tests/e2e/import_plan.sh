@@ -83,7 +83,7 @@ export HEED_DB="$T/enc.db"
 printf 'email|first_name|company\rj@stahl.example|J\xfcrgen|Stahlwerk S\xfcd\r' >"$T/latin1.csv"
 run import "$T/latin1.csv" --map generic
 expect_eq "latin-1 without option: refused" "$RC" 1
-expect_match "latin-1 without option: where" "$ERR" "latin1.csv: line 2: invalid UTF-8 at byte offset 42"
+expect_match "latin-1 without option: where" "$ERR" "latin1.csv: line 2: invalid UTF-8 at byte offset 42 \(field 2\)"
 run import "$T/latin1.csv" --map generic --encoding latin-1
 expect_eq "latin-1: exit" "$RC" 0
 expect_eq "latin-1: '|' detected, CR line ends, converted" \

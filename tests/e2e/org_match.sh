@@ -27,4 +27,16 @@ expect_eq "apostrophe, case and legal suffix" "$(org_of Gus)" "Harbour's Edge Lt
 expect_eq "HTML entities, case, suffix" "$(org_of Ida)" "Brandt & Söhne AG"
 expect_eq "organisations" "$(sql "SELECT group_concat(name || '=' || coalesce(domain, '-'), '; ') FROM (SELECT * FROM organisations ORDER BY id)")" \
 	"Nordlicht Software GmbH=nordlicht.example; Other Co=-; Harbour's Edge Ltd=harbour.example; Brandt & Söhne AG=brandt.example"
+
+# legal suffixes are ignored by default; --org-suffixes keep tells them apart
+printf 'email,company\na@x1.example,Kestrel GmbH\nb@x2.example,Kestrel AG\nc@x3.example,KESTREL\n' >"$T/suffix.csv"
+export HEED_DB="$T/ignore.db"
+run import "$T/suffix.csv" --map generic
+expect_eq "suffixes ignored: one organisation" "$(sql "SELECT group_concat(name, '|') FROM organisations")" "Kestrel GmbH"
+export HEED_DB="$T/keep.db"
+run import "$T/suffix.csv" --map generic --org-suffixes keep
+expect_eq "suffixes kept: three" "$(sql "SELECT group_concat(name, '|') FROM (SELECT name FROM organisations ORDER BY id)")" \
+	"Kestrel GmbH|Kestrel AG|KESTREL"
+run import "$T/suffix.csv" --map generic --org-suffixes sometimes
+expect_eq "bad --org-suffixes: usage" "$RC" 2
 finish

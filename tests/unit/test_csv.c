@@ -179,8 +179,8 @@ static void test_case_cp1252(const char *dir)
 	snprintf(path, sizeof path, "%s/cp1252-encoded.csv", dir);
 	snprintf(want, sizeof want,
 	         "1:[email][first_name][last_name][company]\n"
-	         "!%s: line 2: invalid UTF-8 at byte offset 64; if the file is Windows-1252, "
-	         "use --encoding cp1252\n",
+	         "!%s: line 2: invalid UTF-8 at byte offset 64 (field 2); if the file is Windows-1252, "
+	         "use --encoding cp1252 (or latin-1)\n",
 	         path);
 	CHECK_DUMP(path, 0, HEED_CSV_UTF8, want);
 	CHECK_DUMP(path, 0, HEED_CSV_CP1252,
@@ -383,8 +383,8 @@ static void test_encoding(void)
 	 * reading continues with the next record. */
 	p = PUT("bad-utf8.csv", "a,b\n\"multi\nline\",ok\xff\n\xc3\xa9,\xe2\x82\xac\n");
 	snprintf(want, sizeof want,
-	         "1:[a][b]\n!%s: line 3: invalid UTF-8 at byte offset 19; if the file is "
-	         "Windows-1252, use --encoding cp1252\n4:[\xc3\xa9][\xe2\x82\xac]\n",
+	         "1:[a][b]\n!%s: line 3: invalid UTF-8 at byte offset 19 (field 2); if the file is "
+	         "Windows-1252, use --encoding cp1252 (or latin-1)\n4:[\xc3\xa9][\xe2\x82\xac]\n",
 	         p);
 	CHECK_DUMP(p, 0, 0, want);
 
@@ -402,8 +402,8 @@ static void test_encoding(void)
 		int n = snprintf(data, sizeof data, "h\nx%s\n", invalid[i]);
 		p = put_file("invalid.csv", data, (size_t)n);
 		snprintf(want, sizeof want,
-		         "1:[h]\n!%s: line 2: invalid UTF-8 at byte offset 3; if the file is "
-		         "Windows-1252, use --encoding cp1252\n",
+		         "1:[h]\n!%s: line 2: invalid UTF-8 at byte offset 3 (field 1); if the file is "
+		         "Windows-1252, use --encoding cp1252 (or latin-1)\n",
 		         p);
 		CHECK_DUMP(p, 0, 0, want);
 	}
