@@ -1,8 +1,9 @@
 /* luahost_int: what the Lua engine's source files share (luahost.c: states,
  * memory, the gate, the sandbox, loading, criteria and score; luahost_contact.c:
  * contacts as lazy Lua tables; luahost_map.c: map rows in and out;
- * luahost_tests.c: the tests plugins carry). Only these
- * files include lua.h. */
+ * luahost_tests.c: the tests plugins carry and their selftest;
+ * luahost_limits.c: instruction, time and memory limits, suspension, require;
+ * luahost_kv.c: heed.kv). Only these files include lua.h. */
 #ifndef HEED_LUAHOST_INT_H
 #define HEED_LUAHOST_INT_H
 
