@@ -74,6 +74,7 @@ typedef struct lplugin {
 	long long t0;     /* ms clock at the first look in the running call; 0 = none yet */
 	int killed;       /* LH_KILL_*: the limit the running call hit */
 	int mem_refused;  /* the running call was refused memory */
+	int memline;      /* where in the plugin file it was first refused, 0 = unknown */
 	int strikes;      /* calls in a row that failed on a limit */
 	char *last_limit; /* the last limit error's message */
 	char *libdir;     /* where require finds modules: <plugin folder>/lib */
