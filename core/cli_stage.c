@@ -214,8 +214,9 @@ static void *reader_thread(void *arg)
 		if (!slot_wait(pl, sl, SLOT_FREE))
 			break;
 		read_slot(pl, pl->reader, sl);
+		int last = sl->last;
 		slot_pass(pl, sl, SLOT_LOADED);
-		if (sl->last)
+		if (last)
 			break;
 	}
 	return NULL;
@@ -228,10 +229,11 @@ static void *plugin_thread(void *arg)
 		struct slot *sl = &pl->slot[k % NSLOTS];
 		if (!slot_wait(pl, sl, SLOT_LOADED))
 			break;
-		if (!sl->last)
+		int last = sl->last; /* once passed on, the slot may be refilled before we look again */
+		if (!last)
 			score_slot(pl->sc, sl);
 		slot_pass(pl, sl, SLOT_SCORED);
-		if (sl->last)
+		if (last)
 			break;
 	}
 	return NULL;

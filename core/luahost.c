@@ -75,6 +75,25 @@ static void pool_clear(lpool *pl)
 	memset(pl, 0, sizeof *pl);
 }
 
+/* The current line in the innermost frame of L that runs the plugin's file, or 0.
+ * Reads the call stack only: it allocates nothing, so the allocator may call it. */
+static int plugin_line(lua_State *L, const char *chunkname)
+{
+	lua_Debug ar;
+	for (int lv = 0; lua_getstack(L, lv, &ar); lv++)
+		if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0 && strcmp(ar.source, chunkname) == 0)
+			return ar.currentline;
+	return 0;
+}
+
+/* A growth past the cap: note where the plugin was (the first refusal of a call). */
+static void refuse(lplugin *lp)
+{
+	if (!lp->mem_refused && lp->L)
+		lp->memline = plugin_line(lp->L, lp->chunkname);
+	lp->mem_refused = 1;
+}
+
 /* Lua's allocator with a cap: growth beyond lp->memcap fails (Lua raises a
  * memory error), shrinking and freeing always succeed. Lua passes the block's
  * size with every pointer, which picks its free list or malloc. */
@@ -86,7 +105,7 @@ static void *lh_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 		osize = 0;
 	if (pool && !ptr && nsize - 1 < LH_SMALL) { /* the usual call: a new small block */
 		if (lp->mem + nsize > lp->memcap) {
-			lp->mem_refused = 1;
+			refuse(lp);
 			return NULL;
 		}
 		lp->mem += nsize;
@@ -101,7 +120,7 @@ static void *lh_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 		return NULL;
 	}
 	if (nsize > osize && lp->mem - osize + nsize > lp->memcap) {
-		lp->mem_refused = 1;
+		refuse(lp);
 		return NULL;
 	}
 	void *p;
@@ -220,6 +239,8 @@ static void gate_fail(gate *g, int status, char **err)
 	if (status == LUA_ERRMEM) {
 		snprintf(mem, sizeof mem, "memory limit exceeded (%lld MB per plugin)", lp->lim.memory_mb);
 		msg = mem;
+		if (lp->memline > 0)
+			lp->errline = lp->memline;
 	} else if (status == LUA_ERRERR) {
 		msg = "error while handling an error";
 	}

@@ -1,8 +1,9 @@
 /* luahost_int: what the Lua engine's source files share (luahost.c: states,
  * memory, the gate, the sandbox, loading, criteria and score; luahost_contact.c:
  * contacts as lazy Lua tables; luahost_map.c: map rows in and out;
- * luahost_tests.c: the tests plugins carry). Only these
- * files include lua.h. */
+ * luahost_tests.c: the tests plugins carry and their selftest;
+ * luahost_limits.c: instruction, time and memory limits, suspension, require;
+ * luahost_kv.c: heed.kv). Only these files include lua.h. */
 #ifndef HEED_LUAHOST_INT_H
 #define HEED_LUAHOST_INT_H
 
@@ -73,6 +74,7 @@ typedef struct lplugin {
 	long long t0;     /* ms clock at the first look in the running call; 0 = none yet */
 	int killed;       /* LH_KILL_*: the limit the running call hit */
 	int mem_refused;  /* the running call was refused memory */
+	int memline;      /* where in the plugin file it was first refused, 0 = unknown */
 	int strikes;      /* calls in a row that failed on a limit */
 	char *last_limit; /* the last limit error's message */
 	char *libdir;     /* where require finds modules: <plugin folder>/lib */

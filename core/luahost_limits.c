@@ -118,6 +118,7 @@ void lh_limits_arm(lplugin *lp)
 	lp->t0 = 0;
 	lp->killed = 0;
 	lp->mem_refused = 0;
+	lp->memline = 0;
 	long long tick = lp->lim.instructions < LH_TICK ? lp->lim.instructions : LH_TICK;
 	lua_sethook(lp->L, limit_hook, LUA_MASKCOUNT, (int)tick);
 }

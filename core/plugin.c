@@ -46,6 +46,7 @@ struct heed_plugins {
 	size_t nerrors;
 	char *versions;
 	heed_limits_conf *conf; /* the folder's limits.conf */
+	unsigned long long shared_sig; /* of lib/ and limits.conf: a change reloads every plugin */
 	heed_kv kv;             /* the key-value store plugins get; kv.get NULL = none */
 	char *conf_error;       /* what is wrong in it, or NULL */
 	/* What the last refresh replaced: kept until the next one, so part names
@@ -377,6 +378,39 @@ static int scan_dir(const char *dir, hfile **v, size_t *n, char **err)
 	return HEED_OK;
 }
 
+/* A signature of what every plugin shares: the modules in lib/ and limits.conf. */
+static unsigned long long shared_sig(const char *dir)
+{
+	unsigned long long h = 14695981039346656037ull;
+	hfile *v = NULL;
+	size_t n = 0;
+	char *lib = xasprintf("%s/lib", dir), *err = NULL;
+	if (scan_dir(lib, &v, &n, &err) != HEED_OK)
+		n = 0;
+	free(err);
+	free(lib);
+	struct stat st;
+	char *conf = xasprintf("%s/limits.conf", dir);
+	long long c[3] = {0, 0, 0};
+	if (stat(conf, &st) == 0)
+		c[0] = (long long)st.st_size, c[1] = (long long)st.st_mtim.tv_sec, c[2] = (long long)st.st_mtim.tv_nsec;
+	free(conf);
+	for (size_t i = 0; i <= n; i++) {
+		const unsigned char *b = i < n ? (const unsigned char *)v[i].sig : (const unsigned char *)c;
+		size_t len = i < n ? sizeof v[i].sig : sizeof c;
+		for (size_t k = 0; k < len; k++)
+			h = (h ^ b[k]) * 1099511628211ull;
+		if (i < n) {
+			for (const char *q = v[i].name; *q; q++)
+				h = (h ^ (unsigned char)*q) * 1099511628211ull;
+			free(v[i].name);
+			free(v[i].path);
+		}
+	}
+	free(v);
+	return h;
+}
+
 heed_plugins *heed_plugins_open(const char *dir, char **err)
 {
 	heed_plugins *p = xcalloc(1, sizeof *p);
@@ -388,6 +422,7 @@ heed_plugins *heed_plugins_open(const char *dir, char **err)
 		return NULL;
 	}
 	p->conf = heed_limits_conf_read(dir, &p->conf_error);
+	p->shared_sig = shared_sig(dir);
 	for (size_t i = 0; i < p->nfiles; i++) {
 		hfile *f = &p->files[i];
 		f->h = load_checked(p, f->path, NULL, &f->error);
@@ -545,6 +580,12 @@ int heed_plugins_refresh(heed_plugins *p, const char *only, char **report)
 	char *todo = NULL;
 	int changed = merge_files(p, now, nnow, only, &todo, &rep);
 	free(now);
+	unsigned long long sig = shared_sig(p->dir);
+	if (sig != p->shared_sig && !only) { /* a module or a limit changed: every plugin reloads */
+		for (size_t i = 0; i < p->nfiles; i++)
+			todo[i] = 1;
+		p->shared_sig = sig;
+	}
 	rebuild(p);
 	for (size_t i = 0; i < p->nfiles; i++)
 		if (todo[i])

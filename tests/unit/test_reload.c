@@ -165,6 +165,24 @@ static void test_rewrite(void)
 	CHECK_INT(heed_plugins_refresh(p, NULL, &rep), 1);
 	free(rep);
 	CHECK_NEAR(total(p, &c), 5, 0);
+	/* a changed library module reloads the plugins (they may require it) */
+	char *lib = xasprintf("%s/lib", dir);
+	mkdir(lib, 0755);
+	put(lib, "pts.lua", "return 6\n");
+	put(dir, "s.lua", "local pts = require('pts')\n"
+	                  "return { name = 's', version = '6', api = 1,\n"
+	                  "  score = function(c) return { { name = 'p', points = pts } } end }\n");
+	CHECK_INT(heed_plugins_refresh(p, NULL, &rep), 1);
+	free(rep);
+	CHECK_NEAR(total(p, &c), 6, 0);
+	put(lib, "pts.lua", "return 7\n");
+	CHECK_INT(heed_plugins_refresh(p, NULL, &rep), 1);
+	CHECK_STR(rep, "reloaded s 6 → 6");
+	free(rep);
+	CHECK_NEAR(total(p, &c), 7, 0);
+	drop(lib, "pts.lua");
+	rmdir(lib);
+	free(lib);
 	heed_contact_clear(&c);
 	heed_plugins_close(p);
 	free(dir);
