@@ -297,9 +297,9 @@ static void test_queue_deliver(void)
 	/* a message claimed by another process is not handed over again */
 	CHECK_INT(heed_mail_queue(s, p, kim, "fn", NULL, "k4", &id4, &err), HEED_OK);
 	int claimed = 0;
-	CHECK_INT(heed_store_outbox_claim(s, id4, heed_time_now(), "file", &claimed, &err), HEED_OK);
+	CHECK_INT(heed_store_outbox_claim(s, id4, heed_time_now(), "file", 0, 0, &claimed, &err), HEED_OK);
 	CHECK_INT(claimed, 1);
-	CHECK_INT(heed_store_outbox_claim(s, id4, heed_time_now(), "file", &claimed, &err), HEED_OK);
+	CHECK_INT(heed_store_outbox_claim(s, id4, heed_time_now(), "file", 0, 0, &claimed, &err), HEED_OK);
 	CHECK_INT(claimed, 0);
 	CHECK_INT(heed_mail_deliver(s, &cfg, id4, &err), HEED_OK);
 	CHECK_INT(count_files(cfg.dir), 1);
