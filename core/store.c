@@ -222,6 +222,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_SETTING_GET] = "SELECT value FROM settings WHERE key = ?1",
 	[ST_SETTING_SET] = "INSERT INTO settings(key, value) VALUES (?1, ?2)"
 	                   " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+	[ST_SETTING_DEL] = "DELETE FROM settings WHERE key = ?1",
 	[ST_ATTR_DIFF] = "SELECT n.key, o.value, n.value FROM json_each(?2) n"
 	                 " LEFT JOIN json_each(coalesce(?1, '{}')) o ON o.key = n.key"
 	                 " WHERE o.value IS NOT n.value OR o.type IS NOT n.type ORDER BY n.key",
@@ -658,11 +659,12 @@ int heed_store_setting(heed_store *s, const char *key, char **value, char **err)
 int heed_store_set_setting(heed_store *s, const char *key, const char *value, char **err)
 {
 	int rc = HEED_OK;
-	sqlite3_stmt *st = heed_store_stmt(s, ST_SETTING_SET, &rc, err);
+	sqlite3_stmt *st = heed_store_stmt(s, heed_empty(value) ? ST_SETTING_DEL : ST_SETTING_SET, &rc, err);
 	if (!st)
 		return rc;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	heed_store_bind_text(st, 2, value);
+	if (!heed_empty(value))
+		heed_store_bind_text(st, 2, value);
 	heed_store_step_done(s, st, "setting write", &rc, err);
 	return rc;
 }
