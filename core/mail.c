@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "htime.h"
@@ -28,7 +29,7 @@ const char *const heed_mail_settings[] = {
 	"mail.ca_file", "smtp: PEM file of CA certificates to verify the server (default: the system's)",
 	"mail.from", "the From address (default: heed@localhost)",
 	"mail.unsubscribe", "List-Unsubscribe target, {id} = contact id (default: mailto:FROM?subject=unsubscribe%20{id})",
-	"mail.daily_cap", "automated messages per UTC day, 0 = no cap (default: 500)",
+	"mail.daily_cap", "messages handed over per UTC day; the rest wait for the next day; 0 = no cap (default: 500)",
 	"mail.max_attempts", "hand-over attempts before a message fails for good (default: 5)",
 	"mail.backoff", "seconds before the first retry, doubling after each (default: 300)",
 	"mail.timeout", "smtp / sendmail timeout in seconds (default: 30)",
@@ -89,6 +90,13 @@ static int has_ctl(const char *s)
 	return 0;
 }
 
+/* 1 if u is one mailto: or https:// URL that fits in List-Unsubscribe's <...>. */
+static int unsub_ok(const char *u)
+{
+	size_t n = strncasecmp(u, "mailto:", 7) == 0 ? 7 : strncasecmp(u, "https://", 8) == 0 ? 8 : 0;
+	return n && u[n] && !has_ctl(u) && !strpbrk(u, "<> ");
+}
+
 static int check_config(heed_mail_config *c, char **err)
 {
 	if (!heed_transport_known(c->transport)) {
@@ -100,8 +108,9 @@ static int check_config(heed_mail_config *c, char **err)
 		heed_seterr(err, "setting mail.tls: '%s' is not try, require or none", c->tls);
 		return HEED_EINPUT;
 	}
-	if (strcmp(c->transport, "smtp") == 0 &&
-	    (!c->smtp_url || (strncmp(c->smtp_url, "smtp://", 7) != 0 && strncmp(c->smtp_url, "smtps://", 8) != 0))) {
+	if ((c->smtp_url || strcmp(c->transport, "smtp") == 0) &&
+	    (!c->smtp_url || (strncmp(c->smtp_url, "smtp://", 7) != 0 && strncmp(c->smtp_url, "smtps://", 8) != 0) ||
+	     has_ctl(c->smtp_url))) {
 		heed_seterr(err, "setting mail.smtp_url: '%s' must be smtp://host[:port] or smtps://host[:port]"
 		                 " for the smtp transport", c->smtp_url ? c->smtp_url : "");
 		return HEED_EINPUT;
@@ -113,7 +122,7 @@ static int check_config(heed_mail_config *c, char **err)
 		heed_seterr(err, "setting mail.from: '%s' is not a bare email address (e.g. sales@example.com)", c->from);
 		return HEED_EINPUT;
 	}
-	if (has_ctl(c->unsubscribe) || strchr(c->unsubscribe, '>')) {
+	if (!unsub_ok(c->unsubscribe)) {
 		heed_seterr(err, "setting mail.unsubscribe: '%s' must be one mailto: or https: URL", c->unsubscribe);
 		return HEED_EINPUT;
 	}
