@@ -120,12 +120,21 @@ int cmd_mail(heed_cli *cli, const cli_args *a)
 	heed_time_format(heed_time_now(), when);
 	if (!key)
 		key = k = xasprintf("manual:%lld:%s:%s", (long long)id, tmpl, when);
+	heed_outmsg prev; /* a message under this key already: say so, not "queued" */
+	int had = heed_store_outbox_by_key(cli->store, key, &prev, NULL) == HEED_OK;
 	int rc = heed_mail_queue(cli->store, cli->plugins, id, tmpl, payload, key, &msg, &err);
+	if (rc == HEED_OK && had)
+		printf("message %lld already exists under key %s (%s): not queued again\n", (long long)msg, key,
+		       prev.status);
+	else if (rc == HEED_OK)
+		printf("queued message %lld for contact %lld (template %s)\n", (long long)msg, (long long)id, tmpl);
+	int sent_before = had && strcmp(prev.status, "sent") == 0;
+	if (had)
+		heed_outmsg_clear(&prev);
 	free(k);
 	if (rc != HEED_OK)
 		return cli_fail(cli_exit(rc), err);
-	printf("queued message %lld for contact %lld (template %s)\n", (long long)msg, (long long)id, tmpl);
-	if (!cli_opt(a, "--send"))
+	if (!cli_opt(a, "--send") || sent_before)
 		return EXIT_OK;
 	heed_mail_config cfg;
 	if ((exit = config_or_fail(cli, &cfg)) != EXIT_OK)
