@@ -304,6 +304,18 @@ static void test_queue_deliver(void)
 	CHECK_INT(heed_mail_deliver(s, &cfg, id4, &err), HEED_OK);
 	CHECK_INT(count_files(cfg.dir), 1);
 
+	/* the claim itself holds the daily cap: the day's hand-overs are counted in it */
+	heed_time now = heed_time_now(), day = now - now % 86400;
+	long handed = 0;
+	int64_t idc = 0;
+	CHECK_INT(heed_store_outbox_count(s, day, day + 86400, &handed, &err), HEED_OK);
+	CHECK_INT(handed, 2); /* k1 sent, k4 claimed */
+	CHECK_INT(heed_mail_queue(s, p, kim, "fn", NULL, "kcap", &idc, &err), HEED_OK);
+	CHECK_INT(heed_store_outbox_claim(s, idc, now, "file", handed, day, &claimed, &err), HEED_OK);
+	CHECK_INT(claimed, 0);
+	CHECK_INT(heed_store_outbox_claim(s, idc, now, "file", handed, day + 86400, &claimed, &err), HEED_OK);
+	CHECK_INT(claimed, 1); /* a new day starts afresh */
+
 	/* inside the caller's transaction: queueing joins it, delivering refuses */
 	int64_t id5 = 0;
 	CHECK_INT(heed_store_begin(s, &err), HEED_OK);
