@@ -72,7 +72,9 @@ static const struct command {
 	  "queued, sent, failed and skipped email with the last error; --send delivers the due ones",
 	  "status= requeue= send limit= format=", 0, 0, cmd_outbox },
 	{ "config", NULL, "config [KEY [VALUE] | KEY --unset]",
-	  "show or set the mail.* settings kept in the store", "unset", 0, 2, cmd_config },
+	  "show or set the settings kept in the store: timezone and timezone.OWNER (IANA zones that"
+	  " follow-ups read dates and clocks in) and the mail.* settings; without KEY, lists them",
+	  "unset", 0, 2, cmd_config },
 	{ "export", NULL, "export [--format csv|json] [--stage S] [--min-score N] [--where COLUMN=VALUE…] [--out FILE]",
 	  "contacts as CSV (columns named after fields; imports back as it is) or JSON Lines",
 	  "format= stage= min-score= where= out=", 0, 0, cmd_export },

@@ -9,6 +9,7 @@
 #include "htime.h"
 #include "json.h"
 #include "mail.h"
+#include "sched.h"
 #include "store_mail.h"
 #include "util.h"
 
@@ -119,12 +120,21 @@ int cmd_mail(heed_cli *cli, const cli_args *a)
 	heed_time_format(heed_time_now(), when);
 	if (!key)
 		key = k = xasprintf("manual:%lld:%s:%s", (long long)id, tmpl, when);
+	heed_outmsg prev; /* a message under this key already: say so, not "queued" */
+	int had = heed_store_outbox_by_key(cli->store, key, &prev, NULL) == HEED_OK;
 	int rc = heed_mail_queue(cli->store, cli->plugins, id, tmpl, payload, key, &msg, &err);
+	if (rc == HEED_OK && had)
+		printf("message %lld already exists under key %s (%s): not queued again\n", (long long)msg, key,
+		       prev.status);
+	else if (rc == HEED_OK)
+		printf("queued message %lld for contact %lld (template %s)\n", (long long)msg, (long long)id, tmpl);
+	int sent_before = had && strcmp(prev.status, "sent") == 0;
+	if (had)
+		heed_outmsg_clear(&prev);
 	free(k);
 	if (rc != HEED_OK)
 		return cli_fail(cli_exit(rc), err);
-	printf("queued message %lld for contact %lld (template %s)\n", (long long)msg, (long long)id, tmpl);
-	if (!cli_opt(a, "--send"))
+	if (!cli_opt(a, "--send") || sent_before)
 		return EXIT_OK;
 	heed_mail_config cfg;
 	if ((exit = config_or_fail(cli, &cfg)) != EXIT_OK)
@@ -243,14 +253,40 @@ int cmd_outbox(heed_cli *cli, const cli_args *a)
 	return EXIT_OK;
 }
 
+/* The settings beside mail.*: the follow-ups' zones (core/followup.c). */
+static const char *const zone_settings[] = {
+	"timezone", "IANA zone follow-ups read dates and clocks in (default: UTC), e.g. Europe/Berlin",
+	"timezone.OWNER", "an owner's IANA zone, for that owner's contacts (e.g. timezone.ann America/New_York)",
+	NULL, NULL,
+};
+
+static int zone_setting(const char *key)
+{
+	return strcmp(key, "timezone") == 0 || (strncmp(key, "timezone.", 9) == 0 && key[9]);
+}
+
 static int known_setting(const char *key)
 {
-	if (strcmp(key, "timezone") == 0 || (strncmp(key, "timezone.", 9) == 0 && key[9]))
-		return 1; /* follow-ups: the default zone, and an owner's (core/followup.c) */
+	if (zone_setting(key))
+		return 1;
 	for (int i = 0; heed_mail_settings[i]; i += 2)
 		if (strcmp(heed_mail_settings[i], key) == 0)
 			return 1;
 	return 0;
+}
+
+/* One row per setting of table (key, help pairs); a pattern key (timezone.OWNER) has no value. */
+static void config_rows(heed_cli *cli, heed_table *t, const char *const *table, int *rc, char **err)
+{
+	for (int i = 0; *rc == HEED_OK && table[i]; i += 2) {
+		char *v = NULL;
+		if (!strstr(table[i], "OWNER"))
+			*rc = heed_store_setting(cli->store, table[i], &v, err);
+		heed_table_str(t, table[i]);
+		heed_table_str(t, v && strstr(table[i], "password") ? "(set)" : v);
+		heed_table_str(t, table[i + 1]);
+		free(v);
+	}
 }
 
 static int config_list(heed_cli *cli)
@@ -259,14 +295,8 @@ static int config_list(heed_cli *cli)
 	heed_table *t = heed_table_new(cols, 3);
 	int rc = HEED_OK;
 	char *err = NULL;
-	for (int i = 0; rc == HEED_OK && heed_mail_settings[i]; i += 2) {
-		char *v = NULL;
-		rc = heed_store_setting(cli->store, heed_mail_settings[i], &v, &err);
-		heed_table_str(t, heed_mail_settings[i]);
-		heed_table_str(t, v && strstr(heed_mail_settings[i], "password") ? "(set)" : v);
-		heed_table_str(t, heed_mail_settings[i + 1]);
-		free(v);
-	}
+	config_rows(cli, t, zone_settings, &rc, &err);
+	config_rows(cli, t, heed_mail_settings, &rc, &err);
 	if (rc == HEED_OK)
 		heed_table_print(t, cli->fmt, stdout);
 	heed_table_free(t);
@@ -278,6 +308,7 @@ int cmd_config(heed_cli *cli, const cli_args *a)
 	const char *key = a->npos > 0 ? a->pos[0] : NULL;
 	if (key && !known_setting(key)) {
 		heed_buf b = { 0 };
+		heed_buf_adds(&b, "timezone, timezone.OWNER");
 		for (int i = 0; heed_mail_settings[i]; i += 2)
 			heed_buf_addf(&b, "%s%s", b.len ? ", " : "", heed_mail_settings[i]);
 		char *m = xasprintf("config: unknown setting '%s' (known: %s)", key, b.s);
@@ -297,11 +328,15 @@ int cmd_config(heed_cli *cli, const cli_args *a)
 		free(v);
 		return rc == HEED_OK ? EXIT_OK : cli_fail(cli_exit(rc), err);
 	}
+	const char *value = a->npos > 1 ? a->pos[1] : NULL;
+	if (zone_setting(key) && value && !heed_sched_zone_valid(value))
+		return cli_fail(EXIT_ERROR, xasprintf("config: %s '%s' is not an IANA time zone the system knows"
+		                                      " (e.g. UTC, Europe/Berlin, America/New_York)", key, value));
 	/* set, then check the whole configuration before committing it */
 	heed_mail_config cfg;
 	rc = heed_store_begin(cli->store, &err);
 	if (rc == HEED_OK)
-		rc = heed_store_set_setting(cli->store, key, a->npos > 1 ? a->pos[1] : NULL, &err);
+		rc = heed_store_set_setting(cli->store, key, value, &err);
 	if (rc == HEED_OK && (rc = heed_mail_config_load(cli->store, &cfg, &err)) == HEED_OK) {
 		heed_mail_config_clear(&cfg);
 	} else if (rc == HEED_EINPUT && !strstr(err, key)) {

@@ -171,7 +171,7 @@ static int run_email(heed_fu_run *r, const heed_followup *f, heed_mail_config *c
 	if (rc == HEED_OK) {
 		result = xasprintf("message %lld handed to the transport", (long long)id);
 	} else if (rc == HEED_ERETRY) {
-		result = xasprintf("message %lld queued; the transport failed and the outbox retries it (%s)",
+		result = xasprintf("message %lld stays queued; the outbox sends it later (%s)",
 		                   (long long)id, msg ? msg : "");
 	} else {
 		status = rc == HEED_ESKIPPED ? "skipped" : "failed";

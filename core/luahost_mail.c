@@ -71,6 +71,20 @@ static void check_text(lua_State *L, const char *text, const char *what)
 	}
 }
 
+/* Raise an error unless the string at idx is text an email can carry: no NUL
+ * byte (C would cut it there) and valid UTF-8 (the message says utf-8). */
+static void check_mail_text(lua_State *L, int idx, const char *what, const char *stage)
+{
+	size_t n, bad = 0;
+	const char *s = lua_tolstring(L, idx, &n);
+	const char *nul = memchr(s, '\0', n);
+	if (nul)
+		luaL_error(L, "%s: the %s text has a NUL byte at offset %d (email text must not contain NUL)",
+		           what, stage, (int)(nul - s));
+	if (!heed_utf8_valid(s, n, &bad))
+		luaL_error(L, "%s: the %s text is not valid UTF-8 (at byte offset %d)", what, stage, (int)bad);
+}
+
 static void check_part(lua_State *L, int t, const char *name, const char *part)
 {
 	int type = lua_getfield(L, t, part);
@@ -78,8 +92,10 @@ static void check_part(lua_State *L, int t, const char *name, const char *part)
 	lua_pushstring(L, what);
 	free(what);
 	what = (char *)lua_tostring(L, -1); /* anchored on the stack while we may raise */
-	if (type == LUA_TSTRING)
+	if (type == LUA_TSTRING) {
+		check_mail_text(L, -2, what, "template");
 		check_text(L, lua_tostring(L, -2), what);
+	}
 	else if (type != LUA_TFUNCTION)
 		luaL_error(L, "%s must be a string with {{placeholders}} or a function(c, payload), got %s",
 		           what, luaL_typename(L, -2));
@@ -201,11 +217,13 @@ static void render_part(lua_State *L, int t, const char *part, int c, int pl, co
 		if (!lua_isstring(L, -1))
 			luaL_error(L, "%s must return a string, got %s", what, luaL_typename(L, -1));
 	} else if (type == LUA_TSTRING) {
+		check_mail_text(L, -1, what, "template");
 		fill(L, lua_tostring(L, -1), c, pl, what);
 		lua_remove(L, -2);
 	} else {
 		luaL_error(L, "%s must be a string or a function(c, payload), got %s", what, luaL_typename(L, -1));
 	}
+	check_mail_text(L, -1, what, "rendered");
 }
 
 /* Argument 1: the template (table or function). Results: subject, body. */

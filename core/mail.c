@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "htime.h"
@@ -28,7 +29,7 @@ const char *const heed_mail_settings[] = {
 	"mail.ca_file", "smtp: PEM file of CA certificates to verify the server (default: the system's)",
 	"mail.from", "the From address (default: heed@localhost)",
 	"mail.unsubscribe", "List-Unsubscribe target, {id} = contact id (default: mailto:FROM?subject=unsubscribe%20{id})",
-	"mail.daily_cap", "automated messages per UTC day, 0 = no cap (default: 500)",
+	"mail.daily_cap", "messages handed over per UTC day; the rest wait for the next day; 0 = no cap (default: 500)",
 	"mail.max_attempts", "hand-over attempts before a message fails for good (default: 5)",
 	"mail.backoff", "seconds before the first retry, doubling after each (default: 300)",
 	"mail.timeout", "smtp / sendmail timeout in seconds (default: 30)",
@@ -89,6 +90,13 @@ static int has_ctl(const char *s)
 	return 0;
 }
 
+/* 1 if u is one mailto: or https:// URL that fits in List-Unsubscribe's <...>. */
+static int unsub_ok(const char *u)
+{
+	size_t n = strncasecmp(u, "mailto:", 7) == 0 ? 7 : strncasecmp(u, "https://", 8) == 0 ? 8 : 0;
+	return n && u[n] && !has_ctl(u) && !strpbrk(u, "<> ");
+}
+
 static int check_config(heed_mail_config *c, char **err)
 {
 	if (!heed_transport_known(c->transport)) {
@@ -100,8 +108,9 @@ static int check_config(heed_mail_config *c, char **err)
 		heed_seterr(err, "setting mail.tls: '%s' is not try, require or none", c->tls);
 		return HEED_EINPUT;
 	}
-	if (strcmp(c->transport, "smtp") == 0 &&
-	    (!c->smtp_url || (strncmp(c->smtp_url, "smtp://", 7) != 0 && strncmp(c->smtp_url, "smtps://", 8) != 0))) {
+	if ((c->smtp_url || strcmp(c->transport, "smtp") == 0) &&
+	    (!c->smtp_url || (strncmp(c->smtp_url, "smtp://", 7) != 0 && strncmp(c->smtp_url, "smtps://", 8) != 0) ||
+	     has_ctl(c->smtp_url))) {
 		heed_seterr(err, "setting mail.smtp_url: '%s' must be smtp://host[:port] or smtps://host[:port]"
 		                 " for the smtp transport", c->smtp_url ? c->smtp_url : "");
 		return HEED_EINPUT;
@@ -113,7 +122,7 @@ static int check_config(heed_mail_config *c, char **err)
 		heed_seterr(err, "setting mail.from: '%s' is not a bare email address (e.g. sales@example.com)", c->from);
 		return HEED_EINPUT;
 	}
-	if (has_ctl(c->unsubscribe) || strchr(c->unsubscribe, '>')) {
+	if (!unsub_ok(c->unsubscribe)) {
 		heed_seterr(err, "setting mail.unsubscribe: '%s' must be one mailto: or https: URL", c->unsubscribe);
 		return HEED_EINPUT;
 	}
@@ -359,15 +368,10 @@ static char *blocked(heed_store *s, int64_t id, char **email, int *rc, char **er
 	return why;
 }
 
-/* 1 if the daily cap is reached for the UTC day of now. */
-static int capped(heed_store *s, const heed_mail_config *cfg, heed_time now, int *rc, char **err)
+/* The start of the UTC day of t. */
+static heed_time utc_day(heed_time t)
 {
-	if (cfg->daily_cap <= 0)
-		return 0;
-	heed_time day = now - ((now % 86400) + 86400) % 86400;
-	long n = 0;
-	*rc = heed_store_outbox_count(s, day, day + 86400, &n, err);
-	return *rc == HEED_OK && n >= cfg->daily_cap;
+	return t - ((t % 86400) + 86400) % 86400;
 }
 
 /* ---- queueing ---- */
@@ -390,9 +394,9 @@ static int existing(heed_store *s, const char *key, int64_t *msg_id, char **err)
 }
 
 /* Record m (queued or skipped) under its key in one transaction that first
- * looks the key up again and counts the day, so two processes queueing at
- * once make one message and respect the cap together. */
-static int record(heed_store *s, const heed_mail_config *cfg, heed_outmsg *m, int64_t *msg_id, char **err)
+ * looks the key up again, so two processes queueing at once make one message.
+ * The daily cap is not checked here: it limits hand-overs (deliver). */
+static int record(heed_store *s, heed_outmsg *m, int64_t *msg_id, char **err)
 {
 	int own = !heed_store_in_txn(s); /* else the caller's transaction covers it */
 	int rc = own ? heed_store_begin(s, err) : HEED_OK;
@@ -404,17 +408,7 @@ static int record(heed_store *s, const heed_mail_config *cfg, heed_outmsg *m, in
 			heed_store_rollback(s);
 		return rc;
 	}
-	rc = HEED_OK;
-	if (strcmp(m->status, "queued") == 0 && capped(s, cfg, m->created_at, &rc, err)) {
-		free(m->message);
-		m->message = NULL;
-		m->status = "skipped";
-		m->last_error = xasprintf("the daily cap of %ld messages is reached", cfg->daily_cap);
-		m->next_at = 0;
-		m->done_at = m->created_at;
-	}
-	if (rc == HEED_OK)
-		rc = heed_store_outbox_insert(s, m, err);
+	rc = heed_store_outbox_insert(s, m, err);
 	if (own && rc == HEED_OK)
 		rc = heed_store_commit(s, err);
 	else if (own)
@@ -467,7 +461,7 @@ int heed_mail_queue(heed_store *s, heed_plugins *p, int64_t contact, const char 
 		m.status = "skipped";
 		m.last_error = why;
 		m.done_at = m.created_at;
-		rc = record(s, &cfg, &m, msg_id, err);
+		rc = record(s, &m, msg_id, err);
 		goto done;
 	}
 	rc = heed_store_load(s, contact, 0, &c, err);
@@ -479,10 +473,8 @@ int heed_mail_queue(heed_store *s, heed_plugins *p, int64_t contact, const char 
 	m.status = "queued";
 	m.next_at = m.created_at;
 	compose(&cfg, &m, &r);
-	rc = record(s, &cfg, &m, msg_id, err);
+	rc = record(s, &m, msg_id, err);
 done:
-	if (m.last_error != why)
-		free(m.last_error); /* the cap's reason */
 	free(why);
 	free(email);
 	free(m.message);
@@ -587,9 +579,43 @@ static int outcome(heed_store *s, const heed_mail_config *cfg, const heed_outmsg
 	return rc;
 }
 
-/* heed_mail_deliver; OUT: *handed = 1 when this call handed the message over. */
+/* Skip queued message m for reason why (when no other process took it first). */
+static int skip(heed_store *s, const heed_outmsg *m, const char *why, char **err)
+{
+	int done = 0;
+	int rc = heed_store_outbox_skip(s, m->id, heed_time_now(), why, &done, err);
+	if (rc == HEED_OK && done) { /* else another process took it first */
+		heed_seterr(err, "skipped: %s", why);
+		rc = HEED_ESKIPPED;
+	}
+	return rc;
+}
+
+/* The daily cap is reached: message id (0: every due message) waits for the
+ * next UTC day. HEED_ERETRY with the reason in *err. OUT: *n messages put off. */
+static int defer(heed_store *s, const heed_mail_config *cfg, int64_t id, heed_time now, long *n, char **err)
+{
+	heed_time next = utc_day(now) + 86400;
+	char ts[24];
+	heed_time_format(next, ts);
+	char *why = xasprintf("deferred: the daily cap of %ld messages is reached; it goes out from %s (UTC)",
+	                      cfg->daily_cap, ts);
+	int rc = heed_store_outbox_defer(s, id, now, next, why, n, err);
+	if (rc == HEED_OK) {
+		if (id > 0)
+			heed_seterr(err, "message %lld %s", (long long)id, why);
+		else
+			heed_seterr(err, "%s", why);
+		rc = HEED_ERETRY;
+	}
+	free(why);
+	return rc;
+}
+
+/* heed_mail_deliver; OUT: *handed = 1 when this call handed the message over,
+ * *capped = 1 when the daily cap put it off to the next day. */
 static int deliver(heed_store *s, const heed_mail_config *cfg, heed_transport *t, int64_t msg_id,
-                   int *handed, char **err)
+                   int *handed, int *capped, char **err)
 {
 	heed_outmsg m;
 	char *why = NULL, *email = NULL, *msg = NULL;
@@ -606,23 +632,42 @@ static int deliver(heed_store *s, const heed_mail_config *cfg, heed_transport *t
 		rc = settled(&m, err);
 		goto done;
 	}
-	if (m.contact > 0) { /* the rules again: the contact may have changed since */
-		why = blocked(s, m.contact, &email, &rc, err);
-		int done = 0;
-		if (rc == HEED_OK && why) {
-			rc = heed_store_outbox_skip(s, m.id, heed_time_now(), why, &done, err);
-			if (rc == HEED_OK && done) { /* else another process took it first */
-				heed_seterr(err, "skipped: %s", why);
-				rc = HEED_ESKIPPED;
-			}
-		}
-		if (rc != HEED_OK || why)
-			goto done;
+	heed_time now = heed_time_now();
+	if (m.next_at > now) { /* put off (the cap, a retry's backoff): not yet */
+		char ts[24];
+		heed_time_format(m.next_at, ts);
+		heed_seterr(err, "message %lld is due at %s: %s", (long long)m.id, ts,
+		            m.last_error ? m.last_error : "not yet");
+		rc = HEED_ERETRY;
+		goto done;
 	}
+	/* the rules again: the contact may have changed since; with no contact
+	 * (deleted, or merged away) nothing says it may still be emailed */
+	if (m.contact <= 0) {
+		why = xasprintf("message %lld has no contact any more (deleted or merged away since it was"
+		                " queued)", (long long)m.id);
+		rc = skip(s, &m, why, err);
+		goto done;
+	}
+	why = blocked(s, m.contact, &email, &rc, err);
+	if (rc == HEED_OK && why)
+		rc = skip(s, &m, why, err);
+	if (rc != HEED_OK || why)
+		goto done;
 	/* before the hand-over: from here on this message is never handed over again */
-	rc = heed_store_outbox_claim(s, m.id, heed_time_now(), cfg->transport, &claimed, err);
+	rc = heed_store_outbox_claim(s, m.id, now, cfg->transport, cfg->daily_cap, utc_day(now), &claimed, err);
+	if (rc == HEED_OK && !claimed && cfg->daily_cap > 0) {
+		heed_outmsg cur;
+		rc = heed_store_outbox_get(s, m.id, &cur, err);
+		if (rc == HEED_OK && strcmp(cur.status, "queued") == 0) { /* not taken: the cap */
+			long n = 0;
+			*capped = 1;
+			rc = defer(s, cfg, m.id, now, &n, err);
+		}
+		heed_outmsg_clear(&cur);
+	}
 	if (rc != HEED_OK || !claimed)
-		goto done; /* another process took it */
+		goto done; /* another process took it, or the cap put it off */
 	*handed = 1;
 	crash_point("mail.before_send");
 	char name[64];
@@ -642,9 +687,9 @@ done:
 
 int heed_mail_deliver(heed_store *s, const heed_mail_config *cfg, int64_t msg_id, char **err)
 {
-	int handed = 0;
+	int handed = 0, capped = 0;
 	heed_transport *t = heed_transport_open(cfg);
-	int rc = deliver(s, cfg, t, msg_id, &handed, err);
+	int rc = deliver(s, cfg, t, msg_id, &handed, &capped, err);
 	heed_transport_close(t);
 	return rc;
 }
@@ -655,12 +700,13 @@ int heed_mail_deliver_due(heed_store *s, const heed_mail_config *cfg, long limit
 	int64_t *ids = NULL;
 	size_t n = 0;
 	long ns = 0, nr = 0, nf = 0;
-	int rc = heed_store_outbox_due(s, heed_time_now(), limit, &ids, &n, err);
+	heed_time now = heed_time_now();
+	int rc = heed_store_outbox_due(s, now, limit, &ids, &n, err);
 	heed_transport *t = heed_transport_open(cfg);
 	for (size_t i = 0; rc == HEED_OK && i < n; i++) {
 		char *e = NULL;
-		int handed = 0;
-		int r = deliver(s, cfg, t, ids[i], &handed, &e);
+		int handed = 0, capped = 0;
+		int r = deliver(s, cfg, t, ids[i], &handed, &capped, &e);
 		if (r == HEED_OK)
 			ns += handed; /* not the ones another process took meanwhile */
 		else if (r == HEED_ERETRY)
@@ -670,6 +716,17 @@ int heed_mail_deliver_due(heed_store *s, const heed_mail_config *cfg, long limit
 		else
 			rc = r, heed_seterr(err, "%s", e ? e : "delivery failed");
 		free(e);
+		if (capped && rc == HEED_OK) { /* the rest wait for the next day too: one statement */
+			long moved = 0;
+			e = NULL;
+			r = defer(s, cfg, 0, now, &moved, &e);
+			if (r == HEED_ERETRY)
+				nr += moved;
+			else
+				rc = r, heed_seterr(err, "%s", e ? e : "outbox defer failed");
+			free(e);
+			break;
+		}
 	}
 	heed_transport_close(t);
 	free(ids);

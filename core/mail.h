@@ -1,6 +1,7 @@
 /* mail: email automation. Renders a plugin's template for a contact into the
  * outbox under an idempotency key, enforces the core's send rules on every
- * automated message (do_not_contact, unsubscribed, bounced, the daily cap),
+ * automated message (do_not_contact, unsubscribed, bounced, no contact; the
+ * daily cap defers a message to the next UTC day),
  * and hands queued messages to the configured transport (file, sendmail,
  * smtp; see transport.h), recording before and after each hand-over so a
  * message handed over is never sent again. Failures are retried with backoff.
@@ -22,7 +23,7 @@ typedef struct heed_mail_config {
 	char *ca_file;         /* smtp: CA certificates (PEM) to verify the server with; NULL = the system's */
 	char *from;            /* the From address, default "heed@localhost" */
 	char *unsubscribe;     /* List-Unsubscribe target; "{id}" / "{message_id}" are replaced */
-	long daily_cap;        /* automated messages per UTC day, default 500; 0 = none */
+	long daily_cap;        /* hand-overs per UTC day, default 500; 0 = none */
 	int max_attempts;      /* hand-overs before a message fails for good, default 5 */
 	long backoff;          /* seconds before the first retry, doubled each time; default 300 */
 	long timeout;          /* smtp / sendmail: seconds, default 30 */
@@ -40,7 +41,7 @@ extern const char *const heed_mail_settings[];
 /* Render template `tmpl` for contact with payload (JSON object text or NULL)
  * and queue it in the outbox under idempotency key `key` (an existing key
  * returns the existing message: never a second one). Enforces do_not_contact /
- * unsubscribed / bounced / the daily cap: then records the message skipped and
+ * unsubscribed / bounced / no address: then records the message skipped and
  * returns HEED_ESKIPPED with the reason in *err. OUT: *msg_id. Writes in its own
  * transaction, or inside the caller's when one is open. A template failure
  * (HEED_EPLUGIN, HEED_ENOTFOUND) queues nothing. */
@@ -50,15 +51,18 @@ int heed_mail_queue(heed_store *s, heed_plugins *p, int64_t contact, const char 
 /* Hand queued message msg_id to the configured transport, recording before
  * and after the hand-over so a message handed over is never sent again.
  * HEED_OK when sent (or already handed over earlier); HEED_ERETRY when a
- * transient failure scheduled a retry; HEED_ESKIPPED when the contact may no
- * longer be emailed; HEED_ERR when it failed for good (the server's reply in
+ * transient failure scheduled a retry, the message is not due yet, or the
+ * daily cap put it off to the next UTC midnight (it stays queued);
+ * HEED_ESKIPPED when the contact may no longer be emailed or is gone; HEED_ERR when it failed for good (the server's reply in
  * *err and in the outbox). HEED_EUSAGE inside a transaction: the record
  * before the hand-over must be committed before it happens. */
 int heed_mail_deliver(heed_store *s, const heed_mail_config *cfg, int64_t msg_id, char **err);
 
 /* Deliver every queued message that is due (next_at <= now), oldest first, at
- * most limit (<= 0: all). OUT: counts of this call's hand-overs (any may be
- * NULL; a message another process takes meanwhile is not counted). Errors of single
+ * most limit (<= 0: all); once the daily cap is reached every due message is
+ * put off to the next UTC midnight (counted as retry). OUT: counts of this
+ * call's hand-overs (any may be NULL; a message another process takes
+ * meanwhile is not counted). Errors of single
  * messages are recorded in the outbox, not returned; *err only for store
  * failures. */
 int heed_mail_deliver_due(heed_store *s, const heed_mail_config *cfg, long limit, long *sent,

@@ -121,6 +121,9 @@ static const char *const migrations[] = {
 	"CREATE INDEX merges_kept ON merges(kept_id);"
 	"CREATE INDEX merges_merged ON merges(merged_id);"
 	"CREATE INDEX organisations_domain ON organisations(domain);",
+	/* 7 (email): the daily cap counts the day's hand-overs through this index,
+	 * so checking it costs the cap at most, not the whole outbox. */
+	"CREATE INDEX outbox_handed ON outbox(handed_at);",
 };
 
 #define CONTACT_COLS                                                                         \
@@ -219,6 +222,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_SETTING_GET] = "SELECT value FROM settings WHERE key = ?1",
 	[ST_SETTING_SET] = "INSERT INTO settings(key, value) VALUES (?1, ?2)"
 	                   " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+	[ST_SETTING_DEL] = "DELETE FROM settings WHERE key = ?1",
 	[ST_ATTR_DIFF] = "SELECT n.key, o.value, n.value FROM json_each(?2) n"
 	                 " LEFT JOIN json_each(coalesce(?1, '{}')) o ON o.key = n.key"
 	                 " WHERE o.value IS NOT n.value OR o.type IS NOT n.type ORDER BY n.key",
@@ -660,11 +664,12 @@ int heed_store_setting(heed_store *s, const char *key, char **value, char **err)
 int heed_store_set_setting(heed_store *s, const char *key, const char *value, char **err)
 {
 	int rc = HEED_OK;
-	sqlite3_stmt *st = heed_store_stmt(s, ST_SETTING_SET, &rc, err);
+	sqlite3_stmt *st = heed_store_stmt(s, heed_empty(value) ? ST_SETTING_DEL : ST_SETTING_SET, &rc, err);
 	if (!st)
 		return rc;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	heed_store_bind_text(st, 2, value);
+	if (!heed_empty(value))
+		heed_store_bind_text(st, 2, value);
 	heed_store_step_done(s, st, "setting write", &rc, err);
 	return rc;
 }

@@ -211,7 +211,8 @@ int heed_store_phones(heed_store *s, heed_store_phone_fn fn, void *ud, char **er
 int heed_store_savepoint(heed_store *s, char **err);
 int heed_store_release(heed_store *s, int undo, char **err);
 
-/* Store-wide settings (key → text). OUT: *value (caller frees; NULL if unset). */
+/* Store-wide settings (key → text). OUT: *value (caller frees; NULL if unset).
+ * set: value NULL or empty deletes the key. */
 int heed_store_setting(heed_store *s, const char *key, char **value, char **err);
 int heed_store_set_setting(heed_store *s, const char *key, const char *value, char **err);
 /* Plugin audit (store_plugin.c). The id of a plugin version set ("a@1,b@2"),

@@ -49,6 +49,7 @@ enum stmt_id {
 	ST_ROLLBACK_TO,
 	ST_SETTING_GET,
 	ST_SETTING_SET,
+	ST_SETTING_DEL,
 	ST_PSET_FIND, /* plugin version sets and the key-value store: store_plugin.c */
 	ST_PSET_ADD,
 	ST_PSET_MARK,

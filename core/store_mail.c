@@ -22,6 +22,8 @@ enum {
 	MS_SKIP,
 	MS_COUNTS,
 	MS_REQUEUE,
+	MS_DEFER,
+	MS_DEFER_DUE,
 	MS_N
 };
 
@@ -38,12 +40,16 @@ static const char *const mail_sql[MS_N] = {
 	[MS_INSERT] = "INSERT INTO outbox(key, contact_id, template, rcpt, sender, subject, message,"
 	              " message_id, status, attempts, next_at, last_error, created_at, done_at)"
 	              " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?11, ?12, ?13)",
+	/* the cap's count and the claim are one statement, so processes sending at
+	 * once respect the cap together; outbox_handed keeps the count to the
+	 * day's hand-overs (at most the cap), however long the queue is */
 	[MS_CLAIM] = "UPDATE outbox SET status = 'sending', attempts = attempts + 1, handed_at = ?2,"
-	             " transport = ?3, next_at = NULL WHERE id = ?1 AND status = 'queued'",
+	             " transport = ?3, next_at = NULL WHERE id = ?1 AND status = 'queued'"
+	             " AND (?4 <= 0 OR (SELECT count(*) FROM outbox WHERE handed_at >= ?5"
+	             "   AND handed_at < ?5 + 86400) < ?4)",
 	[MS_FINISH] = "UPDATE outbox SET status = ?2, done_at = ?3, next_at = ?4, last_error = ?5"
 	              " WHERE id = ?1",
-	[MS_COUNT_DAY] = "SELECT count(*) FROM outbox WHERE created_at >= ?1 AND created_at < ?2"
-	                 " AND status <> 'skipped'",
+	[MS_COUNT_DAY] = "SELECT count(*) FROM outbox WHERE handed_at >= ?1 AND handed_at < ?2",
 	[MS_DUE] = "SELECT id FROM outbox WHERE status = 'queued' AND next_at <= ?1"
 	           " ORDER BY next_at, id LIMIT ?2",
 	[MS_LIST] = "SELECT " OUT_COLS_BARE " FROM outbox ORDER BY id DESC LIMIT ?1",
@@ -59,6 +65,9 @@ static const char *const mail_sql[MS_N] = {
 	               " last_error = 'put back in the queue by hand (it was ' || status"
 	               "   || coalesce(': ' || last_error, '') || ')'"
 	               " WHERE id = ?1 AND status IN ('sending', 'failed')",
+	[MS_DEFER] = "UPDATE outbox SET next_at = ?2, last_error = ?3 WHERE id = ?1 AND status = 'queued'",
+	[MS_DEFER_DUE] = "UPDATE outbox SET next_at = ?2, last_error = ?3"
+	                 " WHERE status = 'queued' AND next_at <= ?1",
 };
 
 static sqlite3_stmt *mstmt(heed_store *s, int id, int *rc, char **err)
@@ -192,7 +201,7 @@ int heed_store_outbox_insert(heed_store *s, heed_outmsg *m, char **err)
 }
 
 int heed_store_outbox_claim(heed_store *s, int64_t id, heed_time at, const char *transport,
-                            int *claimed, char **err)
+                            long cap, heed_time day, int *claimed, char **err)
 {
 	int rc = HEED_OK;
 	sqlite3_stmt *st = mstmt(s, MS_CLAIM, &rc, err);
@@ -202,6 +211,8 @@ int heed_store_outbox_claim(heed_store *s, int64_t id, heed_time at, const char 
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, at);
 	heed_store_bind_text(st, 3, transport);
+	sqlite3_bind_int64(st, 4, cap);
+	sqlite3_bind_int64(st, 5, day);
 	heed_store_step_done(s, st, "outbox claim", &rc, err);
 	if (rc == HEED_OK)
 		*claimed = sqlite3_changes(s->db) == 1;
@@ -239,6 +250,26 @@ int heed_store_outbox_skip(heed_store *s, int64_t id, heed_time at, const char *
 	heed_store_step_done(s, st, "outbox skip", &rc, err);
 	if (rc == HEED_OK)
 		*done = sqlite3_changes(s->db) == 1;
+	return rc;
+}
+
+int heed_store_outbox_defer(heed_store *s, int64_t id, heed_time at, heed_time next_at,
+                             const char *reason, long *n, char **err)
+{
+	int rc = HEED_OK;
+	sqlite3_stmt *st = mstmt(s, id > 0 ? MS_DEFER : MS_DEFER_DUE, &rc, err);
+	*n = 0;
+	if (!st)
+		return rc;
+	if (id > 0)
+		sqlite3_bind_int64(st, 1, id);
+	else
+		sqlite3_bind_int64(st, 1, at);
+	sqlite3_bind_int64(st, 2, next_at);
+	heed_store_bind_text(st, 3, reason);
+	heed_store_step_done(s, st, "outbox defer", &rc, err);
+	if (rc == HEED_OK)
+		*n = (long)sqlite3_changes(s->db);
 	return rc;
 }
 

@@ -29,9 +29,15 @@ int heed_store_outbox_get(heed_store *s, int64_t id, heed_outmsg *m, char **err)
  * HEED_ECONFLICT when the key exists. */
 int heed_store_outbox_insert(heed_store *s, heed_outmsg *m, char **err);
 /* Mark message id handed over (status sending, attempts + 1, handed_at = at,
- * transport) only if it is still queued. OUT: *claimed = 1 if this call did it. */
+ * transport) only if it is still queued and, when cap > 0, fewer than cap
+ * messages were handed over in the UTC day starting at `day`. OUT: *claimed =
+ * 1 if this call did it. */
 int heed_store_outbox_claim(heed_store *s, int64_t id, heed_time at, const char *transport,
-                            int *claimed, char **err);
+                            long cap, heed_time day, int *claimed, char **err);
+/* Put off queued message id (id 0: every queued message due at `at`) to
+ * next_at with reason in last_error; it stays queued. OUT: *n messages moved. */
+int heed_store_outbox_defer(heed_store *s, int64_t id, heed_time at, heed_time next_at,
+                            const char *reason, long *n, char **err);
 /* Record the outcome of a hand-over: status sent, failed, skipped or queued
  * (then next_at is the retry time); error NULL clears last_error. */
 int heed_store_outbox_finish(heed_store *s, int64_t id, const char *status, heed_time at,
@@ -44,7 +50,7 @@ int heed_store_outbox_skip(heed_store *s, int64_t id, heed_time at, const char *
 int heed_store_outbox_requeue(heed_store *s, int64_t id, heed_time at, int *done, char **err);
 /* Messages per status: queued, sending, sent, failed, skipped. OUT: counts. */
 int heed_store_outbox_counts(heed_store *s, long counts[5], char **err);
-/* Messages created in [from, to) that were not skipped. OUT: *n. */
+/* Messages handed over (last) in [from, to): what the daily cap counts. OUT: *n. */
 int heed_store_outbox_count(heed_store *s, heed_time from, heed_time to, long *n, char **err);
 /* Ids of queued messages due at `now`, oldest first, at most limit (<= 0: all).
  * OUT: *ids (caller frees), *n. */

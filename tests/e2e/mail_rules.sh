@@ -90,13 +90,16 @@ for i in 1 2 3; do run mail zoe@umlaut.example prospect_followup --key zoe-1 --s
 expect_eq "same key: one message" "$(sql "SELECT count(*) FROM outbox WHERE key = 'zoe-1'")" 1
 expect_eq "same key: no new file" "$(eml_count)" "$N"
 
-# the daily cap (skipped ones do not count); the next UTC day starts afresh
+# the daily cap counts hand-overs (skipped ones do not count); over it a message
+# waits for the next UTC day instead of being dropped
 run config mail.daily_cap 3 # sent today: uma-2, zoe-1
-run mail uma@unsub.example nurture_day3 --key cap-1
+run mail uma@unsub.example nurture_day3 --key cap-1 --send
 expect_eq "under the cap" "$RC" 0
-run mail uma@unsub.example nurture_day7 --key cap-2
+run mail uma@unsub.example nurture_day7 --key cap-2 --send
 expect_eq "over the cap" "$RC" 1
-expect_match "cap reason" "$ERR" "skipped: the daily cap of 3 messages is reached"
+expect_match "cap reason" "$ERR" "deferred: the daily cap of 3 messages is reached; it goes out from 2026-12-04T00:00:00Z"
+expect_eq "over the cap: still queued, due tomorrow" \
+	"$(sql "SELECT status || '|' || next_at FROM outbox WHERE key = 'cap-2'")" "queued|$(date -ud 2026-12-04 +%s)"
 HEED_NOW=2026-12-04T00:00:01Z run mail uma@unsub.example nurture_day7 --key cap-3
 expect_eq "next day: allowed" "$RC" 0
 run config mail.daily_cap lots
@@ -109,7 +112,7 @@ expect_eq "unknown setting is a usage error" "$RC" 2
 
 # a whole stage at once: one message per contact under PREFIX:ID, the rules for each, no repeats
 run config mail.daily_cap 0
-run outbox --send # cap-1 (cap-3 is due tomorrow)
+run outbox --send # nothing: cap-2 and cap-3 are due tomorrow
 N=$(eml_count)
 run mail --stage lead nurture_day14 --key camp --send
 expect_eq "bulk exit" "$RC" 0

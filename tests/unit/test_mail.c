@@ -297,12 +297,24 @@ static void test_queue_deliver(void)
 	/* a message claimed by another process is not handed over again */
 	CHECK_INT(heed_mail_queue(s, p, kim, "fn", NULL, "k4", &id4, &err), HEED_OK);
 	int claimed = 0;
-	CHECK_INT(heed_store_outbox_claim(s, id4, heed_time_now(), "file", &claimed, &err), HEED_OK);
+	CHECK_INT(heed_store_outbox_claim(s, id4, heed_time_now(), "file", 0, 0, &claimed, &err), HEED_OK);
 	CHECK_INT(claimed, 1);
-	CHECK_INT(heed_store_outbox_claim(s, id4, heed_time_now(), "file", &claimed, &err), HEED_OK);
+	CHECK_INT(heed_store_outbox_claim(s, id4, heed_time_now(), "file", 0, 0, &claimed, &err), HEED_OK);
 	CHECK_INT(claimed, 0);
 	CHECK_INT(heed_mail_deliver(s, &cfg, id4, &err), HEED_OK);
 	CHECK_INT(count_files(cfg.dir), 1);
+
+	/* the claim itself holds the daily cap: the day's hand-overs are counted in it */
+	heed_time now = heed_time_now(), day = now - now % 86400;
+	long handed = 0;
+	int64_t idc = 0;
+	CHECK_INT(heed_store_outbox_count(s, day, day + 86400, &handed, &err), HEED_OK);
+	CHECK_INT(handed, 2); /* k1 sent, k4 claimed */
+	CHECK_INT(heed_mail_queue(s, p, kim, "fn", NULL, "kcap", &idc, &err), HEED_OK);
+	CHECK_INT(heed_store_outbox_claim(s, idc, now, "file", handed, day, &claimed, &err), HEED_OK);
+	CHECK_INT(claimed, 0);
+	CHECK_INT(heed_store_outbox_claim(s, idc, now, "file", handed, day + 86400, &claimed, &err), HEED_OK);
+	CHECK_INT(claimed, 1); /* a new day starts afresh */
 
 	/* inside the caller's transaction: queueing joins it, delivering refuses */
 	int64_t id5 = 0;
