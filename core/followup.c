@@ -196,7 +196,9 @@ static int store_specs(heed_fu_eval *ev, size_t i, const heed_contact *c, const 
 		char *own, *msg = NULL;
 		const char *zone = zone_for(ev, c, x->tz, &own);
 		heed_time due = x->due ? 0 : x->due_at ? x->due_at : t->at;
-		if (x->due && heed_sched_due(x->due, t->at, zone, &due, &msg) != HEED_OK) {
+		if (!x->due && (due < HEED_TIME_MIN || due > HEED_TIME_MAX))
+			msg = xasprintf("due %lld is outside the years 0000..9999", (long long)due);
+		if (msg || (x->due && heed_sched_due(x->due, t->at, zone, &due, &msg) != HEED_OK)) {
 			warn(ev, xasprintf("policy '%s' (plugin '%s', line %d), contact %lld: %s", po->name,
 			                   po->plugin, po->line, (long long)c->id, msg));
 			free(msg);

@@ -17,6 +17,7 @@ return {
         if mode == "boom" then error("boom for " .. c.email) end
         if mode == "fax" then return { { action = "fax" } } end
         if mode == "due" then return { { action = "task", due = "+3q" } } end
+        if mode == "forever" then return { { action = "task", key = "never", due = math.maxinteger } } end
         if mode == "flood" then
           local t = {}
           for i = 1, 200000 do t[i] = { action = "task", key = "k" .. i } end
@@ -51,6 +52,11 @@ expect_match "bad action" "$ERR" "policies.call.*follow-up 1: action must be tas
 run evaluate
 expect_match "bad due" "$ERR" "policy 'call' \(plugin 'flaky', line 5\), contact 1: due '\+3q': cannot read '\+3q'"
 expect_eq "still kept" "$(sql "SELECT count(*) FROM followups WHERE status = 'pending'")" 2
+# an epoch past year 9999 would be stored and never come due
+"$HEED" add email=ok@bad.example attrs.mode=forever >/dev/null || exit 1
+run evaluate
+expect_match "due past 9999 refused" "$ERR" "policy 'call' \(plugin 'flaky', line 5\), contact 1: due 9223372036854775807 is outside the years 0000..9999"
+expect_eq "nothing stored for it" "$(sql "SELECT count(*) FROM followups WHERE key LIKE '%never'")" 0
 # 200,000 follow-ups from one firing: refused at once (keys are compared in C)
 "$HEED" add email=ok@bad.example attrs.mode=flood >/dev/null || exit 1
 run evaluate
