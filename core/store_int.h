@@ -72,10 +72,17 @@ struct heed_store {
 	size_t norgs, orgcap;
 	const heed_score *batch; /* the scores heed_store_set_scores is writing */
 	size_t nbatch, batch_at;
-	int rank_dropped; /* heed_store_bulk_scores dropped the (stage, score) index */
+	/* heed_store_bulk_scores: armed, the (stage, score) index dropped, and
+	 * how many scores may be written before it is */
+	int rank_armed, rank_dropped;
+	int64_t rank_left;
 };
 
 void heed_store_orgcache_clear(heed_store *s);
+/* Count n scores about to be written; drops the (stage, score) index once an
+ * armed bulk pass has written enough (see heed_store_bulk_scores). Runs inside
+ * the caller's write transaction. */
+int heed_store_rank_note(heed_store *s, size_t n, char **err);
 
 /* The index `list` by stage and score uses (migration 2; rebuilt after bulk
  * score writes, see heed_store_bulk_scores). */
