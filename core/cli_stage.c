@@ -354,8 +354,8 @@ int cmd_score(heed_cli *cli, const cli_args *a)
 	if (rc != HEED_OK) {
 		/* reported below */
 	} else if (all) {
-		/* a store this big gets its (stage, score) index built once, after the
-		 * scores are written, rather than updated at random a million times */
+		/* past 50,000 changed scores the (stage, score) index is built once,
+		 * after them, rather than updated at random for each */
 		char *ierr = NULL;
 		rc = heed_store_bulk_scores(cli->store, 1, 50000, &sc.fatal);
 		if (rc == HEED_OK)

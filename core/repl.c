@@ -93,10 +93,22 @@ static int cli_in_repl(const cli_cmd_info *ci)
 	return 1;
 }
 
+/* Is our command i shadowed by a CLI command of the same name? The CLI's wins:
+ * where the two overlap there is one table. */
+static int shadowed(int i)
+{
+	cli_cmd_info ci;
+	for (size_t k = 0; cli_command_info(k, &ci); k++)
+		if (cli_in_repl(&ci) && strcmp(ci.name, rcmds[i].name) == 0)
+			return 1;
+	return 0;
+}
+
 void repl_each_command(void (*fn)(void *ud, const char *name), void *ud)
 {
 	for (int i = 0; i < NRCMDS; i++)
-		fn(ud, rcmds[i].name);
+		if (!shadowed(i))
+			fn(ud, rcmds[i].name);
 	cli_cmd_info ci;
 	for (size_t i = 0; cli_command_info(i, &ci); i++)
 		if (cli_in_repl(&ci))
@@ -121,7 +133,7 @@ static int resolve(repl *r, const char *word, found *f)
 	cli_cmd_info ci;
 	memset(f, 0, sizeof *f);
 	for (int i = 0; i < NRCMDS; i++)
-		if (strcmp(rcmds[i].name, word) == 0 || heed_streq(rcmds[i].alias, word))
+		if (!shadowed(i) && (strcmp(rcmds[i].name, word) == 0 || heed_streq(rcmds[i].alias, word)))
 			return f->own = &rcmds[i], EXIT_OK;
 	for (size_t i = 0; cli_command_info(i, &ci); i++)
 		if (cli_in_repl(&ci) && (strcmp(ci.name, word) == 0 || heed_streq(ci.alias, word)))
@@ -130,7 +142,7 @@ static int resolve(repl *r, const char *word, found *f)
 	int hits = 0;
 	size_t n = strlen(word);
 	for (int i = 0; i < NRCMDS; i++)
-		if (strncmp(rcmds[i].name, word, n) == 0) {
+		if (!shadowed(i) && strncmp(rcmds[i].name, word, n) == 0) {
 			heed_buf_addf(&names, "%s.%s", hits++ ? ", " : "", rcmds[i].name);
 			f->own = &rcmds[i];
 		}
@@ -304,7 +316,8 @@ static void help_all(void)
 {
 	printf("Dot-commands (a unique prefix works; .help COMMAND for its usage and an example):\n");
 	for (int i = 0; i < NRCMDS; i++)
-		printf("  .%-10s %s\n", rcmds[i].name, rcmds[i].help);
+		if (!shadowed(i))
+			printf("  .%-10s %s\n", rcmds[i].name, rcmds[i].help);
 	cli_cmd_info ci;
 	for (size_t i = 0; cli_command_info(i, &ci); i++)
 		if (cli_in_repl(&ci))

@@ -245,12 +245,13 @@ int heed_store_count(heed_store *s, const char *stage, int64_t *n, char **err);
  * typed cell per value (caller frees with heed_table_free). */
 struct heed_table;
 int heed_store_select(heed_store *s, const char *sql, struct heed_table **t, char **err);
-/* Around a score pass over many contacts: on = 1 drops the (stage, score)
- * index when the store holds more than min contacts, on = 0 builds it again
- * (one sort instead of a random index update per score written). Call the
- * second even when the pass failed. A process killed in between leaves the
- * index out (and a mark in the settings) until the next score pass builds it:
- * `list` stays right meanwhile, only slower. An index dropped by hand stays out. */
+/* Around a pass that writes many scores (score --all): on = 1 arms it, and
+ * once more than min scores have been written the (stage, score) index is
+ * dropped; on = 0 builds it again (one sort instead of a random index update
+ * per score). Call on = 0 even when the pass failed. A process killed in
+ * between leaves the index out (and a mark in the settings) until the next
+ * pass builds it: `list` stays right meanwhile, only slower. An index dropped
+ * by hand stays out. */
 int heed_store_bulk_scores(heed_store *s, int on, int64_t min, char **err);
 /* Completion: up to max contact emails, or ids when prefix is all digits,
  * that start with prefix; add(ud, text) is called for each, in order. */

@@ -90,15 +90,22 @@ struct heed_store {
 	struct fu_stmts *fu;     /* the follow-up ledger's statements (store_followup.c) */
 	sqlite3_stmt *mst[STORE_NMAIL]; /* store_mail.c's, prepared on first use */
 	int64_t score_set; /* the plugin version set scores written now record; 0 = none */
-	int rank_dropped; /* heed_store_bulk_scores dropped the (stage, score) index */
+	/* heed_store_bulk_scores: armed, the (stage, score) index dropped, and
+	 * how many scores may be written before it is */
+	int rank_armed, rank_dropped;
+	int64_t rank_left;
 };
 
 void heed_store_orgcache_clear(heed_store *s);
 void heed_store_fu_close(heed_store *s); /* finalize the ledger's statements */
 /* A score was written alone: the next score --all must mark every score again. */
 int heed_store_score_marks_stale(heed_store *s, char **err);
+/* Count n scores about to be written; drops the (stage, score) index once an
+ * armed bulk pass has written enough (see heed_store_bulk_scores). Runs inside
+ * the caller's write transaction. */
+int heed_store_rank_note(heed_store *s, size_t n, char **err);
 
-/* The index `list` by stage and score uses (migration 2; rebuilt after bulk
+/* The index `list` by stage and score uses (migration 5; rebuilt after bulk
  * score writes, see heed_store_bulk_scores). */
 #define HEED_RANK_INDEX_SQL                                                                \
 	"CREATE INDEX IF NOT EXISTS contacts_stage_score ON contacts(stage, score)"            \

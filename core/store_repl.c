@@ -34,43 +34,57 @@ int heed_store_count(heed_store *s, const char *stage, int64_t *n, char **err)
 	return rc;
 }
 
+static int rank_sql(heed_store *s, const char *sql, char **err)
+{
+	char *msg = NULL;
+	int rc = HEED_OK;
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		heed_seterr(err, "store %s: the (stage, score) index: %s", s->path, msg ? msg : "failed");
+		rc = HEED_ERR;
+	}
+	sqlite3_free(msg);
+	return rc;
+}
+
+int heed_store_rank_note(heed_store *s, size_t n, char **err)
+{
+	s->rank_left -= (int64_t)n;
+	if (s->rank_dropped || s->rank_left >= 0)
+		return HEED_OK;
+	/* the mark goes in the same transaction as the drop */
+	int rc = heed_store_set_setting(s, "rank_index_dropped", "1", err);
+	if (rc == HEED_OK && (rc = rank_sql(s, "DROP INDEX IF EXISTS contacts_stage_score", err)) == HEED_OK)
+		s->rank_dropped = 1;
+	return rc;
+}
+
 int heed_store_bulk_scores(heed_store *s, int on, int64_t min, char **err)
 {
-	int64_t n = 0;
 	int rc = HEED_OK;
 	if (on) {
 		sqlite3_stmt *st = NULL;
-		if ((rc = heed_store_count(s, NULL, &n, err)) != HEED_OK || n <= min)
-			return rc;
-		/* only an index that is there is rebuilt: one dropped by hand stays away */
 		if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_master WHERE type = 'index'"
 		                       " AND name = 'contacts_stage_score'", -1, &st, NULL) != SQLITE_OK)
 			return heed_store_fail(s, "index check", err);
 		int exists = sqlite3_step(st) == SQLITE_ROW;
 		sqlite3_finalize(st);
 		char *mark = NULL;
+		s->rank_armed = exists;
+		s->rank_dropped = 0;
+		s->rank_left = min;
 		if (!exists) { /* a pass killed before it rebuilt the index left a mark */
 			rc = heed_store_setting(s, "rank_index_dropped", &mark, err);
 			s->rank_dropped = rc == HEED_OK && heed_streq(mark, "1");
 			free(mark);
-			return rc;
 		}
-		if ((rc = heed_store_set_setting(s, "rank_index_dropped", "1", err)) != HEED_OK)
-			return rc;
-	} else if (!s->rank_dropped) {
+		return rc;
+	}
+	s->rank_armed = 0;
+	if (!s->rank_dropped)
 		return HEED_OK;
-	}
-	char *msg = NULL;
-	if (sqlite3_exec(s->db, on ? "DROP INDEX contacts_stage_score" : HEED_RANK_INDEX_SQL, NULL,
-	                 NULL, &msg) != SQLITE_OK) {
-		heed_seterr(err, "store %s: %s the (stage, score) index: %s", s->path,
-		            on ? "dropping" : "building", msg ? msg : "failed");
-		rc = HEED_ERR;
-	} else {
-		s->rank_dropped = on;
-	}
-	sqlite3_free(msg);
-	if (rc == HEED_OK && !on)
+	s->rank_dropped = 0;
+	rc = rank_sql(s, HEED_RANK_INDEX_SQL, err);
+	if (rc == HEED_OK)
 		rc = heed_store_set_setting(s, "rank_index_dropped", NULL, err);
 	return rc;
 }

@@ -692,6 +692,8 @@ int heed_store_set_scores(heed_store *s, const heed_score *v, size_t n, char **e
 	int rc = HEED_OK;
 	if (n == 0)
 		return HEED_OK;
+	if (s->rank_armed && (rc = heed_store_rank_note(s, n, err)) != HEED_OK)
+		return rc;
 	sqlite3_stmt *st = heed_store_stmt(s, ST_SCORES, &rc, err);
 	if (!st)
 		return rc;
