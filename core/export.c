@@ -2,6 +2,7 @@
  * chunk at a time; a CSV export reads it twice, first to learn the attribute
  * keys that become columns. */
 #include "export.h"
+#include "stage.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -239,6 +240,11 @@ int heed_export_is_header(const char *const *header, size_t n)
 
 int heed_export_check(const heed_export_opts *o, char **err)
 {
+	if (o->stage && heed_stage_parse(o->stage) < 0) {
+		heed_seterr(err, "export: --stage '%s' is not a stage (lead, prospect, opportunity, won, lost,"
+		                 " disqualified)", o->stage);
+		return HEED_EUSAGE;
+	}
 	for (size_t i = 0; i < o->nwhere; i++) {
 		const char *w = o->where[i], *eq = strchr(w, '=');
 		char *name = eq ? xstrndup(w, (size_t)(eq - w)) : NULL;

@@ -33,9 +33,9 @@ static const struct rcmd {
 	const char *name, *alias, *usage, *help, *example;
 	int (*fn)(repl *r, int argc, char **argv);
 } rcmds[] = {
-	{ "export", NULL, "export FILE [--stage S] [--min-score N] [--order F]",
-	  "write the contacts `list` would show to FILE as CSV", ".export prospects.csv --stage prospect",
-	  r_export },
+	{ "export", NULL, "export FILE [--stage S] [--min-score N] [--where FIELD=VALUE…]",
+	  "`export --out FILE`: contacts as CSV that imports back (JSON Lines in json mode)",
+	  ".export prospects.csv --stage prospect", r_export },
 	{ "find", NULL, "find [stage=S] [min-score=N] [order=FIELD] [limit=N]",
 	  "the top contacts (20, by score) matching the filters: `list` with key=value",
 	  ".find stage=prospect min-score=50", r_find },
@@ -64,7 +64,8 @@ static const char *usage_of(const char *name)
 }
 
 /* CLI commands the REPL leaves out: it is already a REPL, and demo builds a store of its own. */
-static const char *const not_in_repl[] = { "repl", "demo", "help", NULL };
+/* export: the REPL's own .export FILE runs it as export --out FILE */
+static const char *const not_in_repl[] = { "repl", "demo", "help", "export", NULL };
 
 /* Examples for the CLI's commands in `.help COMMAND`. */
 static const struct example {
@@ -267,48 +268,22 @@ done:
 	return exit;
 }
 
+/* .export FILE [options]: the CLI's `export --out FILE [options]` (an importable CSV,
+ * or JSON Lines in json mode), so the two cannot drift apart. */
 static int r_export(repl *r, int argc, char **argv)
 {
-	if (argc < 2)
+	if (argc < 2 || argv[1][0] == '-')
 		return usage_error(r, xasprintf("export: give a FILE\nusage: .%s", usage_of("export")));
-	heed_outfile *of = NULL;
-	char *err = NULL;
-	int rc = heed_outfile_open(&of, argv[1], r->cli->db_path, NULL, &err);
-	if (rc != HEED_OK) {
-		char *msg = xasprintf("export: %s", err);
-		repl_output_error(r, msg);
-		free(msg);
-		free(err);
-		return cli_exit(rc);
-	}
-	char **v = xcalloc((size_t)argc + 4, sizeof *v);
+	char **v = xcalloc((size_t)argc + 3, sizeof *v);
 	int n = 0;
-	v[n++] = "list";
+	char out[] = "--out";
+	v[n++] = "export";
+	v[n++] = out;
+	v[n++] = argv[1];
 	for (int i = 2; i < argc; i++)
 		v[n++] = argv[i];
-	char csv[] = "--format=csv", all[] = "--limit=0"; /* parse_args cuts at '=' */
-	v[n++] = csv;
-	v[n++] = all;
-	fflush(stdout);
-	int saved = dup(STDOUT_FILENO);
-	dup2(fileno(heed_outfile_fp(of)), STDOUT_FILENO);
 	int exit = cli_run(r->cli, n, v);
-	fflush(stdout);
-	dup2(saved, STDOUT_FILENO);
-	close(saved);
 	free(v);
-	if (exit != EXIT_OK) {
-		heed_outfile_abort(of); /* an earlier FILE stays as it was */
-		return exit;
-	}
-	if (heed_outfile_commit(of, &err) != HEED_OK) {
-		char *msg = xasprintf("export: %s", err);
-		repl_output_error(r, msg);
-		free(msg);
-		free(err);
-		return EXIT_ERROR;
-	}
-	printf("wrote %s\n", argv[1]);
 	return exit;
 }
 

@@ -56,7 +56,7 @@ expect_eq "-c .sql refuses writes" "$RC" 2
 expect_match "-c .sql says why" "$ERR" "only SELECT"
 run -c ".p"
 expect_eq "ambiguous prefix: usage error" "$RC" 2
-expect_match "ambiguous prefix is reported" "$ERR" "ambiguous: .plugins, .pipeline"
+expect_match "ambiguous prefix is reported" "$ERR" "'\.p' is ambiguous: \.(pipeline, \.plugins|plugins, \.pipeline)\$"
 run -c ".pip --format json"
 expect_eq "unique prefix runs" "$RC" 0
 expect_match "unique prefix ran pipeline" "$OUT" '"forecast"'
