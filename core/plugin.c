@@ -636,11 +636,24 @@ int heed_plugins_status(const heed_plugins *p, size_t i, heed_plugin_status *out
 	return HEED_OK;
 }
 
+/* Why path cannot be read as a plugin file ("is a directory", "not a regular
+ * file" for a FIFO, device or socket, else the stat error), or NULL when it is
+ * a regular file. Only stats: never opens, so a FIFO cannot block. OUT: *st. */
+static const char *not_regular(const char *path, struct stat *st)
+{
+	if (stat(path, st) != 0)
+		return strerror(errno);
+	if (S_ISDIR(st->st_mode))
+		return "is a directory";
+	return S_ISREG(st->st_mode) ? NULL : "not a regular file";
+}
+
 int heed_plugins_check(const char *file, FILE *out, char **err)
 {
 	struct stat st;
-	if (stat(file, &st) != 0 || !S_ISREG(st.st_mode)) {
-		heed_seterr(err, "cannot read plugin file %s: %s", file, errno ? strerror(errno) : "not a file");
+	const char *why = not_regular(file, &st);
+	if (why) {
+		heed_seterr(err, "cannot read plugin file %s: %s", file, why);
 		return HEED_ENOTFOUND;
 	}
 	heed_plugins *p = xcalloc(1, sizeof *p);
@@ -981,8 +994,9 @@ int heed_plugins_policy_run(heed_plugins *p, size_t i, const heed_contact *c, co
 heed_plugins *heed_plugins_open_file(const char *path, char **err)
 {
 	struct stat st;
-	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
-		heed_seterr(err, "cannot read %s: %s", path, errno ? strerror(errno) : "not a file");
+	const char *why = not_regular(path, &st);
+	if (why) {
+		heed_seterr(err, "cannot read %s: %s", path, why);
 		return NULL;
 	}
 	const char *slash = strrchr(path, '/');
