@@ -168,7 +168,13 @@ static int plugins_list(heed_cli *cli)
 static int plugins_reload(heed_cli *cli, const char *only)
 {
 	char *rep = NULL;
-	heed_plugins_refresh(cli->plugins, only, &rep); /* picks up edits made while loading */
+	/* picks up edits made while loading; HEED_ENOTFOUND: only names no plugin */
+	if (heed_plugins_refresh(cli->plugins, only, &rep) == HEED_ENOTFOUND) {
+		cli->failed = 0; /* the other plugins' load errors were shown, but do not decide */
+		char *msg = xasprintf("plugins reload: %s", rep ? rep : "no such plugin");
+		free(rep);
+		return cli_fail(EXIT_ERROR, msg);
+	}
 	if (rep)
 		printf("%s\n", rep);
 	free(rep);

@@ -592,12 +592,14 @@ int heed_plugins_refresh(heed_plugins *p, const char *only, char **report)
 			changed += refresh_file(p, &p->files[i], &rep);
 	free(todo);
 	rebuild(p);
-	if (only && !changed && !rep.len) {
+	if (only && !changed) { /* a plugin whose file just went is "unloaded", a change */
 		int known = 0;
 		for (size_t i = 0; i < p->nfiles && !known; i++)
 			known = file_matches(&p->files[i], only);
-		if (!known)
+		if (!known) {
 			report_line(&rep, "no plugin '%s' in %s", only, p->dir);
+			changed = HEED_ENOTFOUND;
+		}
 	}
 	if (rep.len)
 		*report = heed_buf_detach(&rep);
