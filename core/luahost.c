@@ -249,8 +249,8 @@ static void gate_fail(gate *g, int status, char **err)
 	if (g->fn)
 		heed_buf_addf(&b, " in %s", g->fn);
 	heed_buf_addf(&b, ": %s", msg);
-	if (limit && g->fn)
-		lh_strike(lp, msg);
+	if (g->fn)
+		lh_record_call(lp, limit ? msg : NULL);
 	lh_add_context(&b, g->c, g->row);
 	if (getenv("HEED_TRACEBACK") && lp->trace.len)
 		heed_buf_addf(&b, "\n%s", heed_buf_str(&lp->trace));
@@ -279,7 +279,8 @@ int lh_gate_call(gate *g, char **err)
 	int status = lua_pcall(L, g->nargs + 1, g->nres, base + 1);
 	lua_remove(L, base + 1);
 	if (status == LUA_OK) {
-		lp->strikes = 0;
+		if (g->fn)
+			lh_record_call(lp, NULL);
 		return HEED_OK;
 	}
 	gate_fail(g, status, err);
@@ -1044,6 +1045,7 @@ const heed_engine heed_lua_engine = {
 	.criteria = lh_criteria,
 	.score = lh_score,
 	.map_row = lh_map_row,
+	.suspended = lh_suspension,
 	.test = lh_test,
 	.policy = lh_policy,
 	.render = lh_render,

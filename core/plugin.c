@@ -627,6 +627,12 @@ int heed_plugins_status(const heed_plugins *p, size_t i, heed_plugin_status *out
 		out->version = f->h->info.version;
 		out->api = f->h->info.api;
 		out->status = f->error ? "kept" : "ok";
+		const char *why = p->eng->suspended ? p->eng->suspended(f->h->state) : NULL;
+		if (why) { /* a load error shows first: the kept version is the one suspended */
+			out->status = "suspended";
+			if (!out->error)
+				out->error = why;
+		}
 		out->limits[0] = f->h->info.limits.instructions;
 		out->limits[1] = f->h->info.limits.time_ms;
 		out->limits[2] = f->h->info.limits.memory_mb;

@@ -117,8 +117,9 @@ typedef struct heed_plugin_status {
 	int api;
 	const char *file;
 	long long loaded_at; /* unix time the active version was loaded; 0 = none */
-	const char *status;  /* "ok"; "kept" (the file changed and failed: the old version runs); "failed" */
-	const char *error;   /* the last load error, or NULL */
+	const char *status;  /* "ok"; "kept" (the file changed and failed: the old version runs); "failed";
+	                      * "suspended" (too many limit errors: its calls fail until a reload) */
+	const char *error;   /* the last load error, else the suspending limit error, or NULL */
 	long long limits[3]; /* instructions, time_ms, memory_mb in force */
 } heed_plugin_status;
 
