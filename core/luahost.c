@@ -249,8 +249,8 @@ static void gate_fail(gate *g, int status, char **err)
 	if (g->fn)
 		heed_buf_addf(&b, " in %s", g->fn);
 	heed_buf_addf(&b, ": %s", msg);
-	if (limit && g->fn)
-		lh_strike(lp, msg);
+	if (g->fn)
+		lh_record_call(lp, limit ? msg : NULL);
 	lh_add_context(&b, g->c, g->row);
 	if (getenv("HEED_TRACEBACK") && lp->trace.len)
 		heed_buf_addf(&b, "\n%s", heed_buf_str(&lp->trace));
@@ -279,7 +279,8 @@ int lh_gate_call(gate *g, char **err)
 	int status = lua_pcall(L, g->nargs + 1, g->nres, base + 1);
 	lua_remove(L, base + 1);
 	if (status == LUA_OK) {
-		lp->strikes = 0;
+		if (g->fn)
+			lh_record_call(lp, NULL);
 		return HEED_OK;
 	}
 	gate_fail(g, status, err);
@@ -668,9 +669,40 @@ static const char *const plugin_keys[] = {
 	"templates", "tests", "version", NULL,
 };
 
+enum { PLUGIN_NAME_MAX = 64 };
+
+/* A plugin's name goes into listings, error lines and key-value keys, so it
+ * must be a short printable identifier: 1 to PLUGIN_NAME_MAX of [A-Za-z0-9_.-].
+ * Raises an error showing the first bad byte escaped (never raw). */
+static void check_name(lua_State *L, int t)
+{
+	if (lh_rawfield(L, t, "name") != LUA_TSTRING) {
+		lua_pop(L, 1);
+		return; /* absent or not a string: opt_string says so */
+	}
+	size_t n;
+	const char *s = lua_tolstring(L, -1, &n);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		int ok = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+		         ch == '_' || ch == '.' || ch == '-';
+		if (!ok && ch > 0x20 && ch < 0x7f)
+			luaL_error(L, "name may hold only A-Z a-z 0-9 _ . - (byte %d is '%c')", (int)i + 1, ch);
+		if (!ok) {
+			char hex[8]; /* lua_pushfstring has no %x */
+			snprintf(hex, sizeof hex, "0x%02x", ch);
+			luaL_error(L, "name may hold only A-Z a-z 0-9 _ . - (byte %d is %s)", (int)i + 1, hex);
+		}
+	}
+	if (n > PLUGIN_NAME_MAX)
+		luaL_error(L, "name is %d bytes long; at most %d", (int)n, PLUGIN_NAME_MAX);
+	lua_pop(L, 1);
+}
+
 /* The plugin table at t → info (and the function references in lp). */
 static void read_plugin(lua_State *L, lplugin *lp, int t, heed_plugin_info *info)
 {
+	check_name(L, t);
 	info->name = opt_string(L, t, "name", "name");
 	if (heed_empty(info->name))
 		luaL_error(L, "the plugin table has no name (a non-empty string, e.g. name = \"icp\")");
@@ -1013,6 +1045,7 @@ const heed_engine heed_lua_engine = {
 	.criteria = lh_criteria,
 	.score = lh_score,
 	.map_row = lh_map_row,
+	.suspended = lh_suspension,
 	.test = lh_test,
 	.policy = lh_policy,
 	.render = lh_render,

@@ -13,7 +13,8 @@
 #include "plugin_int.h"
 #include "util.h"
 
-#define LH_STRIKES 3           /* limit errors in a row that suspend a plugin */
+#define LH_STRIKES 3           /* limit errors within the last LH_WINDOW calls that suspend a plugin */
+#define LH_WINDOW 10           /* calls looked back on (at most 32) */
 #define LH_TICK 1000           /* instructions between two looks at the limits */
 #define LH_DEPTH 32            /* nesting limit between JSON and Lua tables */
 
@@ -75,7 +76,8 @@ typedef struct lplugin {
 	int killed;       /* LH_KILL_*: the limit the running call hit */
 	int mem_refused;  /* the running call was refused memory */
 	int memline;      /* where in the plugin file it was first refused, 0 = unknown */
-	int strikes;      /* calls in a row that failed on a limit */
+	unsigned recent;  /* the last LH_WINDOW calls, newest in bit 0: 1 = it hit a limit */
+	int suspended;    /* LH_STRIKES of them did: calls fail at once until a reload */
 	char *last_limit; /* the last limit error's message */
 	char *libdir;     /* where require finds modules: <plugin folder>/lib */
 	const heed_kv *kv; /* the key-value store the host gives (owned by the host), or NULL */
@@ -128,10 +130,15 @@ enum { LH_KILL_INSTRUCTIONS = 1, LH_KILL_TIME = 2 };
 void lh_limits_default(lplugin *lp);
 void lh_limits_read(lua_State *L, lplugin *lp, int t, const heed_limits *conf);
 void lh_limits_arm(lplugin *lp);
-/* Count a limit error against the plugin; after LH_STRIKES in a row it is
- * suspended: lh_suspended sets *err and returns 1 instead of running a call. */
-void lh_strike(lplugin *lp, const char *msg);
+/* Record one call of a plugin function: msg = the limit error it hit, or NULL
+ * when it hit none (it succeeded or failed otherwise). After LH_STRIKES limit
+ * errors within its last LH_WINDOW calls the plugin is suspended: lh_suspended
+ * sets *err and returns 1 instead of running a call. */
+void lh_record_call(lplugin *lp, const char *msg);
 int lh_suspended(gate *g, char **err);
+/* The engine's suspended operation: why the plugin is suspended (owned by the
+ * state), or NULL when it is not. */
+const char *lh_suspension(void *state);
 /* " (contact 12 <a@b>)" or " (row 3 of f.csv)" for messages. */
 void lh_add_context(heed_buf *b, const heed_contact *c, const heed_row *row);
 /* Put require (Lua text modules from lp->libdir) into the sandbox env. */

@@ -10,6 +10,7 @@
  * error cannot carry on. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "luahost_int.h"
@@ -123,25 +124,39 @@ void lh_limits_arm(lplugin *lp)
 	lua_sethook(lp->L, limit_hook, LUA_MASKCOUNT, (int)tick);
 }
 
-/* A call hit a limit: one strike more (a call that succeeds clears them). */
-void lh_strike(lplugin *lp, const char *msg)
+/* A sliding window, not a run: successes in between (a plugin that loops on
+ * every other contact) do not save a plugin that keeps hitting its limits. */
+void lh_record_call(lplugin *lp, const char *msg)
 {
-	lp->strikes++;
+	lp->recent = ((lp->recent << 1) | (msg != NULL)) & ((1u << LH_WINDOW) - 1);
+	if (!msg)
+		return;
 	free(lp->last_limit);
 	lp->last_limit = xstrdup(msg);
+	int hits = 0;
+	for (unsigned r = lp->recent; r; r &= r - 1)
+		hits++;
+	if (hits >= LH_STRIKES)
+		lp->suspended = 1;
 }
 
-/* After LH_STRIKES limit errors in a row the plugin is suspended: calls fail at
- * once, without running, so a plugin that loops on every contact cannot stall
- * a batch of a million. Reloading it (a new state) lifts this. */
+const char *lh_suspension(void *state)
+{
+	lplugin *lp = state;
+	return lp->suspended ? lp->last_limit : NULL;
+}
+
+/* A suspended plugin's calls fail at once, without running, so a plugin that
+ * loops on many contacts cannot stall a batch of a million. Reloading it (a
+ * new state) lifts this. */
 int lh_suspended(gate *g, char **err)
 {
 	lplugin *lp = g->lp;
-	if (lp->strikes < LH_STRIKES)
+	if (!lp->suspended)
 		return 0;
 	heed_buf b = {0};
-	heed_buf_addf(&b, "plugin '%s' (%s:%d) in %s: suspended after %d limit errors in a row (last: %s);"
-	              " reload it to try again", lp->name, lp->path, g->line, g->fn, lp->strikes,
+	heed_buf_addf(&b, "plugin '%s' (%s:%d) in %s: suspended after %d limit errors within %d calls (last: %s);"
+	              " reload it to try again", lp->name, lp->path, g->line, g->fn, LH_STRIKES, LH_WINDOW,
 	              lp->last_limit ? lp->last_limit : "?");
 	lh_add_context(&b, g->c, g->row);
 	heed_seterr(err, "%s", heed_buf_str(&b));
@@ -180,11 +195,13 @@ static int sandbox_require(lua_State *L)
 	free(path);
 	path = NULL;
 	const char *file = lua_tostring(L, -1);
-	FILE *f = fopen(file, "r");
-	if (!f)
+	struct stat st; /* stat, not open: a FIFO there must not block the plugin's load */
+	if (stat(file, &st) != 0)
 		return luaL_error(L, "require '%s': no module %s (plugins may require Lua text modules from"
 		                     " their lib folder only)", name, file);
-	fclose(f);
+	if (!S_ISREG(st.st_mode))
+		return luaL_error(L, "require '%s': %s: %s", name, file,
+		                  S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file");
 	if (luaL_loadfilex(L, file, "t") != LUA_OK)
 		return lua_error(L);
 	lua_pushvalue(L, lua_upvalueindex(2));

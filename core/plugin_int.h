@@ -71,6 +71,9 @@ typedef struct heed_engine {
 	              heed_rendered *out, char **err);
 	/* Run the plugin's selftest; HEED_OK or HEED_EPLUGIN with *err. */
 	int (*selftest)(void *state, char **err);
+	/* Why the plugin is suspended (its calls fail at once after repeated limit errors; owned by
+	 * the state, valid until its next call), or NULL when it runs normally. */
+	const char *(*suspended)(void *state);
 	/* Give the plugin the host's key-value store (NULL = none); kv outlives the state. */
 	void (*set_kv)(void *state, const heed_kv *kv);
 	void (*unload)(void *state);

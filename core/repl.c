@@ -359,6 +359,11 @@ static int r_plugins(repl *r, int argc, char **argv)
 		printf("  %.*s\n", (int)n, v);
 		v += n + (v[n] == ',');
 	}
+	for (size_t i = 0; i < heed_plugins_nfiles(p); i++) { /* only a long-running heed sees these */
+		heed_plugin_status st;
+		if (heed_plugins_status(p, i, &st) == HEED_OK && strcmp(st.status, "suspended") == 0)
+			printf("  suspended: %s@%s: %s\n", st.name, st.version, st.error ? st.error : "?");
+	}
 	for (size_t i = 0; i < heed_plugins_nerrors(p); i++)
 		printf("  failed: %s\n", heed_plugins_error(p, i));
 	return heed_plugins_nerrors(p) ? EXIT_ERROR : EXIT_OK;

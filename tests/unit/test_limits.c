@@ -205,9 +205,69 @@ static void test_require(void)
 	free(dir);
 }
 
+/* A plugin that loops on every other contact is suspended all the same: 3
+ * limit errors within its last 10 calls, however many calls succeed between
+ * them; the listing shows it, and a reload lifts it. */
+static void test_suspension(void)
+{
+	char *dir = dir_for("suspension");
+	const char *src = "return { name = 'alt', version = '1', limits = { instructions = 1000 },\n"
+	                  "  score = function(c)\n"
+	                  "    while c.id % 2 == 1 do end\n"
+	                  "    return { { name = 'n', points = 1 } }\n"
+	                  "  end }\n";
+	char *text = xstrdup(src);
+	put(dir, "alt.lua", text);
+	free(text);
+	char *err = NULL;
+	heed_plugins *p = heed_plugins_open(dir, &err);
+	CHECK_INT(heed_plugins_count(p), 1);
+	heed_plugin_status st;
+	heed_contact c;
+	heed_contact_init(&c);
+	heed_parts parts = {0};
+	int fails = 0;
+	for (int id = 1; id <= 5; id++) { /* odd ids hit the limit: 1, 3, 5 */
+		c.id = id;
+		heed_parts_reset(&parts);
+		fails += heed_plugins_score(p, &c, &parts, &err) != HEED_OK;
+		CHECK(id % 2 == 1 ? err && strstr(err, "instruction budget exceeded") : !err);
+		free(err);
+		err = NULL;
+		heed_plugins_status(p, 0, &st);
+		CHECK_STR(st.status, id < 5 ? "ok" : "suspended");
+	}
+	CHECK_INT(fails, 3);
+	CHECK(has(st.error, "instruction budget exceeded"));
+	c.id = 6; /* would succeed, but the plugin no longer runs */
+	heed_parts_reset(&parts);
+	CHECK_INT(heed_plugins_score(p, &c, &parts, &err), HEED_EPLUGIN);
+	CHECK(has(err, "alt.lua:2) in score: suspended after 3 limit errors within 10 calls (last: instruction budget"));
+	free(err);
+	err = NULL;
+
+	/* a reload (a new state) lifts it */
+	text = xasprintf("-- v2\n%s", src);
+	put(dir, "alt.lua", text);
+	free(text);
+	char *rep = NULL;
+	CHECK_INT(heed_plugins_refresh(p, NULL, &rep), 1);
+	free(rep);
+	heed_plugins_status(p, 0, &st);
+	CHECK_STR(st.status, "ok");
+	heed_parts_reset(&parts);
+	CHECK_INT(heed_plugins_score(p, &c, &parts, &err), HEED_OK);
+	free(err);
+	heed_parts_clear(&parts);
+	heed_contact_clear(&c);
+	heed_plugins_close(p);
+	free(dir);
+}
+
 int main(void)
 {
 	test_instructions();
+	test_suspension();
 	test_escapes();
 	test_require();
 	return check_done("test_limits");
