@@ -17,5 +17,5 @@ expect_eq "three limit errors" "$(printf '%s\n' "$ERR" | grep -c 'instruction bu
 expect_match "then suspended" "$ERR" \
 	"plugin 'alt' \($P/alt\.lua:2\) in score: suspended after 3 limit errors within 10 calls \(last: instruction budget exceeded .*\(contact 6 "
 expect_eq "first listing: not suspended" "$(printf '%s\n' "$OUT" | head -2 | grep -c suspended)" 0
-expect_match "listing shows it" "$OUT" "  suspended: alt@1: instruction budget exceeded \(1000 instructions per call\)"
+expect_match "listing shows it" "$OUT" "alt +1 +1 +[^ ]*alt\.lua +[^ ]+ +suspended +instruction budget exceeded \(1000 instructions per call\)"
 finish
