@@ -182,6 +182,8 @@ int cmd_import(heed_cli *cli, const cli_args *a)
 	}
 	heed_import_report rep;
 	int rc = heed_import_run(cli->store, cli->plugins, &o, &rep, &err);
+	if (!rep.committed) /* plan, dry run or rollback: the maps' heed.kv writes go too */
+		cli_kv_discard(cli);
 	if (plan && heed_plan_finish(plan, rc == HEED_OK ? &err : NULL) != HEED_OK && rc == HEED_OK)
 		rc = HEED_ERR;
 	plan = NULL;

@@ -78,6 +78,9 @@ int cmd_plugins(heed_cli *cli, const cli_args *a);
  * at the end of a command, write what they set. Flush returns an exit status. */
 void cli_wire_kv(heed_cli *cli);
 int cli_kv_flush(heed_cli *cli);
+/* Drop the plugins' pending key-value writes: the command's store work did
+ * not commit (plan, dry run, rollback), so neither do they. */
+void cli_kv_discard(heed_cli *cli);
 int cmd_repl(heed_cli *cli, const cli_args *a); /* repl.c */
 int cmd_export(heed_cli *cli, const cli_args *a); /* cli_port.c */
 int cmd_dupes(heed_cli *cli, const cli_args *a);  /* cli_port.c */

@@ -16,7 +16,9 @@
  * another thread than the store's writer (score --all), so their writes wait
  * in memory, newest value per key, and are written in one transaction when
  * the command ends (cli_kv_flush). Reads see the pending writes first, then a
- * second connection, opened when first needed. */
+ * second connection, opened when first needed. They belong to the command's
+ * store work: a command whose work does not commit (a plan, a dry run, a
+ * rolled-back import) drops them (cli_kv_discard). */
 
 struct kv_pending {
 	char *plugin, *key, *value; /* value NULL = delete */
@@ -107,6 +109,25 @@ void cli_wire_kv(heed_cli *cli)
 	}
 }
 
+/* Free the pending writes; the table is empty (and unallocated) after. */
+static void kv_clear(struct cli_kv *kv)
+{
+	for (size_t i = 0; i < kv->cap; i++) {
+		free(kv->slot[i].plugin);
+		free(kv->slot[i].key);
+		free(kv->slot[i].value);
+	}
+	free(kv->slot);
+	kv->slot = NULL;
+	kv->n = kv->cap = 0;
+}
+
+void cli_kv_discard(heed_cli *cli)
+{
+	if (cli->kv)
+		kv_clear(cli->kv);
+}
+
 int cli_kv_flush(heed_cli *cli)
 {
 	struct cli_kv *kv = cli->kv;
@@ -124,12 +145,7 @@ int cli_kv_flush(heed_cli *cli)
 		else
 			heed_store_rollback(cli->store);
 	}
-	for (size_t i = 0; i < kv->cap; i++) {
-		free(kv->slot[i].plugin);
-		free(kv->slot[i].key);
-		free(kv->slot[i].value);
-	}
-	free(kv->slot);
+	kv_clear(kv);
 	heed_store_close(kv->db);
 	free(kv);
 	cli->kv = NULL;
@@ -168,7 +184,13 @@ static int plugins_list(heed_cli *cli)
 static int plugins_reload(heed_cli *cli, const char *only)
 {
 	char *rep = NULL;
-	heed_plugins_refresh(cli->plugins, only, &rep); /* picks up edits made while loading */
+	/* picks up edits made while loading; HEED_ENOTFOUND: only names no plugin */
+	if (heed_plugins_refresh(cli->plugins, only, &rep) == HEED_ENOTFOUND) {
+		cli->failed = 0; /* the other plugins' load errors were shown, but do not decide */
+		char *msg = xasprintf("plugins reload: %s", rep ? rep : "no such plugin");
+		free(rep);
+		return cli_fail(EXIT_ERROR, msg);
+	}
 	if (rep)
 		printf("%s\n", rep);
 	free(rep);

@@ -522,6 +522,8 @@ int cmd_advance(heed_cli *cli, const cli_args *a)
 			printf("%lld stays %s (see: heed why %lld)\n", (long long)id, c.stage, (long long)id);
 		heed_contact_clear(&c);
 	}
+	if (ad.dry_run) /* nothing moved: the criteria's heed.kv writes are not kept either */
+		cli_kv_discard(cli);
 	if (rc == HEED_OK)
 		rc = ad.rc;
 	if (rc != HEED_OK)

@@ -668,9 +668,40 @@ static const char *const plugin_keys[] = {
 	"templates", "tests", "version", NULL,
 };
 
+enum { PLUGIN_NAME_MAX = 64 };
+
+/* A plugin's name goes into listings, error lines and key-value keys, so it
+ * must be a short printable identifier: 1 to PLUGIN_NAME_MAX of [A-Za-z0-9_.-].
+ * Raises an error showing the first bad byte escaped (never raw). */
+static void check_name(lua_State *L, int t)
+{
+	if (lh_rawfield(L, t, "name") != LUA_TSTRING) {
+		lua_pop(L, 1);
+		return; /* absent or not a string: opt_string says so */
+	}
+	size_t n;
+	const char *s = lua_tolstring(L, -1, &n);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		int ok = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+		         ch == '_' || ch == '.' || ch == '-';
+		if (!ok && ch > 0x20 && ch < 0x7f)
+			luaL_error(L, "name may hold only A-Z a-z 0-9 _ . - (byte %d is '%c')", (int)i + 1, ch);
+		if (!ok) {
+			char hex[8]; /* lua_pushfstring has no %x */
+			snprintf(hex, sizeof hex, "0x%02x", ch);
+			luaL_error(L, "name may hold only A-Z a-z 0-9 _ . - (byte %d is %s)", (int)i + 1, hex);
+		}
+	}
+	if (n > PLUGIN_NAME_MAX)
+		luaL_error(L, "name is %d bytes long; at most %d", (int)n, PLUGIN_NAME_MAX);
+	lua_pop(L, 1);
+}
+
 /* The plugin table at t → info (and the function references in lp). */
 static void read_plugin(lua_State *L, lplugin *lp, int t, heed_plugin_info *info)
 {
+	check_name(L, t);
 	info->name = opt_string(L, t, "name", "name");
 	if (heed_empty(info->name))
 		luaL_error(L, "the plugin table has no name (a non-empty string, e.g. name = \"icp\")");

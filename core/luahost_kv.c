@@ -3,6 +3,8 @@
  * kept under its name). The host gives the storage (heed_kv, see plugin.h);
  * without it every call fails with a clear message. Part of the Lua engine
  * (see luahost_int.h). */
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,6 +60,30 @@ static int kv_get(lua_State *L)
 	return 1;
 }
 
+/* The text of number 2 (without tag) that reads back as exactly the same
+ * number: integers as integers; floats in the shortest %.*g that round-trips,
+ * marked as a float (".0") when that text would read back as an integer.
+ * Raises an error naming the key for NaN and infinities (the gate into Lua
+ * adds plugin, function, file and line). */
+static void kv_number(lua_State *L, const char *key, char *buf, size_t size)
+{
+	if (lua_isinteger(L, 2)) {
+		snprintf(buf, size, "%lld", (long long)lua_tointeger(L, 2));
+		return;
+	}
+	double d = lua_tonumber(L, 2);
+	if (!isfinite(d))
+		luaL_error(L, "heed.kv.set: key '%s': a number must be finite, got %s", key,
+		           isnan(d) ? "nan" : d > 0 ? "inf" : "-inf");
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(buf, size, "%.*g", prec, d);
+		if (strtod(buf, NULL) == d)
+			break;
+	}
+	if (!strpbrk(buf, ".eEn"))
+		strncat(buf, ".0", size - strlen(buf) - 1);
+}
+
 static int kv_set(lua_State *L)
 {
 	lplugin *lp = lh_plugin_of(L);
@@ -71,9 +97,12 @@ static int kv_set(lua_State *L)
 	case LUA_TBOOLEAN:
 		text = xstrdup(lua_toboolean(L, 2) ? "b:1" : "b:0");
 		break;
-	case LUA_TNUMBER:
-		text = xasprintf("n:%s", lua_tostring(L, 2));
+	case LUA_TNUMBER: {
+		char num[64];
+		kv_number(L, key, num, sizeof num);
+		text = xasprintf("n:%s", num);
 		break;
+	}
 	case LUA_TSTRING: {
 		size_t n;
 		const char *s = lua_tolstring(L, 2, &n);

@@ -592,12 +592,14 @@ int heed_plugins_refresh(heed_plugins *p, const char *only, char **report)
 			changed += refresh_file(p, &p->files[i], &rep);
 	free(todo);
 	rebuild(p);
-	if (only && !changed && !rep.len) {
+	if (only && !changed) { /* a plugin whose file just went is "unloaded", a change */
 		int known = 0;
 		for (size_t i = 0; i < p->nfiles && !known; i++)
 			known = file_matches(&p->files[i], only);
-		if (!known)
+		if (!known) {
 			report_line(&rep, "no plugin '%s' in %s", only, p->dir);
+			changed = HEED_ENOTFOUND;
+		}
 	}
 	if (rep.len)
 		*report = heed_buf_detach(&rep);
@@ -636,11 +638,24 @@ int heed_plugins_status(const heed_plugins *p, size_t i, heed_plugin_status *out
 	return HEED_OK;
 }
 
+/* Why path cannot be read as a plugin file ("is a directory", "not a regular
+ * file" for a FIFO, device or socket, else the stat error), or NULL when it is
+ * a regular file. Only stats: never opens, so a FIFO cannot block. OUT: *st. */
+static const char *not_regular(const char *path, struct stat *st)
+{
+	if (stat(path, st) != 0)
+		return strerror(errno);
+	if (S_ISDIR(st->st_mode))
+		return "is a directory";
+	return S_ISREG(st->st_mode) ? NULL : "not a regular file";
+}
+
 int heed_plugins_check(const char *file, FILE *out, char **err)
 {
 	struct stat st;
-	if (stat(file, &st) != 0 || !S_ISREG(st.st_mode)) {
-		heed_seterr(err, "cannot read plugin file %s: %s", file, errno ? strerror(errno) : "not a file");
+	const char *why = not_regular(file, &st);
+	if (why) {
+		heed_seterr(err, "cannot read plugin file %s: %s", file, why);
 		return HEED_ENOTFOUND;
 	}
 	heed_plugins *p = xcalloc(1, sizeof *p);
@@ -981,8 +996,9 @@ int heed_plugins_policy_run(heed_plugins *p, size_t i, const heed_contact *c, co
 heed_plugins *heed_plugins_open_file(const char *path, char **err)
 {
 	struct stat st;
-	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
-		heed_seterr(err, "cannot read %s: %s", path, errno ? strerror(errno) : "not a file");
+	const char *why = not_regular(path, &st);
+	if (why) {
+		heed_seterr(err, "cannot read %s: %s", path, why);
 		return NULL;
 	}
 	const char *slash = strrchr(path, '/');

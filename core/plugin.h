@@ -104,7 +104,8 @@ void heed_plugins_close(heed_plugins *p);
  * active and the error is kept. only = one plugin name, or NULL for all. Never call it while a
  * batch is running on p. OUT: *report = one line per change or failure ("reloaded score 1.2 → 1.3",
  * "kept qualify 1.0: plugins/qualify.lua:12: ..."), NULL when nothing changed (caller frees).
- * Returns the number of plugins changed. Part names, versions strings and map specs handed out
+ * Returns the number of plugins changed, or HEED_ENOTFOUND when only names no plugin (by name or
+ * file stem) in the folder; *report then says "no plugin 'x' in DIR". Part names, versions strings and map specs handed out
  * before a refresh stay valid until the next refresh (or close). */
 int heed_plugins_refresh(heed_plugins *p, const char *only, char **report);
 

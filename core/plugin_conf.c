@@ -7,9 +7,12 @@
 #include "plugin_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -78,10 +81,20 @@ heed_limits_conf *heed_limits_conf_read(const char *dir, char **err)
 {
 	heed_limits_conf *c = xcalloc(1, sizeof *c);
 	char *path = xasprintf("%s/limits.conf", dir);
-	FILE *f = fopen(path, "r");
+	/* opened without blocking and checked, so a FIFO or a folder there is an error, not a hang */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	const char *why = fd < 0 ? (errno == ENOENT ? NULL : strerror(errno))
+	                  : fstat(fd, &st) != 0   ? strerror(errno)
+	                  : S_ISDIR(st.st_mode)   ? "is a directory"
+	                  : !S_ISREG(st.st_mode)  ? "not a regular file"
+	                                          : NULL;
+	FILE *f = fd >= 0 && !why ? fdopen(fd, "r") : NULL;
 	if (!f) {
-		if (errno != ENOENT)
-			heed_seterr(err, "cannot read %s: %s", path, strerror(errno));
+		if (why)
+			heed_seterr(err, "cannot read %s: %s", path, why);
+		if (fd >= 0)
+			close(fd);
 		free(path);
 		return c;
 	}

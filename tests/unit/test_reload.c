@@ -217,9 +217,10 @@ static void test_add_remove(void)
 	CHECK(rep && strstr(rep, "unloaded t 1.0") != NULL);
 	free(rep);
 	CHECK_NEAR(total(p, &c), 1, 0);
-	CHECK_INT(heed_plugins_refresh(p, "nosuch", &rep), 0);
+	CHECK_INT(heed_plugins_refresh(p, "nosuch", &rep), HEED_ENOTFOUND);
 	CHECK(rep && strstr(rep, "no plugin 'nosuch'") != NULL);
 	free(rep);
+	CHECK_NEAR(total(p, &c), 1, 0); /* s changed on disk but was not asked for */
 	CHECK_INT(heed_plugins_refresh(p, "s", &rep), 1);
 	free(rep);
 	CHECK_NEAR(total(p, &c), 2, 0);
