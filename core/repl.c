@@ -451,6 +451,29 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* A Lua error in piped input, as one message naming the input line: the
+ * chunk's "input:N: msg" is line r->line + N - 1 of the input. The session's
+ * "stopping here" line is then left out (r->said). */
+static void lua_error_at(repl *r, const char *err)
+{
+	const char *m = err ? err : "failed";
+	long line = r->line;
+	char *end;
+	if (strncmp(m, "input:", 6) == 0) {
+		long n = strtol(m + 6, &end, 10);
+		if (end != m + 6 && n > 0 && strncmp(end, ": ", 2) == 0) {
+			line = r->line + n - 1;
+			m = end + 2;
+		}
+	}
+	char *msg = xasprintf("%s line %ld: %s; %s", r->input, line, m,
+	                      r->keep_going ? "going on (--keep-going)"
+	                                    : "stopping here (--keep-going runs the rest)");
+	repl_output_error(r, msg);
+	free(msg);
+	r->said = 1;
+}
+
 /* Run one complete input: a dot-command, or a Lua chunk. Returns an exit
  * status; REPL_INCOMPLETE when the chunk needs more lines. */
 static int run_input(repl *r, const char *text)
@@ -477,12 +500,18 @@ static int run_input(repl *r, const char *text)
 			repl_output_end(r);
 			return REPL_INCOMPLETE;
 		}
-		if (rc != HEED_OK)
+		if (rc != HEED_OK && repl_interrupted)
+			; /* the chunk stopped for Ctrl-C: said once below */
+		else if (rc != HEED_OK && !r->interactive)
+			lua_error_at(r, err);
+		else if (rc != HEED_OK)
 			repl_output_error(r, err);
 		free(err);
 		exit = rc == HEED_OK ? EXIT_OK : EXIT_ERROR;
+		if (repl_interrupted)
+			exit = EXIT_OK; /* so the line below says it */
 	}
-	if (repl_interrupted) {
+	if (repl_interrupted && exit == EXIT_OK) { /* a failed command said why already */
 		fprintf(stderr, "heed: interrupted\n");
 		exit = EXIT_ERROR;
 	}
@@ -532,14 +561,16 @@ static int session(repl *r, const char *chunk)
 		heed_buf_adds(&pending, line);
 		free(line);
 		r->line = start;
+		r->said = 0;
 		int exit = run_input(r, pending.s);
 		if (exit == REPL_INCOMPLETE && pending.s[strspn(pending.s, " \t")] != '.')
 			continue;
 		repl_input_remember(r, pending.s);
 		if (exit != EXIT_OK && !r->interactive) {
-			fprintf(stderr, "heed: %s line %ld: %s\n", r->input, start,
-			        r->keep_going ? "failed; going on (--keep-going)"
-			                      : "failed; stopping here (--keep-going runs the rest)");
+			if (!r->said)
+				fprintf(stderr, "heed: %s line %ld: %s\n", r->input, start,
+				        r->keep_going ? "failed; going on (--keep-going)"
+				                      : "failed; stopping here (--keep-going runs the rest)");
 			if (status == EXIT_OK)
 				status = exit; /* the first failure's status: 1 error, 2 usage */
 			done = !r->keep_going;

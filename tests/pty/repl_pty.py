@@ -216,6 +216,8 @@ def scenario_ctrlc():
         took = time.monotonic() - t0
         check("Ctrl-C stops %s in under 1 s (%.3f s)" % (what, took), m is not None and took < 1.0,
               r.since(start))
+        said = r.out[start:m.start() if m else len(r.out)].count(b"interrupted")
+        check("Ctrl-C on %s says interrupted once (%d)" % (what, said), said == 1, r.since(start))
         out, ok = r.run("= 6 * 7")
         check("the REPL answers after stopping %s" % what, ok and "42" in out, repr(out))
     # at the prompt, Ctrl-C drops the typed line and an unfinished chunk
