@@ -371,22 +371,41 @@ static int r_quit(repl *r, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* Does a refresh report say a plugin failed (its old version kept, or a new file not loaded)? */
+static int report_failed(const char *report)
+{
+	for (const char *l = report; l && *l; l += strcspn(l, "\n"), l += *l == '\n')
+		if (strncmp(l, "kept ", 5) == 0 || strncmp(l, "not loaded ", 11) == 0)
+			return 1;
+	return 0;
+}
+
+/* .reload [PLUGIN]: one report for the command. What the refresh before it
+ * already printed (run_input) is that report, so "no plugin changed" is said
+ * only when nothing changed at all. An unknown PLUGIN is an error naming it. */
 static int r_reload(repl *r, int argc, char **argv)
 {
-	if (!r->cli->plugins) { /* first use: load them fresh from disk */
-		heed_plugins *p = cli_plugins(r->cli);
-		if (p)
-			printf("loaded %zu plugins from %s\n", heed_plugins_count(p), r->cli->plugins_dir);
-		return p && !heed_plugins_nerrors(p) ? EXIT_OK : EXIT_ERROR;
-	}
+	const char *only = argc > 1 ? argv[1] : NULL;
+	int fresh = !r->cli->plugins; /* first use: load them fresh from disk */
+	heed_plugins *p = cli_plugins(r->cli);
+	if (!p)
+		return EXIT_ERROR;
 	char *report = NULL;
-	heed_plugins_refresh(r->cli->plugins, argc > 1 ? argv[1] : NULL, &report);
-	if (!report) {
-		printf("no plugin changed in %s\n", r->cli->plugins_dir);
-		return EXIT_OK;
+	if (heed_plugins_refresh(p, only, &report) == HEED_ENOTFOUND) {
+		char *msg = xasprintf("reload: %s", report ? report : "no such plugin");
+		free(report);
+		repl_output_error(r, msg);
+		free(msg);
+		r->cli->failed = 0; /* the other plugins' load errors do not decide */
+		return EXIT_ERROR;
 	}
-	int failed = strstr(report, "kept ") || strstr(report, "no plugin");
-	printf("%s%s", report, report[strlen(report) - 1] == '\n' ? "" : "\n");
+	int failed = report_failed(report) || r->auto_reloaded == 2 || (fresh && heed_plugins_nerrors(p));
+	if (report)
+		printf("%s%s", report, report[strlen(report) - 1] == '\n' ? "" : "\n");
+	else if (fresh)
+		printf("loaded %zu plugins from %s\n", heed_plugins_count(p), r->cli->plugins_dir);
+	else if (!r->auto_reloaded)
+		printf("no plugin changed in %s\n", r->cli->plugins_dir);
 	free(report);
 	return failed ? EXIT_ERROR : EXIT_OK;
 }
@@ -431,13 +450,16 @@ static int r_timer(repl *r, int argc, char **argv)
  * print one line per change; 1 if a plugin failed to reload. */
 static int refresh_plugins(repl *r, const char *only)
 {
+	r->auto_reloaded = 0;
 	if (!r->cli->plugins)
 		return 0; /* not loaded yet: the next use loads the files as they are */
 	char *report = NULL;
 	heed_plugins_refresh(r->cli->plugins, only, &report);
-	int failed = report && (strstr(report, "kept ") || strstr(report, "no plugin"));
-	if (report)
+	int failed = report_failed(report);
+	if (report) {
 		printf("%s%s", report, report[strlen(report) - 1] == '\n' ? "" : "\n");
+		r->auto_reloaded = failed ? 2 : 1;
+	}
 	free(report);
 	return failed;
 }
