@@ -181,7 +181,7 @@ def scenario_session():
     r.expect(PROMPT)
     # more completion: stage names, fields, plugin names, Lua globals and fields
     for typed, want in ((".find stage=pro", rb"stage=prospect"), (".find min-", rb"min-score="),
-                        (".reload qua", rb"qualify"), ("heed.cou", rb"heed\.count\("),
+                        (".reload qua", rb"qualify"),
                         ("string.up", rb"string\.upper\("), (".list --stage opp", rb"opportunity")):
         start = len(r.out)
         r.mark = start
@@ -189,6 +189,20 @@ def scenario_session():
         check("Tab completes %r" % typed, r.expect(want, 5) is not None, r.since(start))
         r.send("\x03")
         r.expect(PROMPT)
+    # heed's functions complete to the name only: the docs call them with a table, heed.count{…}
+    for typed, name in (("heed.co", "count"), ("heed.fi", "find")):
+        start = len(r.out)
+        r.mark = start
+        r.send(typed + "\t")
+        m = r.expect(re.compile(rb"heed\." + name.encode() + rb"(.?)"), 5)
+        r.read_some(0.3)
+        done = r.since(start)
+        check("Tab completes %r to heed.%s without a parenthesis" % (typed, name),
+              m is not None and "heed.%s(" % name not in done, done)
+        out, ok = r.run("{stage='lead'}" if name == "count" else "")
+        if name == "count":
+            (leads,) = db_rows("SELECT count(*) FROM contacts WHERE stage = 'lead'")[0]
+            check("the completed heed.count{stage='lead'} runs", ok and str(leads) in out, repr(out))
     r.send("\x04")
     check("Ctrl-D exits 0", r.wait() == 0)
 
