@@ -22,7 +22,6 @@ static int r_export(repl *r, int argc, char **argv);
 static int r_find(repl *r, int argc, char **argv);
 static int r_help(repl *r, int argc, char **argv);
 static int r_mode(repl *r, int argc, char **argv);
-static int r_plugins(repl *r, int argc, char **argv);
 static int r_quit(repl *r, int argc, char **argv);
 static int r_reload(repl *r, int argc, char **argv);
 static int r_sql(repl *r, int argc, char **argv);
@@ -43,8 +42,6 @@ static const struct rcmd {
 	  ".help find", r_help },
 	{ "mode", NULL, "mode [table|csv|json|line|markdown]",
 	  "how results are printed (without a mode: the current one)", ".mode markdown", r_mode },
-	{ "plugins", NULL, "plugins", "the loaded plugins with their versions, and load errors",
-	  ".plugins", r_plugins },
 	{ "quit", "exit", "quit", "leave the REPL (Ctrl-D does too)", ".quit", r_quit },
 	{ "reload", NULL, "reload [PLUGIN]",
 	  "load what changed in the plugin folder now (the REPL also does before each command)",
@@ -343,25 +340,6 @@ static int r_mode(repl *r, int argc, char **argv)
 	if (heed_format_parse(argv[1], &r->cli->fmt, &err) != HEED_OK)
 		return usage_error(r, err);
 	return EXIT_OK;
-}
-
-static int r_plugins(repl *r, int argc, char **argv)
-{
-	(void)argc, (void)argv;
-	heed_plugins *p = cli_plugins(r->cli);
-	if (!p)
-		return EXIT_ERROR;
-	printf("%zu plugin%s from %s\n", heed_plugins_count(p), heed_plugins_count(p) == 1 ? "" : "s",
-	       r->cli->plugins_dir);
-	const char *v = heed_plugins_versions(p);
-	while (v && *v) {
-		size_t n = strcspn(v, ",");
-		printf("  %.*s\n", (int)n, v);
-		v += n + (v[n] == ',');
-	}
-	for (size_t i = 0; i < heed_plugins_nerrors(p); i++)
-		printf("  failed: %s\n", heed_plugins_error(p, i));
-	return heed_plugins_nerrors(p) ? EXIT_ERROR : EXIT_OK;
 }
 
 static int r_quit(repl *r, int argc, char **argv)

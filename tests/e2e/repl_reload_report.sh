@@ -34,4 +34,16 @@ expect_eq ".reload nope later: status 1" "$RC" 1
 expect_match ".reload nope later: names the plugin" "$ERR" "heed: reload: no plugin 'nope' in "
 run -c ".reload score"
 expect_eq ".reload score: status 0" "$RC" 0
+
+# ---- .plugins after an edit that fails: the old version is kept and active ----
+cat > "$T/kept.txt" <<'IN'
+= heed.score(1) ~= nil
+local f = assert(io.open(os.getenv('HEED_PLUGINS') .. '/score.lua', 'a')); f:write('\nreturn {\n'); f:close()
+.plugins
+IN
+run repl < "$T/kept.txt"
+SCORE_ROW=$(printf '%s\n' "$OUT" | grep '^score ')
+expect_match ".plugins: the kept version is active" "$SCORE_ROW" \
+	"^score +1\.0\.0 +1 +.*score\.lua +[0-9T:Z-]+ +kept +score 1\.0\.0 is kept and active; the new file failed: plugin 'score' \(.*score\.lua:[0-9]+\)"
+expect_nomatch ".plugins: no 'failed:' line" "$OUT" "^ *failed:"
 finish
