@@ -119,6 +119,10 @@ def db_rows(sql, *args):
         con.close()
 
 
+def db_rows_pragma(table):
+    return db_rows("SELECT * FROM pragma_table_info('%s')" % table)
+
+
 def store_digest():
     return subprocess.run(["sqlite3", DB, ".dump"], capture_output=True, check=True).stdout
 
@@ -326,6 +330,15 @@ def scenario_pager():
     width = max(len(x.rstrip("\r")) for x in rows) if rows else 999
     check("table rows are cut to the terminal's width (%d <= 70)" % width,
           ok and len(rows) == 6 and width <= 70 and "…" in out, repr(rows[:2]))
+    # an empty result: the full column names, not cut, no line wider than the terminal
+    out, ok = r.run(".sql SELECT * FROM contacts WHERE 0")
+    lines = [x.rstrip("\r") for x in out.splitlines()][1:]
+    cols = [c for (_, c, *_x) in db_rows_pragma("contacts")]
+    check("an empty .sql result names every column in full",
+          ok and all(re.search(r"(^|\s)%s(\s|$)" % c, "\n".join(lines)) for c in cols)
+          and "…" not in out and "(no rows)" in out, repr(lines))
+    check("an empty .sql result fits the terminal",
+          ok and max(len(x) for x in lines) <= 70, repr(lines))
     r.send("\x04")
     r.wait()
     r = Repl(env={"PAGER": "cat -n"})
