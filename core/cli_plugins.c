@@ -170,7 +170,15 @@ static int plugins_list(heed_cli *cli)
 		heed_table_str(t, st.file);
 		heed_table_time(t, (heed_time)st.loaded_at);
 		heed_table_str(t, st.status);
-		heed_table_str(t, st.error);
+		if (st.error && st.version && strcmp(st.status, "kept") == 0) {
+			/* the changed file failed; the version loaded before still runs */
+			char *e = xasprintf("%s %s is kept and active; the new file failed: %s", st.name, st.version,
+			                    st.error);
+			heed_table_str(t, e);
+			free(e);
+		} else {
+			heed_table_str(t, st.error);
+		}
 		bad |= st.error != NULL;
 	}
 	heed_table_print(t, cli->fmt, stdout);

@@ -453,11 +453,17 @@ int cmd_pipeline(heed_cli *cli, const cli_args *a)
 	}
 	heed_table_print(t, cli->fmt, stdout);
 	heed_table_free(t);
-	if (cli->fmt == HEED_FMT_TABLE) {
-		printf("lead → won: %ld of %ld", f[HEED_WON].reached, f[HEED_LEAD].reached);
-		if (!isnan(lead_to_won))
-			printf(" (%.2f%%)", lead_to_won * 100);
-		printf("\nforecast (open opportunities, value × probability): %.2f\n", forecast);
+	/* the summary in every human mode (json carries it as fields; csv is the table alone) */
+	char pct[32] = "";
+	if (!isnan(lead_to_won))
+		snprintf(pct, sizeof pct, " (%.2f%%)", lead_to_won * 100);
+	if (cli->fmt == HEED_FMT_TABLE || cli->fmt == HEED_FMT_MARKDOWN) {
+		const char *gap = cli->fmt == HEED_FMT_MARKDOWN ? "\n" : ""; /* markdown: paragraphs */
+		printf("%slead → won: %ld of %ld%s\n%s", gap, f[HEED_WON].reached, f[HEED_LEAD].reached, pct, gap);
+		printf("forecast (open opportunities, value × probability): %.2f\n", forecast);
+	} else if (cli->fmt == HEED_FMT_LINE) {
+		printf("\nlead_to_won = %ld of %ld%s\n   forecast = %.2f (open opportunities, value × probability)\n",
+		       f[HEED_WON].reached, f[HEED_LEAD].reached, pct, forecast);
 	}
 	return EXIT_OK;
 }

@@ -632,6 +632,10 @@ void repl_lua_complete(repl_lua *rl, const char *word, void (*add)(void *ud, con
 		return;
 	}
 	size_t plen = (size_t)(last - word), n = strlen(last);
+	/* heed's functions are documented with a table argument (heed.count{…}): name only */
+	lua_getglobal(L, "heed");
+	int in_heed = lua_rawequal(L, -1, -2);
+	lua_pop(L, 1);
 	heed_buf b = { 0 };
 	lua_pushnil(L);
 	while (lua_next(L, -2)) {
@@ -641,7 +645,7 @@ void repl_lua_complete(repl_lua *rl, const char *word, void (*add)(void *ud, con
 				heed_buf_reset(&b);
 				heed_buf_add(&b, word, plen);
 				heed_buf_adds(&b, k);
-				if (lua_type(L, -1) == LUA_TFUNCTION)
+				if (lua_type(L, -1) == LUA_TFUNCTION && !in_heed)
 					heed_buf_addc(&b, '(');
 				else if (lua_type(L, -1) == LUA_TTABLE)
 					heed_buf_addc(&b, '.');

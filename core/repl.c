@@ -22,7 +22,6 @@ static int r_export(repl *r, int argc, char **argv);
 static int r_find(repl *r, int argc, char **argv);
 static int r_help(repl *r, int argc, char **argv);
 static int r_mode(repl *r, int argc, char **argv);
-static int r_plugins(repl *r, int argc, char **argv);
 static int r_quit(repl *r, int argc, char **argv);
 static int r_reload(repl *r, int argc, char **argv);
 static int r_sql(repl *r, int argc, char **argv);
@@ -43,8 +42,6 @@ static const struct rcmd {
 	  ".help find", r_help },
 	{ "mode", NULL, "mode [table|csv|json|line|markdown]",
 	  "how results are printed (without a mode: the current one)", ".mode markdown", r_mode },
-	{ "plugins", NULL, "plugins", "the loaded plugins with their versions, and load errors",
-	  ".plugins", r_plugins },
 	{ "quit", "exit", "quit", "leave the REPL (Ctrl-D does too)", ".quit", r_quit },
 	{ "reload", NULL, "reload [PLUGIN]",
 	  "load what changed in the plugin folder now (the REPL also does before each command)",
@@ -345,30 +342,6 @@ static int r_mode(repl *r, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int r_plugins(repl *r, int argc, char **argv)
-{
-	(void)argc, (void)argv;
-	heed_plugins *p = cli_plugins(r->cli);
-	if (!p)
-		return EXIT_ERROR;
-	printf("%zu plugin%s from %s\n", heed_plugins_count(p), heed_plugins_count(p) == 1 ? "" : "s",
-	       r->cli->plugins_dir);
-	const char *v = heed_plugins_versions(p);
-	while (v && *v) {
-		size_t n = strcspn(v, ",");
-		printf("  %.*s\n", (int)n, v);
-		v += n + (v[n] == ',');
-	}
-	for (size_t i = 0; i < heed_plugins_nfiles(p); i++) { /* only a long-running heed sees these */
-		heed_plugin_status st;
-		if (heed_plugins_status(p, i, &st) == HEED_OK && strcmp(st.status, "suspended") == 0)
-			printf("  suspended: %s@%s: %s\n", st.name, st.version, st.error ? st.error : "?");
-	}
-	for (size_t i = 0; i < heed_plugins_nerrors(p); i++)
-		printf("  failed: %s\n", heed_plugins_error(p, i));
-	return heed_plugins_nerrors(p) ? EXIT_ERROR : EXIT_OK;
-}
-
 static int r_quit(repl *r, int argc, char **argv)
 {
 	(void)argc, (void)argv;
@@ -376,22 +349,41 @@ static int r_quit(repl *r, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* Does a refresh report say a plugin failed (its old version kept, or a new file not loaded)? */
+static int report_failed(const char *report)
+{
+	for (const char *l = report; l && *l; l += strcspn(l, "\n"), l += *l == '\n')
+		if (strncmp(l, "kept ", 5) == 0 || strncmp(l, "not loaded ", 11) == 0)
+			return 1;
+	return 0;
+}
+
+/* .reload [PLUGIN]: one report for the command. What the refresh before it
+ * already printed (run_input) is that report, so "no plugin changed" is said
+ * only when nothing changed at all. An unknown PLUGIN is an error naming it. */
 static int r_reload(repl *r, int argc, char **argv)
 {
-	if (!r->cli->plugins) { /* first use: load them fresh from disk */
-		heed_plugins *p = cli_plugins(r->cli);
-		if (p)
-			printf("loaded %zu plugins from %s\n", heed_plugins_count(p), r->cli->plugins_dir);
-		return p && !heed_plugins_nerrors(p) ? EXIT_OK : EXIT_ERROR;
-	}
+	const char *only = argc > 1 ? argv[1] : NULL;
+	int fresh = !r->cli->plugins; /* first use: load them fresh from disk */
+	heed_plugins *p = cli_plugins(r->cli);
+	if (!p)
+		return EXIT_ERROR;
 	char *report = NULL;
-	heed_plugins_refresh(r->cli->plugins, argc > 1 ? argv[1] : NULL, &report);
-	if (!report) {
-		printf("no plugin changed in %s\n", r->cli->plugins_dir);
-		return EXIT_OK;
+	if (heed_plugins_refresh(p, only, &report) == HEED_ENOTFOUND) {
+		char *msg = xasprintf("reload: %s", report ? report : "no such plugin");
+		free(report);
+		repl_output_error(r, msg);
+		free(msg);
+		r->cli->failed = 0; /* the other plugins' load errors do not decide */
+		return EXIT_ERROR;
 	}
-	int failed = strstr(report, "kept ") || strstr(report, "no plugin");
-	printf("%s%s", report, report[strlen(report) - 1] == '\n' ? "" : "\n");
+	int failed = report_failed(report) || r->auto_reloaded == 2 || (fresh && heed_plugins_nerrors(p));
+	if (report)
+		printf("%s%s", report, report[strlen(report) - 1] == '\n' ? "" : "\n");
+	else if (fresh)
+		printf("loaded %zu plugins from %s\n", heed_plugins_count(p), r->cli->plugins_dir);
+	else if (!r->auto_reloaded)
+		printf("no plugin changed in %s\n", r->cli->plugins_dir);
 	free(report);
 	return failed ? EXIT_ERROR : EXIT_OK;
 }
@@ -436,13 +428,16 @@ static int r_timer(repl *r, int argc, char **argv)
  * print one line per change; 1 if a plugin failed to reload. */
 static int refresh_plugins(repl *r, const char *only)
 {
+	r->auto_reloaded = 0;
 	if (!r->cli->plugins)
 		return 0; /* not loaded yet: the next use loads the files as they are */
 	char *report = NULL;
 	heed_plugins_refresh(r->cli->plugins, only, &report);
-	int failed = report && (strstr(report, "kept ") || strstr(report, "no plugin"));
-	if (report)
+	int failed = report_failed(report);
+	if (report) {
 		printf("%s%s", report, report[strlen(report) - 1] == '\n' ? "" : "\n");
+		r->auto_reloaded = failed ? 2 : 1;
+	}
 	free(report);
 	return failed;
 }
@@ -454,6 +449,29 @@ static double now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* A Lua error in piped input, as one message naming the input line: the
+ * chunk's "input:N: msg" is line r->line + N - 1 of the input. The session's
+ * "stopping here" line is then left out (r->said). */
+static void lua_error_at(repl *r, const char *err)
+{
+	const char *m = err ? err : "failed";
+	long line = r->line;
+	char *end;
+	if (strncmp(m, "input:", 6) == 0) {
+		long n = strtol(m + 6, &end, 10);
+		if (end != m + 6 && n > 0 && strncmp(end, ": ", 2) == 0) {
+			line = r->line + n - 1;
+			m = end + 2;
+		}
+	}
+	char *msg = xasprintf("%s line %ld: %s; %s", r->input, line, m,
+	                      r->keep_going ? "going on (--keep-going)"
+	                                    : "stopping here (--keep-going runs the rest)");
+	repl_output_error(r, msg);
+	free(msg);
+	r->said = 1;
 }
 
 /* Run one complete input: a dot-command, or a Lua chunk. Returns an exit
@@ -482,12 +500,18 @@ static int run_input(repl *r, const char *text)
 			repl_output_end(r);
 			return REPL_INCOMPLETE;
 		}
-		if (rc != HEED_OK)
+		if (rc != HEED_OK && repl_interrupted)
+			; /* the chunk stopped for Ctrl-C: said once below */
+		else if (rc != HEED_OK && !r->interactive)
+			lua_error_at(r, err);
+		else if (rc != HEED_OK)
 			repl_output_error(r, err);
 		free(err);
 		exit = rc == HEED_OK ? EXIT_OK : EXIT_ERROR;
+		if (repl_interrupted)
+			exit = EXIT_OK; /* so the line below says it */
 	}
-	if (repl_interrupted) {
+	if (repl_interrupted && exit == EXIT_OK) { /* a failed command said why already */
 		fprintf(stderr, "heed: interrupted\n");
 		exit = EXIT_ERROR;
 	}
@@ -537,14 +561,16 @@ static int session(repl *r, const char *chunk)
 		heed_buf_adds(&pending, line);
 		free(line);
 		r->line = start;
+		r->said = 0;
 		int exit = run_input(r, pending.s);
 		if (exit == REPL_INCOMPLETE && pending.s[strspn(pending.s, " \t")] != '.')
 			continue;
 		repl_input_remember(r, pending.s);
 		if (exit != EXIT_OK && !r->interactive) {
-			fprintf(stderr, "heed: %s line %ld: %s\n", r->input, start,
-			        r->keep_going ? "failed; going on (--keep-going)"
-			                      : "failed; stopping here (--keep-going runs the rest)");
+			if (!r->said)
+				fprintf(stderr, "heed: %s line %ld: %s\n", r->input, start,
+				        r->keep_going ? "failed; going on (--keep-going)"
+				                      : "failed; stopping here (--keep-going runs the rest)");
 			if (status == EXIT_OK)
 				status = exit; /* the first failure's status: 1 error, 2 usage */
 			done = !r->keep_going;

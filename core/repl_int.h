@@ -26,6 +26,8 @@ typedef struct repl {
 	repl_lua *lua;
 	heed_store *reader; /* read-only connection for .sql, opened on first use */
 	int quit;
+	int said;           /* the failed input's error already named its line */
+	int auto_reloaded;  /* the refresh before this command reported: 1 changes, 2 a failure */
 } repl;
 
 /* The session running now (for the signal handler and completion). */

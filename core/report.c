@@ -301,8 +301,34 @@ static void print_markdown(const heed_table *t, FILE *out)
 	}
 }
 
+/* No rows: the column names in full (never cut: there is nothing to fit
+ * them to), wrapped between names at the terminal's width; "(no rows)" on a
+ * terminal, where a lone header is easy to miss. */
+static void print_empty_table(const heed_table *t, FILE *out)
+{
+	size_t used = 0;
+	for (size_t c = 0; c < t->ncols; c++) {
+		size_t cw = heed_utf8_width(t->cols[c]), sep = c ? strlen(formats[HEED_FMT_TABLE].separator) : 0;
+		if (max_width && used && used + sep + cw > max_width) {
+			fputc('\n', out);
+			used = sep = 0;
+		}
+		if (sep)
+			fputs(formats[HEED_FMT_TABLE].separator, out);
+		print_cell_text(out, t->cols[c]);
+		used += sep + cw;
+	}
+	fputc('\n', out);
+	if (max_width)
+		fputs("(no rows)\n", out);
+}
+
 static void print_table(const heed_table *t, FILE *out)
 {
+	if (heed_table_rows(t) == 0) {
+		print_empty_table(t, out);
+		return;
+	}
 	size_t *w = xcalloc(t->ncols, sizeof *w);
 	size_t rows = heed_table_rows(t);
 	for (size_t c = 0; c < t->ncols; c++)

@@ -23,6 +23,15 @@ expect_eq "piped Lua error: status 1" "$RC" 1
 expect_eq "piped Lua error: only line 1 printed" "$OUT" "2"
 expect_match "piped Lua error names line 2" "$ERR" "stdin line 2"
 
+# a Lua error inside a chunk that starts on line 4: one message, naming input line 6
+printf '= 1\n\n-- a loop\nlocal t = 0\nfor i = 1, 2 do\n  t = t + nil\nend\n= 2\n' > "$T/deep.txt"
+run repl < "$T/deep.txt"
+expect_eq "Lua error in a chunk: status 1" "$RC" 1
+expect_eq "Lua error in a chunk: one line" "$(printf '%s\n' "$ERR" | wc -l)" 1
+expect_match "Lua error in a chunk: names the input line" "$ERR" \
+	"^heed: stdin line 6: attempt to perform arithmetic on a nil value.*; stopping here"
+expect_nomatch "Lua error in a chunk: no chunk line" "$ERR" "input:"
+
 # ---- --keep-going ----
 run repl --keep-going < "$T/in.txt"
 expect_eq "keep-going: still status 2" "$RC" 2

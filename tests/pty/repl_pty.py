@@ -119,6 +119,10 @@ def db_rows(sql, *args):
         con.close()
 
 
+def db_rows_pragma(table):
+    return db_rows("SELECT * FROM pragma_table_info('%s')" % table)
+
+
 def store_digest():
     return subprocess.run(["sqlite3", DB, ".dump"], capture_output=True, check=True).stdout
 
@@ -181,7 +185,7 @@ def scenario_session():
     r.expect(PROMPT)
     # more completion: stage names, fields, plugin names, Lua globals and fields
     for typed, want in ((".find stage=pro", rb"stage=prospect"), (".find min-", rb"min-score="),
-                        (".reload qua", rb"qualify"), ("heed.cou", rb"heed\.count\("),
+                        (".reload qua", rb"qualify"),
                         ("string.up", rb"string\.upper\("), (".list --stage opp", rb"opportunity")):
         start = len(r.out)
         r.mark = start
@@ -189,6 +193,20 @@ def scenario_session():
         check("Tab completes %r" % typed, r.expect(want, 5) is not None, r.since(start))
         r.send("\x03")
         r.expect(PROMPT)
+    # heed's functions complete to the name only: the docs call them with a table, heed.count{…}
+    for typed, name in (("heed.co", "count"), ("heed.fi", "find")):
+        start = len(r.out)
+        r.mark = start
+        r.send(typed + "\t")
+        m = r.expect(re.compile(rb"heed\." + name.encode() + rb"(.?)"), 5)
+        r.read_some(0.3)
+        done = r.since(start)
+        check("Tab completes %r to heed.%s without a parenthesis" % (typed, name),
+              m is not None and "heed.%s(" % name not in done, done)
+        out, ok = r.run("{stage='lead'}" if name == "count" else "")
+        if name == "count":
+            (leads,) = db_rows("SELECT count(*) FROM contacts WHERE stage = 'lead'")[0]
+            check("the completed heed.count{stage='lead'} runs", ok and str(leads) in out, repr(out))
     r.send("\x04")
     check("Ctrl-D exits 0", r.wait() == 0)
 
@@ -216,6 +234,8 @@ def scenario_ctrlc():
         took = time.monotonic() - t0
         check("Ctrl-C stops %s in under 1 s (%.3f s)" % (what, took), m is not None and took < 1.0,
               r.since(start))
+        said = r.out[start:m.start() if m else len(r.out)].count(b"interrupted")
+        check("Ctrl-C on %s says interrupted once (%d)" % (what, said), said == 1, r.since(start))
         out, ok = r.run("= 6 * 7")
         check("the REPL answers after stopping %s" % what, ok and "42" in out, repr(out))
     # at the prompt, Ctrl-C drops the typed line and an unfinished chunk
@@ -310,6 +330,15 @@ def scenario_pager():
     width = max(len(x.rstrip("\r")) for x in rows) if rows else 999
     check("table rows are cut to the terminal's width (%d <= 70)" % width,
           ok and len(rows) == 6 and width <= 70 and "…" in out, repr(rows[:2]))
+    # an empty result: the full column names, not cut, no line wider than the terminal
+    out, ok = r.run(".sql SELECT * FROM contacts WHERE 0")
+    lines = [x.rstrip("\r") for x in out.splitlines()][1:]
+    cols = [c for (_, c, *_x) in db_rows_pragma("contacts")]
+    check("an empty .sql result names every column in full",
+          ok and all(re.search(r"(^|\s)%s(\s|$)" % c, "\n".join(lines)) for c in cols)
+          and "…" not in out and "(no rows)" in out, repr(lines))
+    check("an empty .sql result fits the terminal",
+          ok and max(len(x) for x in lines) <= 70, repr(lines))
     r.send("\x04")
     r.wait()
     r = Repl(env={"PAGER": "cat -n"})
