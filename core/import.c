@@ -62,7 +62,8 @@ struct record {
 	char *stage;          /* mapped stage name or NULL */
 	heed_time stage_at;
 	int has_created;
-	heed_buf attrs;       /* JSON object under construction, without braces */
+	char **akey, **aval;  /* attributes in first-set order; a later value of a key replaces it */
+	size_t na, acap;
 	heed_fieldset extra;  /* from the row function */
 	heed_time *act_at;    /* parsed times of extra.acts */
 	long line;            /* where the row starts in the file */
@@ -232,13 +233,32 @@ static void set_str(char **dst, const char *v)
 	*dst = xstrdup(v);
 }
 
+/* Set attribute key to v. A key set twice (a kept column, then an explicit
+ * field or the row function's repaired value) keeps one entry, the last value,
+ * so the store never sees the same key twice. */
 static void add_attr(struct record *r, const char *key, const char *v)
 {
-	if (r->attrs.len)
-		heed_buf_addc(&r->attrs, ',');
-	heed_json_str(&r->attrs, key);
-	heed_buf_addc(&r->attrs, ':');
-	heed_json_str(&r->attrs, v);
+	for (size_t i = 0; i < r->na; i++)
+		if (strcmp(r->akey[i], key) == 0) {
+			set_str(&r->aval[i], v);
+			return;
+		}
+	if (r->na == r->acap) {
+		r->acap = r->acap ? r->acap * 2 : 8;
+		r->akey = xrealloc(r->akey, r->acap * sizeof *r->akey);
+		r->aval = xrealloc(r->aval, r->acap * sizeof *r->aval);
+	}
+	r->akey[r->na] = xstrdup(key);
+	r->aval[r->na++] = xstrdup(v);
+}
+
+static void attrs_clear(struct record *r)
+{
+	for (size_t i = 0; i < r->na; i++) {
+		free(r->akey[i]);
+		free(r->aval[i]);
+	}
+	r->na = 0;
 }
 
 /* Web exports often HTML-escape text (M&uuml;ller, O&#39;Brien, A &amp; B): every
@@ -429,7 +449,7 @@ static void record_clear(struct record *r)
 	r->stage = NULL;
 	r->stage_at = 0;
 	r->has_created = 0;
-	heed_buf_reset(&r->attrs);
+	attrs_clear(r);
 	heed_fieldset_clear(&r->extra);
 	memset(&r->extra, 0, sizeof r->extra);
 	free(r->act_at);
@@ -519,15 +539,21 @@ static void build(struct importer *im, struct record *r, char **f)
 /* Attributes as one JSON object text (later keys win when merged by the store). */
 static void finish_attrs(struct record *r)
 {
-	if (!r->attrs.len)
+	if (!r->na)
 		return;
 	heed_buf b = { 0 };
 	heed_buf_addc(&b, '{');
-	heed_buf_add(&b, r->attrs.s, r->attrs.len);
+	for (size_t i = 0; i < r->na; i++) {
+		if (i)
+			heed_buf_addc(&b, ',');
+		heed_json_str(&b, r->akey[i]);
+		heed_buf_addc(&b, ':');
+		heed_json_str(&b, r->aval[i]);
+	}
 	heed_buf_addc(&b, '}');
 	free(r->c.attrs);
 	r->c.attrs = heed_buf_detach(&b);
-	heed_buf_reset(&r->attrs); /* done: a second call changes nothing */
+	attrs_clear(r); /* done: a second call changes nothing */
 }
 
 static int add_activities(struct importer *im, struct record *r, int64_t id, char **err)
@@ -923,7 +949,8 @@ static int run_rows(struct importer *im, char **err)
 	for (size_t i = 0; i < NBATCH; i++) {
 		for (size_t k = 0; k < BATCH; k++) {
 			record_clear(&q.b[i].r[k]);
-			heed_buf_free(&q.b[i].r[k].attrs);
+			free(q.b[i].r[k].akey);
+			free(q.b[i].r[k].aval);
 		}
 	}
 	free(q.b);
