@@ -89,6 +89,7 @@ struct importer {
 	long line;            /* row in hand (each thread has its own importer copy) */
 	int row_bad;
 	int unguard;          /* strip the quote heed's export puts before formula cells */
+	int domain_col;       /* the map binds org.domain to a column: it wins, empty too */
 	struct record *cur;   /* the row in hand */
 	int64_t max_before;   /* highest contact id before the import: higher ids are its own */
 	int find_first;       /* the last keyed row matched: look up the next before inserting */
@@ -418,6 +419,7 @@ static int bind_fields(struct importer *im, char **err)
 			return rc;
 		}
 		im->mapped[col] = 1;
+		im->domain_col |= id == F_ORG_DOMAIN;
 		im->b[im->nb++] = (struct binding){ id, id == F_ATTR ? m->fields[i].name + 6 : NULL,
 			                                (size_t)col };
 	}
@@ -466,8 +468,10 @@ static size_t blank_cells(struct importer *im, char **f)
 {
 	size_t left = 0;
 	for (size_t i = 0; i < im->ncols; i++) {
-		char *v = heed_trim(f[i]);
-		if (im->unguard && v[0] == '\'' && v[1] && strchr("=+-@'", v[1]))
+		/* heed's export keeps attribute values exactly (spaces, a lone tab) */
+		int exact = im->unguard && strncmp(im->header[i], "attrs.", 6) == 0;
+		char *v = exact ? f[i] : heed_trim(f[i]);
+		if (im->unguard && v[0] == '\'' && v[1] && strchr(HEED_EXPORT_GUARDED "'", v[1]))
 			v++; /* a cell heed's export neutralised against spreadsheet formulas */
 		f[i] = (*v == '\0' || is_placeholder(im->spec, v)) ? NULL : v;
 		left += f[i] != NULL;
@@ -741,7 +745,7 @@ static int store_record(struct importer *im, struct record *r, char **err)
 		rep->no_key++;
 	}
 	finish_attrs(r);
-	const char *dom = heed_domain_of_email(c->email);
+	const char *dom = im->domain_col ? NULL : heed_domain_of_email(c->email);
 	if (dom && !heed_empty(c->org.name) && heed_empty(c->org.domain))
 		set_str(&c->org.domain, dom); /* a work address tells the organisation's domain */
 	if ((rc = heed_store_org_match(im->s, &c->org, dom, err)) != HEED_OK)
