@@ -89,6 +89,7 @@ struct importer {
 	long line;            /* row in hand (each thread has its own importer copy) */
 	int row_bad;
 	int unguard;          /* strip the quote heed's export puts before formula cells */
+	size_t named;         /* columns before the trailing unnamed ones (a trailing separator) */
 	int domain_col;       /* the map binds org.domain to a column: it wins, empty too */
 	struct record *cur;   /* the row in hand */
 	int64_t max_before;   /* highest contact id before the import: higher ids are its own */
@@ -387,9 +388,20 @@ static int read_header(struct importer *im, char **err)
 	im->ncols = n;
 	im->header = xcalloc(n, sizeof *im->header);
 	im->mapped = xcalloc(n, 1);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		im->header[i] = xstrdup(heed_trim(f[i]));
+		if (im->header[i][0])
+			im->named = i + 1;
+	}
 	im->line = heed_csv_line(im->csv);
+	/* an unnamed column's values would be lost; only trailing ones (a header
+	 * ending in a separator, as many exports write) are let through */
+	for (size_t i = 0; i < n; i++)
+		if (!im->header[i][0] && (i < im->named || im->named == 0)) {
+			heed_seterr(err, "%s: line %ld: column %zu of the header has no name; name it"
+			                 " or remove the column", im->file, im->line, i + 1);
+			return HEED_EINPUT;
+		}
 	for (size_t i = 0; i < n && n <= 4096; i++) /* a map names columns by header: a repeat is unreachable */
 		for (size_t k = 0; k < i && im->header[i][0]; k++)
 			if (strcmp(im->header[i], im->header[k]) == 0) {
@@ -474,6 +486,10 @@ static size_t blank_cells(struct importer *im, char **f)
 		if (im->unguard && v[0] == '\'' && v[1] && strchr(HEED_EXPORT_GUARDED "'", v[1]))
 			v++; /* a cell heed's export neutralised against spreadsheet formulas */
 		f[i] = (*v == '\0' || is_placeholder(im->spec, v)) ? NULL : v;
+		if (f[i] && i >= im->named) {
+			report(im, 0, "column %zu has no header name; its value is ignored", i + 1);
+			f[i] = NULL;
+		}
 		left += f[i] != NULL;
 	}
 	return left;
