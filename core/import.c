@@ -719,8 +719,9 @@ static int update(struct importer *im, struct record *r, int64_t id, int *applie
 	if (rc != HEED_OK)
 		return rc;
 	*applied = 1;
-	rep->merged += own;
-	if (changed)
+	if (own)
+		rep->merged++; /* not an existing contact: counted apart from updated/unchanged */
+	else if (changed)
 		rep->updated++;
 	else
 		rep->unchanged++;

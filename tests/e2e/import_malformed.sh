@@ -36,4 +36,10 @@ expect_nomatch "record over 16 MB: no line inside it is named" "$ERR" "line [34]
 expect_eq "record over 16 MB: nothing inside it imported" "$(sql "SELECT count(*) FROM contacts WHERE email = 'mallory@evil.example'")" 0
 expect_eq "record over 16 MB: the next row is" "$(sql "SELECT count(*) FROM contacts WHERE email = 'ok@x.com'")" 1
 expect_eq "record over 16 MB: the reject file has it" "$(tail -n +2 "$T/long-rej.csv" | cut -d, -f1)" 2
+# the summary counts in the singular when it is one
+export HEED_DB="$T/one.db"
+printf 'email,note\n,hello\n' >"$T/nokey.csv"
+run import "$T/nokey.csv"
+expect_match "one row: singular" "$OUT" "1 row, 1 created, 0 matched existing contacts"
+expect_match "one row without a key: singular" "$OUT" "^1 row has neither email nor external id \(line 2\): it became a new contact"
 finish
