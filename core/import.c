@@ -762,7 +762,8 @@ static int store_record(struct importer *im, struct record *r, char **err)
 		rep->no_key++;
 	}
 	finish_attrs(r);
-	const char *dom = im->domain_col ? NULL : heed_domain_of_email(c->email);
+	/* an org.domain column wins over the email, empty included */
+	const char *dom = im->domain_col && heed_empty(c->org.domain) ? NULL : heed_domain_of_email(c->email);
 	if (dom && !heed_empty(c->org.name) && heed_empty(c->org.domain))
 		set_str(&c->org.domain, dom); /* a work address tells the organisation's domain */
 	if ((rc = heed_store_org_match(im->s, &c->org, dom, err)) != HEED_OK)
