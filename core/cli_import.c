@@ -25,24 +25,27 @@ static void print_import(FILE *out, const heed_import_opts *o, const heed_import
 	long listed = (long)r->nmsgs, total = r->bad + r->warnings;
 	if (total > listed)
 		fprintf(stderr, "heed: … and %ld more messages\n", total - listed);
-	fprintf(out, "%s %s with map %s: %ld row%s, %ld created, %ld matched existing contacts (%ld updated,"
-	        " %ld unchanged), %ld stage move%s, %ld skipped, %ld bad%s, %ld warning%s\n",
+	char *merged = r->merged ? xasprintf(", %ld merged with an earlier row of the file", r->merged)
+	                         : xstrdup("");
+	long matched = r->updated + r->unchanged;
+	fprintf(out, "%s %s with map %s: %ld row%s, %ld created, %ld matched existing contact%s (%ld updated,"
+	        " %ld unchanged)%s, %ld stage move%s, %ld skipped, %ld bad%s, %ld warning%s\n",
 	        plan ? "plan for" : o->dry_run ? "dry run of" : (r->committed ? "imported" : "rolled back the import of"),
 	        o->file, o->map ? o->map : "columns", r->rows, plural(r->rows), r->created,
-	        r->updated + r->unchanged, r->updated, r->unchanged, r->moved, plural(r->moved), r->skipped,
-	        r->bad, r->bad && r->committed ? " (left out)" : "", r->warnings, plural(r->warnings));
-	if (r->merged)
-		fprintf(out, "%ld row%s merged into a contact an earlier row of the file created (same email"
-		        " or external id)\n", r->merged, plural(r->merged));
+	        matched, plural(matched), r->updated, r->unchanged, merged, r->moved, plural(r->moved),
+	        r->skipped, r->bad, r->bad && r->committed ? " (left out)" : "", r->warnings,
+	        plural(r->warnings));
+	free(merged);
 	if (r->update_only && r->rows && r->skipped == r->rows && r->created + r->updated + r->unchanged == 0)
 		fprintf(out, "no row matched a contact: this map only updates contacts that exist, so import"
 		        " those first\n");
 	if (r->no_key) {
-		fprintf(out, "%ld rows have neither email nor external id (lines", r->no_key);
+		fprintf(out, "%ld %s neither email nor external id (line%s", r->no_key,
+		        r->no_key == 1 ? "row has" : "rows have", plural(r->no_key));
 		for (long i = 0; i < r->no_key && i < 8; i++)
 			fprintf(out, "%s%ld", i ? ", " : " ", r->no_key_lines[i]);
-		fprintf(out, "%s): each became a new contact and cannot be matched on re-import\n",
-		        r->no_key > 8 ? ", …" : "");
+		fprintf(out, "%s): %s a new contact and cannot be matched on re-import\n",
+		        r->no_key > 8 ? ", …" : "", r->no_key == 1 ? "it became" : "each became");
 	}
 	if (plan)
 		fprintf(out, "nothing was changed: this was a plan\n");

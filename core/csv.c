@@ -21,7 +21,7 @@
 #define HEED_CSV_BUFSIZE (1u << 20) /* override at build time to test refills */
 #endif
 #define DETECT_MAX (4u << 20)       /* look no further than this for the header line */
-#define RECORD_MAX (16u << 20)      /* a longer record is an unterminated quote: memory stays bounded */
+#define RECORD_MAX (16u << 20)      /* a longer record is one bad record: memory stays bounded */
 
 #define PAD 16                      /* slack after buffers for word-wide scans and copies */
 
@@ -437,6 +437,60 @@ static int unterminated(heed_csv *c, const unsigned char *rs, long qline, char *
 	return HEED_EINPUT;
 }
 
+/* The record at c->pos is longer than RECORD_MAX: discard it up to its real
+ * end, following quotes the way parse_record does so that text inside a
+ * quoted field is never read as records, and report it as one bad record
+ * named by its first line. Memory stays bounded: consumed bytes are dropped
+ * before each refill. */
+static int skip_long(heed_csv *c, char **err)
+{
+	enum { START, PLAIN, QUOTED, QUOTE, END } st = START;
+	const unsigned char delim = (unsigned char)c->delim;
+	const long first = c->line;
+	const long long off = c->base + (long long)c->pos;
+	long lines = 0;
+	int cr = 0; /* the last byte was a CR: an LF right after it is the same break */
+	int rc;
+	for (;;) {
+		const unsigned char *p = c->buf + c->pos, *const end = c->buf + c->len;
+		for (; p < end; p++) {
+			unsigned char ch = *p;
+			if (cr && ch == '\n') {
+				cr = 0;
+				continue;
+			}
+			cr = 0;
+			if (st == END)
+				break;
+			if (ch == '\n' || ch == '\r') {
+				lines++;
+				cr = ch == '\r';
+				if (st != QUOTED)
+					st = END;
+			} else if (st == QUOTED) {
+				if (ch == '"')
+					st = QUOTE;
+			} else if (ch == '"' && (st == START || st == QUOTE)) {
+				st = QUOTED; /* an opening quote, or the second of a doubled one */
+			} else {
+				st = ch == delim ? START : PLAIN;
+			}
+		}
+		c->pos = (size_t)(p - c->buf);
+		if ((st == END && p < end) || c->eof)
+			break;
+		/* a break at the very end of the buffer may be a CR whose LF is next */
+		if ((rc = fill(c, err)) != HEED_OK)
+			return rc;
+	}
+	c->line = first + lines;
+	c->rec_line = first;
+	c->rec_off = off;
+	heed_seterr(err, "%s: line %ld: record longer than 16 MB; skipped to its end (line %ld)",
+	            c->path, first, st == END ? first + lines - 1 : first + lines);
+	return HEED_EINPUT;
+}
+
 /* Parse one record from c->pos. Returns 1, 0 at end of file, NEED_MORE, or an error. */
 static int parse_record(heed_csv *c, char **err)
 {
@@ -475,6 +529,8 @@ static int parse_record(heed_csv *c, char **err)
 	long nl = 0; /* line breaks inside quoted fields */
 	int ended_by_break = 0;
 	uint64_t seen = 0; /* OR of every word scanned: covers all non-ASCII bytes */
+	size_t junk_field = 0; /* field with text after its closing quote (1-based), 0: none */
+	long junk_line = 0;
 	c->nf = 0;
 	for (;;) {
 		push_field(c, o);
@@ -499,6 +555,10 @@ static int parse_record(heed_csv *c, char **err)
 						continue;
 					}
 					p++;
+					if (!junk_field && p < end && *p != delim && *p != '\n' && *p != '\r') {
+						junk_field = c->nf;
+						junk_line = c->line + nl;
+					}
 					break;
 				}
 				if (*p == '\n') {
@@ -515,7 +575,8 @@ static int parse_record(heed_csv *c, char **err)
 				nl++;
 			}
 		}
-		/* Unquoted text, or anything after a closing quote, is taken literally. */
+		/* Unquoted text is taken literally; text after a closing quote too, but
+		 * the record is then reported as bad. */
 		for (;;) {
 			copy_run(&p, &o, delim, '\n', '\r', high, &seen);
 			if (p == end) {
@@ -550,6 +611,15 @@ record_done:
 	c->rec_off = c->base + (rs - buf);
 	c->line += nl + ended_by_break;
 	c->pos = (size_t)(p - buf);
+	if ((size_t)(p - rs) > RECORD_MAX) {
+		heed_seterr(err, "%s: line %ld: record longer than 16 MB", c->path, c->rec_line);
+		return HEED_EINPUT;
+	}
+	if (junk_field) {
+		heed_seterr(err, "%s: line %ld: field %zu: text after the closing quote (a quote inside"
+		                 " a quoted field must be doubled)", c->path, junk_line, junk_field);
+		return HEED_EINPUT;
+	}
 	size_t bad;
 	if (c->enc == HEED_CSV_UTF8 && (seen & 0x8080808080808080ull) &&
 	    !utf8_ok(rs, (size_t)(p - rs), &bad)) {
@@ -570,10 +640,8 @@ int heed_csv_next(heed_csv *c, char ***fields, size_t *n, char **err)
 	for (;;) {
 		int rc = parse_record(c, err);
 		if (rc == NEED_MORE) {
-			if (c->len - c->pos >= RECORD_MAX && !c->eof) {
-				c->rec_line = c->line;
-				return unterminated(c, c->buf + c->pos, c->line, err);
-			}
+			if (c->len - c->pos >= RECORD_MAX && !c->eof)
+				return skip_long(c, err);
 			if ((rc = fill(c, err)) != HEED_OK)
 				return rc;
 			continue;

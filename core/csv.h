@@ -3,8 +3,8 @@
  * (, ; tab |), and Windows-1252 input converted to UTF-8 on request; Latin-1
  * and UTF-16 (with a byte order mark) go through iconv. It never returns
  * invalid UTF-8, and refuses UTF-16 files unless told their encoding. A record
- * longer than 16 MB is reported as an unterminated quote, so memory stays
- * bounded. Owns its file handle and row buffers. */
+ * longer than 16 MB is one bad record, skipped to its real end (quotes still
+ * followed), so memory stays bounded. Owns its file handle and row buffers. */
 #ifndef HEED_CSV_H
 #define HEED_CSV_H
 
@@ -30,8 +30,10 @@ heed_csv *heed_csv_open(const char *path, const heed_csv_opts *opts, char **err)
 /* Read the next record. Returns 1 with *fields and *n set (valid until the next call
  * or close), 0 at end of file, or a negative HEED_* code with *err saying file,
  * line and reason (unterminated quote starting on line N; invalid UTF-8 at
- * line N byte offset B (field F), with a hint to use --encoding cp1252).
- * After an error in one record, the next call resumes at the following line.
+ * line N byte offset B (field F), with a hint to use --encoding cp1252;
+ * field F: text after the closing quote; record longer than 16 MB).
+ * After an error in one record, the next call resumes after that record (after
+ * an unterminated quote: at the line after the record's first one).
  * Blank lines are skipped; line breaks inside quoted fields come back as "\n";
  * a ragged record (a different field count) is returned as it is. */
 int heed_csv_next(heed_csv *c, char ***fields, size_t *n, char **err);

@@ -39,6 +39,11 @@ char *heed_dupes_e164(const char *phone, const char *country)
 	if (*p == '+')
 		plus = 1, p++;
 	for (; *p; p++) {
+		int intl = plus || (n >= 2 && digits[0] == '0' && digits[1] == '0');
+		if (*p == '(' && p[1] == '0' && p[2] == ')' && intl && n > 0) {
+			p += 2; /* +49 (0) 30: the trunk prefix, not dialled from abroad */
+			continue;
+		}
 		if (isdigit((unsigned char)*p)) {
 			if (n + 1 >= sizeof digits)
 				return NULL;

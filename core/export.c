@@ -287,12 +287,14 @@ static int selected(const heed_export_opts *o, const heed_contact *c, const stru
 }
 
 /* One CSV cell: quoted when it holds a comma, quote or line break; a leading
- * = + - @ (or a quote before one) gets a quote so spreadsheets show text. */
+ * = + - @ TAB CR (or a quote before one) gets a quote so spreadsheets show
+ * text (OWASP CSV injection). */
 static void csv_cell(heed_buf *b, const char *v)
 {
 	if (!v || !*v)
 		return;
-	int guard = strchr("=+-@", v[0]) || (v[0] == '\'' && v[1] && strchr("=+-@'", v[1]));
+	int guard = strchr(HEED_EXPORT_GUARDED, v[0]) ||
+	            (v[0] == '\'' && v[1] && strchr(HEED_EXPORT_GUARDED "'", v[1]));
 	int quote = strpbrk(v, ",\"\r\n") != NULL;
 	if (quote)
 		heed_buf_addc(b, '"');

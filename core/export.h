@@ -9,6 +9,10 @@
 #include "store.h"
 #include "util.h"
 
+/* The first characters of a cell that export neutralises with a leading quote
+ * (a line break too: the CSV reader turns a CR into one, and the quote must still come off). */
+#define HEED_EXPORT_GUARDED "=+-@\t\r\n"
+
 typedef struct heed_export_opts {
 	int jsonl;                  /* 1 = JSON Lines, 0 = CSV */
 	const char *stage;          /* NULL = every stage */

@@ -62,7 +62,8 @@ struct record {
 	char *stage;          /* mapped stage name or NULL */
 	heed_time stage_at;
 	int has_created;
-	heed_buf attrs;       /* JSON object under construction, without braces */
+	char **akey, **aval;  /* attributes in first-set order; a later value of a key replaces it */
+	size_t na, acap;
 	heed_fieldset extra;  /* from the row function */
 	heed_time *act_at;    /* parsed times of extra.acts */
 	long line;            /* where the row starts in the file */
@@ -88,6 +89,8 @@ struct importer {
 	long line;            /* row in hand (each thread has its own importer copy) */
 	int row_bad;
 	int unguard;          /* strip the quote heed's export puts before formula cells */
+	size_t named;         /* columns before the trailing unnamed ones (a trailing separator) */
+	int domain_col;       /* the map binds org.domain to a column: it wins, empty too */
 	struct record *cur;   /* the row in hand */
 	int64_t max_before;   /* highest contact id before the import: higher ids are its own */
 	int find_first;       /* the last keyed row matched: look up the next before inserting */
@@ -232,13 +235,32 @@ static void set_str(char **dst, const char *v)
 	*dst = xstrdup(v);
 }
 
+/* Set attribute key to v. A key set twice (a kept column, then an explicit
+ * field or the row function's repaired value) keeps one entry, the last value,
+ * so the store never sees the same key twice. */
 static void add_attr(struct record *r, const char *key, const char *v)
 {
-	if (r->attrs.len)
-		heed_buf_addc(&r->attrs, ',');
-	heed_json_str(&r->attrs, key);
-	heed_buf_addc(&r->attrs, ':');
-	heed_json_str(&r->attrs, v);
+	for (size_t i = 0; i < r->na; i++)
+		if (strcmp(r->akey[i], key) == 0) {
+			set_str(&r->aval[i], v);
+			return;
+		}
+	if (r->na == r->acap) {
+		r->acap = r->acap ? r->acap * 2 : 8;
+		r->akey = xrealloc(r->akey, r->acap * sizeof *r->akey);
+		r->aval = xrealloc(r->aval, r->acap * sizeof *r->aval);
+	}
+	r->akey[r->na] = xstrdup(key);
+	r->aval[r->na++] = xstrdup(v);
+}
+
+static void attrs_clear(struct record *r)
+{
+	for (size_t i = 0; i < r->na; i++) {
+		free(r->akey[i]);
+		free(r->aval[i]);
+	}
+	r->na = 0;
 }
 
 /* Web exports often HTML-escape text (M&uuml;ller, O&#39;Brien, A &amp; B): every
@@ -366,9 +388,20 @@ static int read_header(struct importer *im, char **err)
 	im->ncols = n;
 	im->header = xcalloc(n, sizeof *im->header);
 	im->mapped = xcalloc(n, 1);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		im->header[i] = xstrdup(heed_trim(f[i]));
+		if (im->header[i][0])
+			im->named = i + 1;
+	}
 	im->line = heed_csv_line(im->csv);
+	/* an unnamed column's values would be lost; only trailing ones (a header
+	 * ending in a separator, as many exports write) are let through */
+	for (size_t i = 0; i < n; i++)
+		if (!im->header[i][0] && (i < im->named || im->named == 0)) {
+			heed_seterr(err, "%s: line %ld: column %zu of the header has no name; name it"
+			                 " or remove the column", im->file, im->line, i + 1);
+			return HEED_EINPUT;
+		}
 	for (size_t i = 0; i < n && n <= 4096; i++) /* a map names columns by header: a repeat is unreachable */
 		for (size_t k = 0; k < i && im->header[i][0]; k++)
 			if (strcmp(im->header[i], im->header[k]) == 0) {
@@ -398,6 +431,7 @@ static int bind_fields(struct importer *im, char **err)
 			return rc;
 		}
 		im->mapped[col] = 1;
+		im->domain_col |= id == F_ORG_DOMAIN;
 		im->b[im->nb++] = (struct binding){ id, id == F_ATTR ? m->fields[i].name + 6 : NULL,
 			                                (size_t)col };
 	}
@@ -429,7 +463,7 @@ static void record_clear(struct record *r)
 	r->stage = NULL;
 	r->stage_at = 0;
 	r->has_created = 0;
-	heed_buf_reset(&r->attrs);
+	attrs_clear(r);
 	heed_fieldset_clear(&r->extra);
 	memset(&r->extra, 0, sizeof r->extra);
 	free(r->act_at);
@@ -446,10 +480,16 @@ static size_t blank_cells(struct importer *im, char **f)
 {
 	size_t left = 0;
 	for (size_t i = 0; i < im->ncols; i++) {
-		char *v = heed_trim(f[i]);
-		if (im->unguard && v[0] == '\'' && v[1] && strchr("=+-@'", v[1]))
+		/* heed's export keeps attribute values exactly (spaces, a lone tab) */
+		int exact = im->unguard && strncmp(im->header[i], "attrs.", 6) == 0;
+		char *v = exact ? f[i] : heed_trim(f[i]);
+		if (im->unguard && v[0] == '\'' && v[1] && strchr(HEED_EXPORT_GUARDED "'", v[1]))
 			v++; /* a cell heed's export neutralised against spreadsheet formulas */
 		f[i] = (*v == '\0' || is_placeholder(im->spec, v)) ? NULL : v;
+		if (f[i] && i >= im->named) {
+			report(im, 0, "column %zu has no header name; its value is ignored", i + 1);
+			f[i] = NULL;
+		}
 		left += f[i] != NULL;
 	}
 	return left;
@@ -519,15 +559,21 @@ static void build(struct importer *im, struct record *r, char **f)
 /* Attributes as one JSON object text (later keys win when merged by the store). */
 static void finish_attrs(struct record *r)
 {
-	if (!r->attrs.len)
+	if (!r->na)
 		return;
 	heed_buf b = { 0 };
 	heed_buf_addc(&b, '{');
-	heed_buf_add(&b, r->attrs.s, r->attrs.len);
+	for (size_t i = 0; i < r->na; i++) {
+		if (i)
+			heed_buf_addc(&b, ',');
+		heed_json_str(&b, r->akey[i]);
+		heed_buf_addc(&b, ':');
+		heed_json_str(&b, r->aval[i]);
+	}
 	heed_buf_addc(&b, '}');
 	free(r->c.attrs);
 	r->c.attrs = heed_buf_detach(&b);
-	heed_buf_reset(&r->attrs); /* done: a second call changes nothing */
+	attrs_clear(r); /* done: a second call changes nothing */
 }
 
 static int add_activities(struct importer *im, struct record *r, int64_t id, char **err)
@@ -673,8 +719,9 @@ static int update(struct importer *im, struct record *r, int64_t id, int *applie
 	if (rc != HEED_OK)
 		return rc;
 	*applied = 1;
-	rep->merged += own;
-	if (changed)
+	if (own)
+		rep->merged++; /* not an existing contact: counted apart from updated/unchanged */
+	else if (changed)
 		rep->updated++;
 	else
 		rep->unchanged++;
@@ -715,7 +762,8 @@ static int store_record(struct importer *im, struct record *r, char **err)
 		rep->no_key++;
 	}
 	finish_attrs(r);
-	const char *dom = heed_domain_of_email(c->email);
+	/* an org.domain column wins over the email, empty included */
+	const char *dom = im->domain_col && heed_empty(c->org.domain) ? NULL : heed_domain_of_email(c->email);
 	if (dom && !heed_empty(c->org.name) && heed_empty(c->org.domain))
 		set_str(&c->org.domain, dom); /* a work address tells the organisation's domain */
 	if ((rc = heed_store_org_match(im->s, &c->org, dom, err)) != HEED_OK)
@@ -923,7 +971,8 @@ static int run_rows(struct importer *im, char **err)
 	for (size_t i = 0; i < NBATCH; i++) {
 		for (size_t k = 0; k < BATCH; k++) {
 			record_clear(&q.b[i].r[k]);
-			heed_buf_free(&q.b[i].r[k].attrs);
+			free(q.b[i].r[k].akey);
+			free(q.b[i].r[k].aval);
 		}
 	}
 	free(q.b);

@@ -32,6 +32,8 @@ typedef struct heed_import_opts {
 } heed_import_opts;
 
 typedef struct heed_import_report {
+	/* updated + unchanged: rows that matched a contact stored before the import;
+	 * merged: rows that matched a contact an earlier row of the file created */
 	long rows, created, updated, unchanged, merged, moved, skipped, bad, warnings, no_key;
 	char **msgs;        /* "FILE:LINE: ..." errors and warnings, at most HEED_IMPORT_MAXMSG */
 	size_t nmsgs;

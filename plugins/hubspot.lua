@@ -5,7 +5,11 @@ labels are present. Record ID is the external id (source "hubspot").
 Lifecycle Stage sets the initial stage: subscriber, lead and marketing
 qualified lead are leads, sales qualified lead a prospect, opportunity an
 opportunity, customer and evangelist won. Lead Status and Lifecycle Stage are
-kept in attrs; other non-empty columns are kept under their label. ]]
+kept in attrs; other non-empty columns are kept under their label.
+Country/Region is stored as an ISO code ("Germany" -> "DE") when it names a
+known country, so the ICP, which uses codes, can match it. ]]
+
+local countries = require("countries")
 
 local LIFECYCLE = {
 	["subscriber"] = "lead",
@@ -68,6 +72,7 @@ local function map_row(row)
 		end
 	end
 	out["org.domain"] = domain(out["org.domain"])
+	out["org.country"] = countries.code(out["org.country"])
 	out.stage = stage(row["Lifecycle Stage"])
 	for k, v in pairs(row) do
 		if not USED[k] then out["attrs." .. k] = v end
@@ -99,6 +104,12 @@ return {
 			t.eq(r["org.name"], "B", "company")
 			t.eq(r["org.domain"], "b.example", "domain")
 			t.eq(r["attrs.Favourite"], "tea", "other columns kept")
+		end,
+		["country names become ISO codes"] = function(t)
+			t.eq(map_row({ ["Country/Region"] = "Germany" })["org.country"], "DE", "Germany")
+			t.eq(map_row({ ["Country/Region"] = "United States" })["org.country"], "US", "United States")
+			t.eq(map_row({ ["Country"] = "de" })["org.country"], "DE", "a code, lower case")
+			t.eq(map_row({ ["Country/Region"] = "Atlantis" })["org.country"], "Atlantis", "unknown kept")
 		end,
 	},
 }

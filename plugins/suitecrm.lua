@@ -5,7 +5,10 @@ same leads updates them instead of duplicating them. Status follows
 SuiteCRM's stock picklist: New, Assigned and Recycled leads are leads, In
 Process is a prospect (someone is working it), Converted an opportunity, Dead
 disqualified. The raw Status and Lead Source are kept in attrs. Rows marked
-Deleted = 1 are skipped. Dates are DD-MM-YYYY HH:MM. ]]
+Deleted = 1 are skipped. Dates are DD-MM-YYYY HH:MM. The country is stored
+as an ISO code ("USA" -> "US") when it names a known country. ]]
+
+local countries = require("countries")
 
 local function domain(site)
 	if not site then return nil end
@@ -55,7 +58,8 @@ return {
 			if row["Deleted"] == "1" then
 				return { skip = true }
 			end
-			return { ["org.domain"] = domain(row["Website"]) }
+			return { ["org.domain"] = domain(row["Website"]),
+				["org.country"] = countries.code(row["Primary Address Country"]) }
 		end,
 	},
 	tests = {
@@ -63,6 +67,13 @@ return {
 			t.eq(domain("www.sectionhr.info"), "sectionhr.info", "www. dropped")
 			t.eq(domain("https://www.Example.com/about"), "example.com", "scheme, case and path dropped")
 			t.eq(domain("localhost"), nil, "no dot, no domain")
+		end,
+		["country names become ISO codes"] = function(t)
+			t.eq(countries.code("USA"), "US", "USA")
+			t.eq(countries.code(" Deutschland "), "DE", "a German name, spaces")
+			t.eq(countries.code("Österreich"), "AT", "non-ASCII capital")
+			t.eq(countries.code("U.S.A."), "US", "dots")
+			t.eq(countries.code(nil), nil, "absent")
 		end,
 	},
 }

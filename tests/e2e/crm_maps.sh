@@ -68,4 +68,20 @@ expect_eq "suitecrm rows: exit" "$RC" 0
 expect_match "suitecrm rows: deleted skipped" "$OUT" "4 rows, 3 created, .* 1 skipped"
 expect_eq "suitecrm rows: stages" "$(sql "SELECT group_concat(external_id || '=' || stage, ' ') FROM (SELECT * FROM contacts WHERE external_id LIKE 'id-%' ORDER BY id)")" \
 	"id-1=prospect id-2=opportunity id-3=disqualified"
+# HubSpot writes country names; the shipped ICP uses ISO codes
+export HEED_DB="$T/countries.db"
+cat >"$T/hubspot-countries.csv" <<'CSV'
+Record ID,Email,Company Name,Industry,Number of Employees,Country/Region
+201,a@de.example,De GmbH,Software,240,Germany
+202,b@us.example,Us Inc,Software,240,United States
+203,c@xx.example,Xx Ltd,Software,240,Atlantis
+CSV
+run import "$T/hubspot-countries.csv" --map hubspot
+expect_eq "hubspot countries: exit" "$RC" 0
+expect_eq "hubspot countries: names become ISO codes, unknown kept" \
+	"$(sql "SELECT group_concat(o.country, ' ') FROM (SELECT o.country FROM contacts c JOIN organisations o ON o.id = c.org_id ORDER BY c.id) o")" \
+	"DE US Atlantis"
+run score --all
+expect_eq "hubspot countries: score" "$RC" 0
+expect_match "hubspot countries: the ICP matches Germany" "$(sql "SELECT score_parts FROM contacts WHERE external_id = '201'")" "DE \+5"
 finish

@@ -59,6 +59,7 @@ for f in "$FIX"/*.lua; do
 	P="$T/p-$name"
 	mkdir -p "$P"
 	cp "$SRC"/plugins/*.lua "$f" "$P/"
+	cp -r "$SRC"/plugins/lib "$P/" # the shipped maps require its modules
 	# the instruction budget, not the clock, must stop the loops, however slow
 	# the machine (a sanitizer build on shared cores); test_limits tests the clock
 	echo "* time_ms 600000" >"$P/limits.conf"

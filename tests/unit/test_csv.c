@@ -326,8 +326,16 @@ static void test_edges(void)
 	snprintf(want, sizeof want, "!%s: line 1: unterminated quote starting on line 1\n", p);
 	CHECK_DUMP(p, 0, 0, want);
 
-	p = PUT("quotes.csv", "\"\",\"a,b\",\"\"\"\",x\"y,\"q\"tail, \"sp\"\n");
-	CHECK_DUMP(p, 0, 0, "1:[][a,b][\"][x\"y][qtail][ \"sp\"]\n");
+	p = PUT("quotes.csv", "\"\",\"a,b\",\"\"\"\",x\"y, \"sp\"\n");
+	CHECK_DUMP(p, 0, 0, "1:[][a,b][\"][x\"y][ \"sp\"]\n");
+	/* Text after a closing quote is a bad record, not glued on ("a@x.com"junk). */
+	p = PUT("quote-junk.csv", "email,n\n\"a@x.com\"junk,1\nx,\"two\nlines\"tail\nb,2\n");
+	snprintf(want, sizeof want,
+	         "1:[email][n]\n!%s: line 2: field 1: text after the closing quote (a quote inside a"
+	         " quoted field must be doubled)\n!%s: line 4: field 2: text after the closing quote (a"
+	         " quote inside a quoted field must be doubled)\n5:[b][2]\n",
+	         p, p);
+	CHECK_DUMP(p, 0, 0, want);
 	p = PUT("trailing-empty.csv", "a,b,\n,,\n");
 	CHECK_DUMP(p, 0, 0, "1:[a][b][]\n2:[][][]\n");
 	p = PUT("multiline.csv", "id,note\n1,\"one\ntwo\r\nthree\"\n2,x\n");
@@ -562,6 +570,35 @@ static void test_large(void)
 	heed_csv_close(c);
 }
 
+/* A record over 16 MB is one bad record named by its first line and skipped
+ * to its real end: text inside its quotes is never read as records. */
+static void test_too_long(void)
+{
+	size_t big = 17u << 20;
+	char *data = xmalloc(big + 256);
+	size_t k = (size_t)sprintf(data, "email,note\nf@x.com,\"");
+	memset(data + k, 'x', big);
+	k += big;
+	k += (size_t)sprintf(data + k, "\r\nmallory@evil.example,\"\"Injected\"\"\ntail\"\r\nok@x.com,fine\n");
+	const char *p = put_file("too-long-quoted.csv", data, k);
+	char want[8000];
+	snprintf(want, sizeof want,
+	         "1:[email][note]\n!%s: line 2: record longer than 16 MB; skipped to its end (line 4)\n"
+	         "5:[ok@x.com][fine]\n", p);
+	CHECK_DUMP(p, 0, 0, want);
+
+	k = (size_t)sprintf(data, "email,note\nf@x.com,");
+	memset(data + k, 'y', big);
+	k += big;
+	k += (size_t)sprintf(data + k, "\nok@x.com,fine\n");
+	p = put_file("too-long-plain.csv", data, k);
+	snprintf(want, sizeof want,
+	         "1:[email][note]\n!%s: line 2: record longer than 16 MB; skipped to its end (line 2)\n"
+	         "3:[ok@x.com][fine]\n", p);
+	CHECK_DUMP(p, 0, 0, want);
+	free(data);
+}
+
 int main(void)
 {
 	const char *t = getenv("HEED_TMP");
@@ -584,5 +621,6 @@ int main(void)
 	test_encoding();
 	test_open_errors();
 	test_large();
+	test_too_long();
 	return check_done("test_csv");
 }
