@@ -11,6 +11,7 @@
 #include "check.h"
 #include "contact.h"
 #include "plugin.h"
+#include "tmpstore.h"
 #include "util.h"
 
 static char *dir_for(const char *name)
@@ -24,17 +25,6 @@ static char *dir_for(const char *name)
 	free(cmd);
 	free(root);
 	return dir;
-}
-
-static void put(const char *dir, const char *file, const char *text)
-{
-	char *path = xasprintf("%s/%s", dir, file);
-	FILE *f = fopen(path, "w");
-	if (!f)
-		exit(2);
-	fputs(text, f);
-	fclose(f);
-	free(path);
 }
 
 /* Score the contact; OUT: *total. Returns the error (caller frees) or NULL. */
@@ -79,7 +69,7 @@ static void counter(const char *dir, const char *name, long n, const char *limit
 	                      "  end }\n",
 	                      name, limits, n);
 	char *file = xasprintf("%s.lua", name);
-	put(dir, file, src);
+	tmp_put(dir, file, src);
 	free(file);
 	free(src);
 }
@@ -103,7 +93,7 @@ static void test_instructions(void)
 	heed_plugins_close(p);
 
 	/* limits.conf beats the plugin table, for one plugin or all */
-	put(dir, "limits.conf", "# operator's limits\n* instructions 1000\nraised instructions 200000000 # more\n");
+	tmp_put(dir, "limits.conf", "# operator's limits\n* instructions 1000\nraised instructions 200000000 # more\n");
 	p = heed_plugins_open(dir, &err);
 	CHECK_INT(heed_plugins_nerrors(p), 0);
 	err = score(p, &t);
@@ -112,7 +102,7 @@ static void test_instructions(void)
 	free(err);
 	heed_plugins_close(p);
 
-	put(dir, "limits.conf", "* instructions 1000\nraised colour 5\n");
+	tmp_put(dir, "limits.conf", "* instructions 1000\nraised colour 5\n");
 	p = heed_plugins_open(dir, &err);
 	CHECK_INT(heed_plugins_nerrors(p), 1);
 	CHECK(has(heed_plugins_error(p, 0), "limits.conf:2: unknown limit 'colour'"));
@@ -132,22 +122,22 @@ static void test_escapes(void)
 {
 	char *dir = dir_for("escapes");
 	/* each coroutine would get a fresh budget if the budget were per thread */
-	put(dir, "co.lua", "return { name = 'co', version = '1', score = function(c)\n"
+	tmp_put(dir, "co.lua", "return { name = 'co', version = '1', score = function(c)\n"
 	                   "  while true do pcall(coroutine.wrap(function() while true do end end)) end\n"
 	                   "end }\n");
 	/* a pcall that catches the kill and tries again */
-	put(dir, "retry.lua", "return { name = 'retry', version = '1', score = function(c)\n"
+	tmp_put(dir, "retry.lua", "return { name = 'retry', version = '1', score = function(c)\n"
 	                      "  for i = 1, 1e9 do pcall(function() while true do end end) end\n"
 	                      "end }\n");
 	/* little Lua, much C: only the clock stops it */
-	put(dir, "slow.lua", "return { name = 'slow', version = '1', limits = { time_ms = 100 },\n"
+	tmp_put(dir, "slow.lua", "return { name = 'slow', version = '1', limits = { time_ms = 100 },\n"
 	                     "  score = function(c)\n"
 	                     "    local s = string.rep('ab', 100000)\n"
 	                     "    while true do s:find('b', 1, true) ; s = s:upper():lower() end\n"
 	                     "  end }\n");
-	put(dir, "mem.lua", "return { name = 'mem', version = '1', limits = { memory_mb = 8 },\n"
+	tmp_put(dir, "mem.lua", "return { name = 'mem', version = '1', limits = { memory_mb = 8 },\n"
 	                    "  score = function(c) local t = {} for i = 1, 1e8 do t[i] = i end end }\n");
-	put(dir, "ok.lua", "return { name = 'ok', version = '1', score = function(c)\n"
+	tmp_put(dir, "ok.lua", "return { name = 'ok', version = '1', score = function(c)\n"
 	                   "  return { { name = 'ok', points = 7 } } end }\n");
 	char *err = NULL;
 	double t;
@@ -172,13 +162,13 @@ static void test_escapes(void)
 static void test_require(void)
 {
 	char *dir = dir_for("require");
-	put(dir, "lib/util.lua", "local M = {} function M.double(x) return 2 * x end return M\n");
-	put(dir, "lib/sub/deep.lua", "return { v = require('util').double(3) }\n");
-	put(dir, "req.lua", "local u = require('util')\nlocal d = require('sub.deep')\n"
+	tmp_put(dir, "lib/util.lua", "local M = {} function M.double(x) return 2 * x end return M\n");
+	tmp_put(dir, "lib/sub/deep.lua", "return { v = require('util').double(3) }\n");
+	tmp_put(dir, "req.lua", "local u = require('util')\nlocal d = require('sub.deep')\n"
 	                    "assert(require('util') == u, 'cached')\n"
 	                    "return { name = 'req', version = '1', score = function(c)\n"
 	                    "  return { { name = 'r', points = u.double(10) + d.v } } end }\n");
-	put(dir, "bad.lua", "local ok, m = pcall(require, '../req')\n"
+	tmp_put(dir, "bad.lua", "local ok, m = pcall(require, '../req')\n"
 	                    "assert(not ok and m:find('letters, digits'), m)\n"
 	                    "require('nosuch')\n"
 	                    "return { name = 'bad', version = '1' }\n");
@@ -196,8 +186,8 @@ static void test_require(void)
 	/* a binary module is refused, however it is reached */
 	rm(dir, "bad.lua");
 	rm(dir, "req.lua");
-	put(dir, "lib/bin.lua", "\x1bLua\x54");
-	put(dir, "usebin.lua", "require('bin')\nreturn { name = 'usebin', version = '1' }\n");
+	tmp_put(dir, "lib/bin.lua", "\x1bLua\x54");
+	tmp_put(dir, "usebin.lua", "require('bin')\nreturn { name = 'usebin', version = '1' }\n");
 	p = heed_plugins_open(dir, &err);
 	CHECK_INT(heed_plugins_nerrors(p), 1);
 	CHECK(has(heed_plugins_error(p, 0), "attempt to load a binary chunk"));
@@ -217,7 +207,7 @@ static void test_suspension(void)
 	                  "    return { { name = 'n', points = 1 } }\n"
 	                  "  end }\n";
 	char *text = xstrdup(src);
-	put(dir, "alt.lua", text);
+	tmp_put(dir, "alt.lua", text);
 	free(text);
 	char *err = NULL;
 	heed_plugins *p = heed_plugins_open(dir, &err);
@@ -248,7 +238,7 @@ static void test_suspension(void)
 
 	/* a reload (a new state) lifts it */
 	text = xasprintf("-- v2\n%s", src);
-	put(dir, "alt.lua", text);
+	tmp_put(dir, "alt.lua", text);
 	free(text);
 	char *rep = NULL;
 	CHECK_INT(heed_plugins_refresh(p, NULL, &rep), 1);

@@ -19,41 +19,6 @@
 #include "tmpstore.h"
 #include "util.h"
 
-static char *case_dir(const char *name)
-{
-	char *dir = xasprintf("%s/mail/%s", tmp_root(), name);
-	char *parent = xasprintf("%s/mail", tmp_root());
-	mkdir(tmp_root(), 0755);
-	mkdir(parent, 0755);
-	mkdir(dir, 0755);
-	free(parent);
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	while (d && (e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		char *f = xasprintf("%s/%s", dir, e->d_name);
-		unlink(f);
-		free(f);
-	}
-	if (d)
-		closedir(d);
-	return dir;
-}
-
-static void put(const char *dir, const char *file, const char *text)
-{
-	char *path = xasprintf("%s/%s", dir, file);
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		fprintf(stderr, "cannot write %s: %s\n", path, strerror(errno));
-		exit(2);
-	}
-	fputs(text, f);
-	fclose(f);
-	free(path);
-}
-
 static void ann(heed_contact *c)
 {
 	heed_contact_init(c);
@@ -89,8 +54,8 @@ static const char good_plugin[] =
 
 static void test_render(void)
 {
-	char *dir = case_dir("render"), *err = NULL;
-	put(dir, "mailer.lua", good_plugin);
+	char *dir = tmp_case_dir("mail", "render"), *err = NULL;
+	tmp_put(dir, "mailer.lua", good_plugin);
 	heed_plugins *p = heed_plugins_open(dir, &err);
 	CHECK(p != NULL);
 	CHECK_INT(heed_plugins_nerrors(p), 0);
@@ -172,8 +137,8 @@ static void test_load_errors(void)
 		  "placeholder {{org..name}} has an empty name" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		char *dir = case_dir("loaderr"), *err = NULL;
-		put(dir, "bad.lua", cases[i].src);
+		char *dir = tmp_case_dir("mail", "loaderr"), *err = NULL;
+		tmp_put(dir, "bad.lua", cases[i].src);
 		heed_plugins *p = heed_plugins_open(dir, &err);
 		CHECK_INT(heed_plugins_nerrors(p), 1);
 		const char *e = heed_plugins_nerrors(p) ? heed_plugins_error(p, 0) : "";
@@ -216,8 +181,8 @@ static int count_files(const char *dir)
 
 static void test_queue_deliver(void)
 {
-	char *pdir = case_dir("qplugins"), *err = NULL;
-	put(pdir, "mailer.lua", good_plugin);
+	char *pdir = tmp_case_dir("mail", "qplugins"), *err = NULL;
+	tmp_put(pdir, "mailer.lua", good_plugin);
 	char *path = tmp_fresh_db("mail", "queue");
 	heed_store *s = NULL;
 	CHECK_INT(heed_store_open(path, &s, &err), HEED_OK);
@@ -232,7 +197,7 @@ static void test_queue_deliver(void)
 	CHECK_STR(cfg.transport, "file");
 	CHECK_INT(cfg.daily_cap, 500);
 	CHECK_STR(cfg.unsubscribe, "mailto:heed@localhost?subject=unsubscribe%20{id}");
-	free(case_dir("q-out"));
+	free(tmp_case_dir("mail", "q-out"));
 
 	int64_t id1 = 0, id2 = 0;
 	CHECK_INT(heed_mail_queue(s, p, kim, "hello", "{\"offer\":\"trial\"}", "k1", &id1, &err), HEED_OK);

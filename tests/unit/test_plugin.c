@@ -14,62 +14,11 @@
 #include "contact.h"
 #include "htime.h"
 #include "plugin.h"
+#include "tmpstore.h"
 #include "util.h"
 
 #define NOW "2024-06-01T00:00:00Z"
 #define DAY 86400
-
-static const char *tmp_root(void)
-{
-	const char *t = getenv("HEED_TMP");
-	return t && *t ? t : "/tmp/heedtest";
-}
-
-static void mkdir_p(const char *path)
-{
-	char *p = xstrdup(path);
-	for (char *s = p + 1; *s; s++) {
-		if (*s == '/') {
-			*s = '\0';
-			mkdir(p, 0755);
-			*s = '/';
-		}
-	}
-	mkdir(p, 0755);
-	free(p);
-}
-
-/* A fresh, empty plugin directory for one test case. Caller frees. */
-static char *case_dir(const char *name)
-{
-	char *dir = xasprintf("%s/plugin/%s", tmp_root(), name);
-	mkdir_p(dir);
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	while (d && (e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		char *f = xasprintf("%s/%s", dir, e->d_name);
-		unlink(f);
-		free(f);
-	}
-	if (d)
-		closedir(d);
-	return dir;
-}
-
-static void put(const char *dir, const char *file, const char *text)
-{
-	char *path = xasprintf("%s/%s", dir, file);
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		fprintf(stderr, "cannot write %s: %s\n", path, strerror(errno));
-		exit(2);
-	}
-	fputs(text, f);
-	fclose(f);
-	free(path);
-}
 
 static char *slurp(const char *path)
 {
@@ -138,16 +87,16 @@ static int has(const char *s, const char *needle)
 
 static void test_load(void)
 {
-	char *dir = case_dir("load");
-	put(dir, "b_good.lua", "return { name = \"good\", version = \"1.2.3\", api = 1 }\n");
-	put(dir, "a_other.lua", "return { name = \"zeta\", version = \"0.1\" }\n");
-	put(dir, "broken.lua", "return {\n  name = \"broken\",\n  version = = \"1\",\n}\n");
-	put(dir, "atload.lua", "local x = nil\nreturn x.y\n");
-	put(dir, "nover.lua", "return { name = \"nover\" }\n");
-	put(dir, "future.lua", "return { name = \"future\", version = \"1\", api = 2 }\n");
-	put(dir, "z_twin.lua", "return {\n  name = \"good\",\n  version = \"9\",\n}\n");
-	put(dir, "typo.lua", "return { name = \"typo\", version = \"1\", scroe = function() end }\n");
-	put(dir, "notes.txt", "not a plugin\n");
+	char *dir = tmp_case_dir("plugin", "load");
+	tmp_put(dir, "b_good.lua", "return { name = \"good\", version = \"1.2.3\", api = 1 }\n");
+	tmp_put(dir, "a_other.lua", "return { name = \"zeta\", version = \"0.1\" }\n");
+	tmp_put(dir, "broken.lua", "return {\n  name = \"broken\",\n  version = = \"1\",\n}\n");
+	tmp_put(dir, "atload.lua", "local x = nil\nreturn x.y\n");
+	tmp_put(dir, "nover.lua", "return { name = \"nover\" }\n");
+	tmp_put(dir, "future.lua", "return { name = \"future\", version = \"1\", api = 2 }\n");
+	tmp_put(dir, "z_twin.lua", "return {\n  name = \"good\",\n  version = \"9\",\n}\n");
+	tmp_put(dir, "typo.lua", "return { name = \"typo\", version = \"1\", scroe = function() end }\n");
+	tmp_put(dir, "notes.txt", "not a plugin\n");
 
 	char *err = NULL;
 	heed_plugins *p = heed_plugins_open(dir, &err);
@@ -191,40 +140,40 @@ static void test_load(void)
 
 static void test_score_errors(void)
 {
-	char *dir = case_dir("score_errors");
-	put(dir, "a_fine.lua",
+	char *dir = tmp_case_dir("plugin", "score_errors");
+	tmp_put(dir, "a_fine.lua",
 	    "return {\n"
 	    "  name = \"fine\", version = \"1\",\n"
 	    "  score = function(c)\n"
 	    "    return { { name = \"base\", points = 5, reason = \"always\" }, { name = \"more\", points = 2.5 } }\n"
 	    "  end,\n"
 	    "}\n");
-	put(dir, "b_bad.lua",
+	tmp_put(dir, "b_bad.lua",
 	    "return {\n"
 	    "  name = \"bad\", version = \"1\",\n"
 	    "  score = function(c)\n"
 	    "    error(\"boom\")\n"
 	    "  end,\n"
 	    "}\n");
-	put(dir, "c_nan.lua",
+	tmp_put(dir, "c_nan.lua",
 	    "return {\n"
 	    "  name = \"nan\", version = \"1\",\n"
 	    "  score = function(c)\n"
 	    "    return { { name = \"ok\", points = 1 }, { name = \"odd\", points = 0/0, reason = \"x\" } }\n"
 	    "  end,\n"
 	    "}\n");
-	put(dir, "d_inf.lua",
+	tmp_put(dir, "d_inf.lua",
 	    "return {\n"
 	    "  name = \"inf\", version = \"1\",\n"
 	    "\n"
 	    "  score = function(c) return { { name = \"huge\", points = math.huge } } end,\n"
 	    "}\n");
-	put(dir, "e_type.lua",
+	tmp_put(dir, "e_type.lua",
 	    "return {\n"
 	    "  name = \"typed\", version = \"1\",\n"
 	    "  score = function(c) return { { name = \"s\", points = \"12\" } } end,\n"
 	    "}\n");
-	put(dir, "f_nil.lua",
+	tmp_put(dir, "f_nil.lua",
 	    "return {\n"
 	    "  name = \"nilidx\", version = \"1\",\n"
 	    "  score = function(c)\n"
@@ -264,10 +213,10 @@ static void test_score_errors(void)
 	};
 	for (size_t i = 0; i < sizeof alone / sizeof alone[0]; i++) {
 		heed_plugins_close(p);
-		char *d2 = case_dir("score_alone");
+		char *d2 = tmp_case_dir("plugin", "score_alone");
 		char *src = xasprintf("%s/%s", dir, alone[i][0]);
 		char *text = slurp(src);
-		put(d2, alone[i][0], text ? text : "");
+		tmp_put(d2, alone[i][0], text ? text : "");
 		free(text);
 		p = heed_plugins_open(d2, &err);
 		CHECK_INT(heed_plugins_count(p), 1);
@@ -288,8 +237,8 @@ static void test_score_errors(void)
 	heed_plugins_close(p);
 
 	/* a path longer than Lua's 60-byte source names still gives the full path and the line */
-	char *deep = case_dir("a_directory_name_long_enough_that_lua_shortens_it_in_its_own_messages");
-	put(deep, "deep.lua",
+	char *deep = tmp_case_dir("plugin", "a_directory_name_long_enough_that_lua_shortens_it_in_its_own_messages");
+	tmp_put(deep, "deep.lua",
 	    "return {\n"
 	    "  name = \"deep\", version = \"1\",\n"
 	    "  score = function(c)\n"
@@ -317,8 +266,8 @@ static void test_score_errors(void)
  * like returned ones. heed_parts_reset reuses the parts for the next contact. */
 static void test_score_add(void)
 {
-	char *dir = case_dir("score_add");
-	put(dir, "a_add.lua",
+	char *dir = tmp_case_dir("plugin", "score_add");
+	tmp_put(dir, "a_add.lua",
 	    "local keep\n"
 	    "return {\n"
 	    "  name = \"adder\", version = \"1\",\n"
@@ -333,7 +282,7 @@ static void test_score_add(void)
 	    "    return true, \"\"\n"
 	    "  end } } },\n"
 	    "}\n");
-	put(dir, "b_bad.lua",
+	tmp_put(dir, "b_bad.lua",
 	    "return {\n"
 	    "  name = \"badadd\", version = \"1\",\n"
 	    "  score = function(c, add)\n"
@@ -393,8 +342,8 @@ static void test_score_add(void)
 
 static void test_sandbox(void)
 {
-	char *dir = case_dir("sandbox");
-	put(dir, "box.lua",
+	char *dir = tmp_case_dir("plugin", "sandbox");
+	tmp_put(dir, "box.lua",
 	    "local function absent(name) return { name = name, check = function() return _ENV[name] == nil, name end } end\n"
 	    "return {\n"
 	    "  name = \"box\", version = \"1\",\n"
@@ -423,7 +372,7 @@ static void test_sandbox(void)
 	    "          and heed.days(0, 129600) == 1.5 and heed.now() == 1717200000, \"heed\" end },\n"
 	    "  } },\n"
 	    "}\n");
-	put(dir, "loop.lua",
+	tmp_put(dir, "loop.lua",
 	    "return {\n"
 	    "  name = \"loop\", version = \"1\",\n"
 	    "  score = function(c)\n"
@@ -434,7 +383,7 @@ static void test_sandbox(void)
 	    "  end }, { name = \"deep\", check = function() local function f(n) return 1 + f(n + 1) end return f(1) end },\n"
 	    "  } },\n"
 	    "}\n");
-	put(dir, "memory.lua",
+	tmp_put(dir, "memory.lua",
 	    "return {\n"
 	    "  name = \"memory\", version = \"1\",\n"
 	    "  score = function(c)\n"
@@ -482,8 +431,8 @@ static void test_sandbox(void)
 
 	/* the memory plugin alone */
 	heed_plugins_close(p);
-	char *d2 = case_dir("memory");
-	put(d2, "memory.lua",
+	char *d2 = tmp_case_dir("plugin", "memory");
+	tmp_put(d2, "memory.lua",
 	    "return {\n"
 	    "  name = \"memory\", version = \"1\",\n"
 	    "  score = function(c)\n"
@@ -511,8 +460,8 @@ static void test_sandbox(void)
 
 static void test_contact_table(void)
 {
-	char *dir = case_dir("contact_table");
-	put(dir, "look.lua",
+	char *dir = tmp_case_dir("plugin", "contact_table");
+	tmp_put(dir, "look.lua",
 	    "local function show(v)\n"
 	    "  if type(v) ~= \"table\" then return tostring(v) end\n"
 	    "  local keys = {}\n"
@@ -614,8 +563,8 @@ static void test_contact_table(void)
 
 static void test_composition(void)
 {
-	char *dir = case_dir("composition");
-	put(dir, "one.lua",
+	char *dir = tmp_case_dir("plugin", "composition");
+	tmp_put(dir, "one.lua",
 	    "return {\n"
 	    "  name = \"one\", version = \"1.0\",\n"
 	    "  criteria = {\n"
@@ -626,7 +575,7 @@ static void test_composition(void)
 	    "  },\n"
 	    "  score = function(c) return { { name = \"a\", points = 10, reason = \"ten\" } } end,\n"
 	    "}\n");
-	put(dir, "two.lua",
+	tmp_put(dir, "two.lua",
 	    "return {\n"
 	    "  name = \"two\", version = \"2.0\",\n"
 	    "  criteria = {\n"
@@ -695,8 +644,8 @@ static void test_composition(void)
 
 static void test_map(void)
 {
-	char *dir = case_dir("map");
-	put(dir, "sf.lua",
+	char *dir = tmp_case_dir("plugin", "map");
+	tmp_put(dir, "sf.lua",
 	    "return {\n"
 	    "  name = \"sfimport\", version = \"1\",\n"
 	    "  map = {\n"
@@ -728,11 +677,11 @@ static void test_map(void)
 	    "    end,\n"
 	    "  },\n"
 	    "}\n");
-	put(dir, "plain.lua",
+	tmp_put(dir, "plain.lua",
 	    "return { name = \"plain\", version = \"1\", map = { fields = { email = \"E-mail\" }, update_only = true } }\n");
-	put(dir, "typo.lua",
+	tmp_put(dir, "typo.lua",
 	    "return {\n  name = \"typo\", version = \"1\",\n  map = { fields = { emial = \"Email\" } },\n}\n");
-	put(dir, "nomap.lua", "return { name = \"nomap\", version = \"1\" }\n");
+	tmp_put(dir, "nomap.lua", "return { name = \"nomap\", version = \"1\" }\n");
 	char *err = NULL;
 	heed_plugins *p = heed_plugins_open(dir, &err);
 	CHECK_INT(heed_plugins_count(p), 3);
@@ -856,13 +805,13 @@ static heed_plugins *open_defaults(void)
 	CHECK(has(heed_plugins_versions(p), "score@1.0.0"));
 	heed_plugins_close(p);
 
-	char *dir = case_dir("defaults");
+	char *dir = tmp_case_dir("plugin", "defaults");
 	const char *files[] = {"qualify.lua", "score.lua"};
 	for (size_t i = 0; i < 2; i++) {
 		char *path = xasprintf("%s/%s", shipped, files[i]);
 		char *text = slurp(path);
 		CHECK(text != NULL);
-		put(dir, files[i], text ? text : "");
+		tmp_put(dir, files[i], text ? text : "");
 		free(text);
 		free(path);
 	}
