@@ -466,7 +466,7 @@ int lh_rawfield(lua_State *L, int t, const char *k)
 }
 
 /* Copy of t[k] when a string, NULL when nil, else an error naming what. */
-static char *opt_string(lua_State *L, int t, const char *k, const char *what)
+char *lh_opt_string(lua_State *L, int t, const char *k, const char *what)
 {
 	char *s = NULL;
 	int type = lh_rawfield(L, t, k);
@@ -478,7 +478,7 @@ static char *opt_string(lua_State *L, int t, const char *k, const char *what)
 	return s;
 }
 
-static void check_keys(lua_State *L, int t, const char *what, const char *const *known, const char *list)
+void lh_check_keys(lua_State *L, int t, const char *what, const char *const *known)
 {
 	lua_pushnil(L);
 	while (lua_next(L, t)) {
@@ -487,9 +487,15 @@ static void check_keys(lua_State *L, int t, const char *what, const char *const 
 		const char *const *p = known;
 		while (k && *p && strcmp(*p, k) != 0)
 			p++;
-		if (!k || !*p)
-			luaL_error(L, "%s: unknown key %s (known: %s)", what,
-			           k ? lua_pushfstring(L, "'%s'", k) : luaL_typename(L, -1), list);
+		if (!k || !*p) {
+			heed_buf list = { 0 };
+			for (p = known; *p; p++)
+				heed_buf_addf(&list, "%s%s", p == known ? "" : ", ", *p);
+			lua_pushfstring(L, "%s: unknown key %s (known: %s)", what,
+			                k ? lua_pushfstring(L, "'%s'", k) : luaL_typename(L, -1), list.s);
+			heed_buf_free(&list);
+			lua_error(L);
+		}
 	}
 }
 
@@ -499,115 +505,6 @@ int lh_fn_line(lua_State *L, int idx)
 	lua_pushvalue(L, idx);
 	lua_getinfo(L, ">S", &ar);
 	return ar.linedefined > 0 ? ar.linedefined : 0;
-}
-
-int lh_field_cmp(const void *a, const void *b)
-{
-	return strcmp(((const heed_field *)a)->name, ((const heed_field *)b)->name);
-}
-
-void lh_add_field(heed_field **v, size_t *n, char *name, char *value)
-{
-	*v = xrealloc(*v, (*n + 1) * sizeof **v);
-	(*v)[*n].name = name;
-	(*v)[(*n)++].value = value;
-}
-
-/* Read a table of string → string at t[k] into v (sorted by name). */
-static void read_pairs(lua_State *L, int t, const char *k, const char *what, heed_field **v, size_t *n,
-                       int fieldnames)
-{
-	int type = lh_rawfield(L, t, k);
-	if (type == LUA_TNIL) {
-		lua_pop(L, 1);
-		return;
-	}
-	if (type != LUA_TTABLE)
-		luaL_error(L, "%s must be a table, got %s", what, luaL_typename(L, -1));
-	int m = lua_gettop(L);
-	lua_pushnil(L);
-	while (lua_next(L, m)) {
-		if (lua_type(L, -2) != LUA_TSTRING)
-			luaL_error(L, "%s: keys must be strings, got %s", what, luaL_typename(L, -2));
-		const char *key = lua_tostring(L, -2);
-		if (fieldnames && !heed_field_known(key))
-			luaL_error(L, "%s: unknown field '%s' (see plugins/README.md for field names)", what, key);
-		if (lua_type(L, -1) != LUA_TSTRING)
-			luaL_error(L, "%s['%s'] must be a string, got %s", what, key, luaL_typename(L, -1));
-		lh_add_field(v, n, xstrdup(key), xstrdup(lua_tostring(L, -1)));
-		lua_pop(L, 1);
-	}
-	lua_pop(L, 1);
-	if (*n > 1)
-		qsort(*v, *n, sizeof **v, lh_field_cmp);
-}
-
-static void read_bool(lua_State *L, int t, const char *k, const char *what, int *out)
-{
-	int type = lh_rawfield(L, t, k);
-	if (type != LUA_TNIL && type != LUA_TBOOLEAN)
-		luaL_error(L, "%s must be a boolean, got %s", what, luaL_typename(L, -1));
-	*out = lua_toboolean(L, -1);
-	lua_pop(L, 1);
-}
-
-static const char *const map_keys[] = {
-	"fields", "keep_rest", "placeholders", "row", "source", "stage", "time_layout", "update_only", NULL,
-};
-static const char *const stage_keys[] = {"column", "default", "values", NULL};
-
-static void read_map(lua_State *L, lplugin *lp, int t, heed_mapspec *m)
-{
-	check_keys(L, t, "map", map_keys,
-	           "fields, keep_rest, placeholders, row, source, stage, time_layout, update_only");
-	m->plugin = xstrdup(lp->name);
-	m->source = opt_string(L, t, "source", "map.source");
-	if (!m->source)
-		m->source = xstrdup(lp->name);
-	m->time_layout = opt_string(L, t, "time_layout", "map.time_layout");
-	read_bool(L, t, "keep_rest", "map.keep_rest", &m->keep_rest);
-	read_bool(L, t, "update_only", "map.update_only", &m->update_only);
-	read_pairs(L, t, "fields", "map.fields", &m->fields, &m->nfields, 1);
-
-	int type = lh_rawfield(L, t, "placeholders");
-	if (type == LUA_TTABLE) {
-		lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
-		for (lua_Integer i = 1; i <= n; i++) {
-			if (lua_rawgeti(L, -1, i) != LUA_TSTRING)
-				luaL_error(L, "map.placeholders[%d] must be a string, got %s", (int)i, luaL_typename(L, -1));
-			m->placeholders = xrealloc(m->placeholders, (m->nplaceholders + 1) * sizeof *m->placeholders);
-			m->placeholders[m->nplaceholders++] = xstrdup(lua_tostring(L, -1));
-			lua_pop(L, 1);
-		}
-	} else if (type != LUA_TNIL) {
-		luaL_error(L, "map.placeholders must be an array of strings, got %s", luaL_typename(L, -1));
-	}
-	lua_pop(L, 1);
-
-	type = lh_rawfield(L, t, "stage");
-	if (type == LUA_TTABLE) {
-		int s = lua_gettop(L);
-		check_keys(L, s, "map.stage", stage_keys, "column, default, values");
-		m->stage_column = opt_string(L, s, "column", "map.stage.column");
-		m->stage_default = opt_string(L, s, "default", "map.stage.default");
-		read_pairs(L, s, "values", "map.stage.values", &m->stage_values, &m->nstage_values, 0);
-		if (!m->stage_column && m->nstage_values)
-			luaL_error(L, "map.stage.values needs map.stage.column");
-	} else if (type != LUA_TNIL) {
-		luaL_error(L, "map.stage must be a table, got %s", luaL_typename(L, -1));
-	}
-	lua_pop(L, 1);
-
-	type = lh_rawfield(L, t, "row");
-	if (type == LUA_TFUNCTION) {
-		lp->row_line = lh_fn_line(L, -1);
-		lp->row_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-		m->has_row_fn = 1;
-	} else {
-		if (type != LUA_TNIL)
-			luaL_error(L, "map.row must be a function, got %s", luaL_typename(L, -1));
-		lua_pop(L, 1);
-	}
 }
 
 static int target_cmp(const void *a, const void *b)
@@ -638,7 +535,7 @@ static void read_criteria(lua_State *L, lplugin *lp, int t, heed_plugin_info *in
 			int e = lua_gettop(L);
 			if (!lua_istable(L, e))
 				luaL_error(L, "criteria.%s[%d] must be a table {name = ..., check = function}", stage, (int)i);
-			char *name = opt_string(L, e, "name", "check name");
+			char *name = lh_opt_string(L, e, "name", "check name");
 			if (heed_empty(name)) {
 				free(name);
 				luaL_error(L, "criteria.%s[%d] has no name", stage, (int)i);
@@ -678,7 +575,7 @@ static void check_name(lua_State *L, int t)
 {
 	if (lh_rawfield(L, t, "name") != LUA_TSTRING) {
 		lua_pop(L, 1);
-		return; /* absent or not a string: opt_string says so */
+		return; /* absent or not a string: lh_opt_string says so */
 	}
 	size_t n;
 	const char *s = lua_tolstring(L, -1, &n);
@@ -703,12 +600,12 @@ static void check_name(lua_State *L, int t)
 static void read_plugin(lua_State *L, lplugin *lp, int t, heed_plugin_info *info)
 {
 	check_name(L, t);
-	info->name = opt_string(L, t, "name", "name");
+	info->name = lh_opt_string(L, t, "name", "name");
 	if (heed_empty(info->name))
 		luaL_error(L, "the plugin table has no name (a non-empty string, e.g. name = \"icp\")");
 	free(lp->name);
 	lp->name = xstrdup(info->name);
-	info->version = opt_string(L, t, "version", "version");
+	info->version = lh_opt_string(L, t, "version", "version");
 	if (heed_empty(info->version))
 		luaL_error(L, "the plugin table has no version (a non-empty string, e.g. version = \"1.0.0\")");
 	int type = lh_rawfield(L, t, "api");
@@ -719,9 +616,7 @@ static void read_plugin(lua_State *L, lplugin *lp, int t, heed_plugin_info *info
 	else
 		luaL_error(L, "api must be a positive integer (api level), got %s", luaL_typename(L, -1));
 	lua_pop(L, 1);
-	check_keys(L, t, "plugin table", plugin_keys,
-	           "api, criteria, description, limits, map, name, policies, score, selftest, templates,"
-	           " tests, version");
+	lh_check_keys(L, t, "plugin table", plugin_keys);
 	lh_limits_read(L, lp, t, lp->conf);
 	info->limits = lp->lim;
 
@@ -746,7 +641,7 @@ static void read_plugin(lua_State *L, lplugin *lp, int t, heed_plugin_info *info
 	type = lh_rawfield(L, t, "map");
 	if (type == LUA_TTABLE) {
 		info->has_map = 1;
-		read_map(L, lp, lua_gettop(L), &info->map);
+		lh_read_map(L, lp, lua_gettop(L), &info->map);
 	} else if (type != LUA_TNIL) {
 		luaL_error(L, "map must be a table, got %s", luaL_typename(L, -1));
 	}

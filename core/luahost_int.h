@@ -158,6 +158,12 @@ void lh_make_contact_mt(lua_State *L, lplugin *lp, int env);
 void lh_push_contact(lua_State *L, lplugin *lp, const heed_contact *c);
 /* t[k] without metamethods; returns its type. */
 int lh_rawfield(lua_State *L, int t, const char *k);
+/* t[k] as a new string, NULL when nil; raises an error naming what otherwise. */
+char *lh_opt_string(lua_State *L, int t, const char *k, const char *what);
+/* Raise "what: unknown key 'k' (known: …)" for a key of table t not in known (NULL-ended). */
+void lh_check_keys(lua_State *L, int t, const char *what, const char *const *known);
+/* Read a plugin's `map` table at t into m (luahost_map.c). */
+void lh_read_map(lua_State *L, lplugin *lp, int t, heed_mapspec *m);
 /* Sorting and appending heed_field arrays (name order). */
 int lh_field_cmp(const void *a, const void *b);
 void lh_add_field(heed_field **v, size_t *n, char *name, char *value);

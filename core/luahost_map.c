@@ -1,5 +1,6 @@
 /* luahost_map: a map's row function — the CSV row in as a Lua table, the
- * returned fields, activities and warnings out as a heed_fieldset. Part of the
+ * returned fields, activities and warnings out as a heed_fieldset; and the
+ * declarative map spec read when the plugin loads. Part of the
  * Lua engine (see luahost_int.h). */
 #include <math.h>
 #include <stdio.h>
@@ -9,6 +10,116 @@
 #include "htime.h"
 #include "json.h"
 #include "luahost_int.h"
+
+/* ---- the declarative map spec, read at load ---- */
+
+int lh_field_cmp(const void *a, const void *b)
+{
+	return strcmp(((const heed_field *)a)->name, ((const heed_field *)b)->name);
+}
+
+void lh_add_field(heed_field **v, size_t *n, char *name, char *value)
+{
+	*v = xrealloc(*v, (*n + 1) * sizeof **v);
+	(*v)[*n].name = name;
+	(*v)[(*n)++].value = value;
+}
+
+/* Read a table of string → string at t[k] into v (sorted by name). */
+static void read_pairs(lua_State *L, int t, const char *k, const char *what, heed_field **v, size_t *n,
+                       int fieldnames)
+{
+	int type = lh_rawfield(L, t, k);
+	if (type == LUA_TNIL) {
+		lua_pop(L, 1);
+		return;
+	}
+	if (type != LUA_TTABLE)
+		luaL_error(L, "%s must be a table, got %s", what, luaL_typename(L, -1));
+	int m = lua_gettop(L);
+	lua_pushnil(L);
+	while (lua_next(L, m)) {
+		if (lua_type(L, -2) != LUA_TSTRING)
+			luaL_error(L, "%s: keys must be strings, got %s", what, luaL_typename(L, -2));
+		const char *key = lua_tostring(L, -2);
+		if (fieldnames && !heed_field_known(key))
+			luaL_error(L, "%s: unknown field '%s' (see plugins/README.md for field names)", what, key);
+		if (lua_type(L, -1) != LUA_TSTRING)
+			luaL_error(L, "%s['%s'] must be a string, got %s", what, key, luaL_typename(L, -1));
+		lh_add_field(v, n, xstrdup(key), xstrdup(lua_tostring(L, -1)));
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+	if (*n > 1)
+		qsort(*v, *n, sizeof **v, lh_field_cmp);
+}
+
+static void read_bool(lua_State *L, int t, const char *k, const char *what, int *out)
+{
+	int type = lh_rawfield(L, t, k);
+	if (type != LUA_TNIL && type != LUA_TBOOLEAN)
+		luaL_error(L, "%s must be a boolean, got %s", what, luaL_typename(L, -1));
+	*out = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+}
+
+static const char *const map_keys[] = {
+	"fields", "keep_rest", "placeholders", "row", "source", "stage", "time_layout", "update_only", NULL,
+};
+static const char *const stage_keys[] = {"column", "default", "values", NULL};
+
+void lh_read_map(lua_State *L, lplugin *lp, int t, heed_mapspec *m)
+{
+	lh_check_keys(L, t, "map", map_keys);
+	m->plugin = xstrdup(lp->name);
+	m->source = lh_opt_string(L, t, "source", "map.source");
+	if (!m->source)
+		m->source = xstrdup(lp->name);
+	m->time_layout = lh_opt_string(L, t, "time_layout", "map.time_layout");
+	read_bool(L, t, "keep_rest", "map.keep_rest", &m->keep_rest);
+	read_bool(L, t, "update_only", "map.update_only", &m->update_only);
+	read_pairs(L, t, "fields", "map.fields", &m->fields, &m->nfields, 1);
+
+	int type = lh_rawfield(L, t, "placeholders");
+	if (type == LUA_TTABLE) {
+		lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
+		for (lua_Integer i = 1; i <= n; i++) {
+			if (lua_rawgeti(L, -1, i) != LUA_TSTRING)
+				luaL_error(L, "map.placeholders[%d] must be a string, got %s", (int)i, luaL_typename(L, -1));
+			m->placeholders = xrealloc(m->placeholders, (m->nplaceholders + 1) * sizeof *m->placeholders);
+			m->placeholders[m->nplaceholders++] = xstrdup(lua_tostring(L, -1));
+			lua_pop(L, 1);
+		}
+	} else if (type != LUA_TNIL) {
+		luaL_error(L, "map.placeholders must be an array of strings, got %s", luaL_typename(L, -1));
+	}
+	lua_pop(L, 1);
+
+	type = lh_rawfield(L, t, "stage");
+	if (type == LUA_TTABLE) {
+		int s = lua_gettop(L);
+		lh_check_keys(L, s, "map.stage", stage_keys);
+		m->stage_column = lh_opt_string(L, s, "column", "map.stage.column");
+		m->stage_default = lh_opt_string(L, s, "default", "map.stage.default");
+		read_pairs(L, s, "values", "map.stage.values", &m->stage_values, &m->nstage_values, 0);
+		if (!m->stage_column && m->nstage_values)
+			luaL_error(L, "map.stage.values needs map.stage.column");
+	} else if (type != LUA_TNIL) {
+		luaL_error(L, "map.stage must be a table, got %s", luaL_typename(L, -1));
+	}
+	lua_pop(L, 1);
+
+	type = lh_rawfield(L, t, "row");
+	if (type == LUA_TFUNCTION) {
+		lp->row_line = lh_fn_line(L, -1);
+		lp->row_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+		m->has_row_fn = 1;
+	} else {
+		if (type != LUA_TNIL)
+			luaL_error(L, "map.row must be a function, got %s", luaL_typename(L, -1));
+		lua_pop(L, 1);
+	}
+}
 
 /* ---- map rows ---- */
 

@@ -27,28 +27,6 @@ static const char *const fu_keys[] = {
 
 static const char *const actions[] = { "task", "email", "stage-check", "script", NULL };
 
-/* Raise an error if any key of table t is not in known. */
-static void known_keys(lua_State *L, int t, const char *what, const char *const *known)
-{
-	lua_pushnil(L);
-	while (lua_next(L, t)) {
-		lua_pop(L, 1);
-		const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
-		const char *const *p = known;
-		while (k && *p && strcmp(*p, k) != 0)
-			p++;
-		if (!k || !*p) {
-			heed_buf list = { 0 };
-			for (p = known; *p; p++)
-				heed_buf_addf(&list, "%s%s", p == known ? "" : ", ", *p);
-			lua_pushfstring(L, "%s: unknown key %s (known: %s)", what,
-			                k ? k : luaL_typename(L, -1), list.s);
-			heed_buf_free(&list);
-			lua_error(L);
-		}
-	}
-}
-
 /* t[k] as a string (NULL when nil); error naming what otherwise. Not copied. */
 static const char *str_field(lua_State *L, int t, const char *k, const char *what)
 {
@@ -99,7 +77,7 @@ static void read_policy(lua_State *L, int e, int i, heed_policy *out, lpolicy *l
 	if (!lua_istable(L, e))
 		luaL_error(L, "%s must be a table {name=, stage=|event=|schedule=, run=}, got %s", what,
 		           luaL_typename(L, e));
-	known_keys(L, e, what, policy_keys);
+	lh_check_keys(L, e, what, policy_keys);
 	const char *name = str_field(L, e, "name", what);
 	if (heed_empty(name))
 		luaL_error(L, "%s has no name (a non-empty string)", what);
@@ -211,7 +189,7 @@ static void read_fu(lua_State *L, int e, int i, heed_fu_specs *out)
 	const char *what = lua_pushfstring(L, "follow-up %d", i);
 	if (!lua_istable(L, e))
 		luaL_error(L, "%s must be a table {action=, due=, …}, got %s", what, luaL_typename(L, e));
-	known_keys(L, e, what, fu_keys);
+	lh_check_keys(L, e, what, fu_keys);
 	const char *action = str_field(L, e, "action", what);
 	const char *const *a = actions;
 	while (action && *a && strcmp(*a, action) != 0)

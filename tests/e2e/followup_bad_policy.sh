@@ -78,5 +78,5 @@ cat >"$HEED_PLUGINS/broken.lua" <<'LUA'
 return { name = "broken", version = "0.0.1", policies = { { name = "x", stage = "lead", when = 1, run = print } } }
 LUA
 run evaluate
-expect_match "unknown key" "$ERR" "policies\[1\]: unknown key when"
+expect_match "unknown key" "$ERR" "policies\[1\]: unknown key 'when'"
 finish
