@@ -20,12 +20,7 @@
 #include "stage.h"
 #include "util.h"
 
-enum field_id {
-	F_EMAIL, F_EXTERNAL_ID, F_FIRST_NAME, F_LAST_NAME, F_TITLE, F_PHONE, F_OWNER,
-	F_DO_NOT_CONTACT, F_CREATED_AT, F_STAGE, F_STAGE_AT, F_ORG_NAME, F_ORG_DOMAIN,
-	F_ORG_INDUSTRY, F_ORG_EMPLOYEES, F_ORG_COUNTRY, F_DEAL_VALUE, F_DEAL_CURRENCY,
-	F_DEAL_CLOSE_DATE, F_DEAL_DECISION_MAKERS, F_DEAL_PROBABILITY, F_SOURCE, F_ATTR, F_UNKNOWN
-};
+#include "import_int.h"
 
 static const char *const field_names[] = {
 	"email", "external_id", "first_name", "last_name", "title", "phone", "owner",
@@ -49,64 +44,6 @@ int heed_import_field(const char *name)
 	return field_id(name) != F_UNKNOWN;
 }
 
-/* A declarative field bound to its column. */
-struct binding {
-	enum field_id id;
-	const char *attr; /* key for F_ATTR */
-	size_t col;
-};
-
-/* One row being built. */
-struct record {
-	heed_contact c;
-	char *stage;          /* mapped stage name or NULL */
-	heed_time stage_at;
-	int has_created;
-	char **akey, **aval;  /* attributes in first-set order; a later value of a key replaces it */
-	size_t na, acap;
-	heed_fieldset extra;  /* from the row function */
-	heed_time *act_at;    /* parsed times of extra.acts */
-	long line;            /* where the row starts in the file */
-	int bad;              /* the row cannot be stored */
-	int skip;             /* nothing to store: empty row, or the row function said so */
-	char *why;            /* the first reason the row is bad, for the plan */
-};
-
-struct importer {
-	heed_store *s;
-	heed_plugins *p;
-	const heed_import_opts *o;
-	const heed_mapspec *spec;
-	heed_import_report *rep;
-	heed_csv *csv;
-	char **header;
-	size_t ncols;
-	struct binding *b;
-	size_t nb;
-	long stage_col;       /* -1: none */
-	unsigned char *mapped; /* per column: used by a binding */
-	const char *file;
-	long line;            /* row in hand (each thread has its own importer copy) */
-	int row_bad;
-	int unguard;          /* strip the quote heed's export puts before formula cells */
-	size_t named;         /* columns before the trailing unnamed ones (a trailing separator) */
-	int domain_col;       /* the map binds org.domain to a column: it wins, empty too */
-	struct record *cur;   /* the row in hand */
-	int64_t max_before;   /* highest contact id before the import: higher ids are its own */
-	int find_first;       /* the last keyed row matched: look up the next before inserting */
-	char *source;         /* "import:MAP FILE" for the history of changed fields */
-	heed_time now;
-	struct shared *sh;    /* what both threads' copies share */
-};
-
-/* Guarded by mu: rep->msgs, rep->warnings and the line of each message. */
-struct shared {
-	pthread_mutex_t mu;
-	long *lines;          /* line of each message, to list them in file order */
-};
-
-static void report(struct importer *im, int bad, const char *fmt, ...) HEED_PRINTF(3, 4);
-
 /* Keep one message (taking msg) for the report; counts warnings. */
 static void add_message(struct importer *im, char *msg, int bad)
 {
@@ -125,7 +62,7 @@ static void add_message(struct importer *im, char *msg, int bad)
 	free(msg);
 }
 
-static void report(struct importer *im, int bad, const char *fmt, ...)
+void import_report(struct importer *im, int bad, const char *fmt, ...)
 {
 	if (bad)
 		im->row_bad = 1;
@@ -179,175 +116,6 @@ void heed_import_report_clear(heed_import_report *rep)
 		free(rep->msgs[i]);
 	free(rep->msgs);
 	memset(rep, 0, sizeof *rep);
-}
-
-/* ---- values ---- */
-
-static int parse_time(struct importer *im, const char *field, const char *v, heed_time *out)
-{
-	const char *layout = im->spec->time_layout;
-	if (heed_time_parse(v, out) == HEED_OK)
-		return 1;
-	if (layout && heed_time_parse_layout(v, layout, out) == HEED_OK)
-		return 1;
-	report(im, 1, "field %s: '%s' is not a date or time (expected %s)", field, v,
-	       layout ? layout : "ISO 8601, e.g. 2026-03-01 or 2026-03-01T09:30:00Z");
-	return 0;
-}
-
-static int parse_number(const char *v, double *out)
-{
-	char buf[64];
-	size_t n = 0;
-	for (const char *p = v; *p && n + 1 < sizeof buf; p++)
-		if (*p != ',' && *p != '_' && *p != ' ')
-			buf[n++] = *p; /* thousands separators */
-	buf[n] = '\0';
-	char *end;
-	errno = 0;
-	double d = strtod(buf, &end);
-	if (n == 0 || errno || !isfinite(d))
-		return 0;
-	if (*end == '%' && end[1] == '\0')
-		d /= 100;
-	else if (*end)
-		return 0;
-	*out = d;
-	return 1;
-}
-
-static int parse_bool(const char *v, int *out)
-{
-	static const char *const yes[] = { "1", "yes", "y", "true", "t", NULL };
-	static const char *const no[] = { "0", "no", "n", "false", "f", NULL };
-	for (int i = 0; yes[i]; i++)
-		if (strcasecmp(v, yes[i]) == 0)
-			return *out = 1, 1;
-	for (int i = 0; no[i]; i++)
-		if (strcasecmp(v, no[i]) == 0)
-			return *out = 0, 1;
-	return 0;
-}
-
-static void set_str(char **dst, const char *v)
-{
-	free(*dst);
-	*dst = xstrdup(v);
-}
-
-/* Set attribute key to v. A key set twice (a kept column, then an explicit
- * field or the row function's repaired value) keeps one entry, the last value,
- * so the store never sees the same key twice. */
-static void add_attr(struct record *r, const char *key, const char *v)
-{
-	for (size_t i = 0; i < r->na; i++)
-		if (strcmp(r->akey[i], key) == 0) {
-			set_str(&r->aval[i], v);
-			return;
-		}
-	if (r->na == r->acap) {
-		r->acap = r->acap ? r->acap * 2 : 8;
-		r->akey = xrealloc(r->akey, r->acap * sizeof *r->akey);
-		r->aval = xrealloc(r->aval, r->acap * sizeof *r->aval);
-	}
-	r->akey[r->na] = xstrdup(key);
-	r->aval[r->na++] = xstrdup(v);
-}
-
-static void attrs_clear(struct record *r)
-{
-	for (size_t i = 0; i < r->na; i++) {
-		free(r->akey[i]);
-		free(r->aval[i]);
-	}
-	r->na = 0;
-}
-
-/* Web exports often HTML-escape text (M&uuml;ller, O&#39;Brien, A &amp; B): every
- * field is stored decoded except the keys, which are matched as they are. */
-static int decodes_entities(enum field_id id)
-{
-	return id != F_EMAIL && id != F_EXTERNAL_ID;
-}
-
-/* Apply one field to the record. v is non-empty. */
-static void apply(struct importer *im, struct record *r, enum field_id id, const char *name,
-                  const char *attr, const char *v)
-{
-	heed_contact *c = &r->c;
-	char *decoded = NULL;
-	double d;
-	int flag;
-	if (decodes_entities(id) && strchr(v, '&'))
-		v = decoded = heed_html_decode(v);
-	switch (id) {
-	case F_EMAIL: {
-		char *e = heed_email_norm(v);
-		if (!e)
-			report(im, 0, "email '%s' is not an address; the contact is stored without email", v);
-		free(c->email);
-		c->email = e;
-		break;
-	}
-	case F_EXTERNAL_ID: set_str(&c->external_id, v); break;
-	case F_FIRST_NAME: set_str(&c->first_name, v); break;
-	case F_LAST_NAME: set_str(&c->last_name, v); break;
-	case F_TITLE: set_str(&c->title, v); break;
-	case F_PHONE: set_str(&c->phone, v); break;
-	case F_OWNER: set_str(&c->owner, v); break;
-	case F_DO_NOT_CONTACT:
-		if (parse_bool(v, &flag))
-			c->do_not_contact = flag;
-		else
-			report(im, 1, "field do_not_contact: '%s' is not yes/no", v);
-		break;
-	case F_CREATED_AT:
-		if (parse_time(im, name, v, &c->created_at))
-			r->has_created = 1;
-		break;
-	case F_STAGE:
-		if (heed_stage_parse(v) < 0)
-			report(im, 1, "field stage: '%s' is not a stage (lead, prospect, opportunity, won,"
-			              " lost, disqualified)", v);
-		else
-			set_str(&r->stage, v);
-		break;
-	case F_STAGE_AT: parse_time(im, name, v, &r->stage_at); break;
-	case F_ORG_NAME: set_str(&c->org.name, v); break;
-	case F_ORG_DOMAIN: set_str(&c->org.domain, v); break;
-	case F_ORG_INDUSTRY: set_str(&c->org.industry, v); break;
-	case F_ORG_COUNTRY: set_str(&c->org.country, v); break;
-	case F_ORG_EMPLOYEES:
-		if (parse_number(v, &d) && d >= 0 && d < 1e12 && !strchr(v, '%'))
-			c->org.employees = (int64_t)d;
-		else
-			report(im, 0, "field org.employees: '%s' is not a head count; left unknown", v);
-		break;
-	case F_DEAL_VALUE:
-		if (parse_number(v, &d))
-			c->deal.value = d, c->deal.present = 1;
-		else
-			report(im, 1, "field deal.value: '%s' is not a number", v);
-		break;
-	case F_DEAL_CURRENCY: set_str(&c->deal.currency, v), c->deal.present = 1; break;
-	case F_DEAL_CLOSE_DATE:
-		if (parse_time(im, name, v, &c->deal.close_date))
-			c->deal.present = 1;
-		break;
-	case F_DEAL_DECISION_MAKERS: set_str(&c->deal.decision_makers, v), c->deal.present = 1; break;
-	case F_DEAL_PROBABILITY:
-		if (parse_number(v, &d) && d > 1 && d <= 100 && !strchr(v, '%'))
-			d /= 100; /* "40" means 40 % */
-		if (parse_number(v, &d) && (d > 1 && !strchr(v, '%') ? (d /= 100, 1) : 1) && d >= 0 && d <= 1)
-			c->deal.probability = d, c->deal.probability_user = 1, c->deal.present = 1;
-		else
-			report(im, 1, "field deal.probability: '%s' is not a probability (0..1 or 0%%..100%%)", v);
-		break;
-	case F_SOURCE: set_str(&c->source, v); break;
-	case F_ATTR: add_attr(r, attr, v); break;
-	case F_UNKNOWN: report(im, 1, "unknown field '%s'", name); break;
-	}
-	free(decoded);
 }
 
 /* ---- set-up ---- */
@@ -405,7 +173,7 @@ static int read_header(struct importer *im, char **err)
 	for (size_t i = 0; i < n && n <= 4096; i++) /* a map names columns by header: a repeat is unreachable */
 		for (size_t k = 0; k < i && im->header[i][0]; k++)
 			if (strcmp(im->header[i], im->header[k]) == 0) {
-				report(im, 0, "column %zu repeats the header '%s' of column %zu; maps read"
+				import_report(im, 0, "column %zu repeats the header '%s' of column %zu; maps read"
 				              " column %zu only", i + 1, im->header[i], k + 1, k + 1);
 				break;
 			}
@@ -463,7 +231,7 @@ static void record_clear(struct record *r)
 	r->stage = NULL;
 	r->stage_at = 0;
 	r->has_created = 0;
-	attrs_clear(r);
+	import_attrs_clear(r);
 	heed_fieldset_clear(&r->extra);
 	memset(&r->extra, 0, sizeof r->extra);
 	free(r->act_at);
@@ -487,7 +255,7 @@ static size_t blank_cells(struct importer *im, char **f)
 			v++; /* a cell heed's export neutralised against spreadsheet formulas */
 		f[i] = (*v == '\0' || is_placeholder(im->spec, v)) ? NULL : v;
 		if (f[i] && i >= im->named) {
-			report(im, 0, "column %zu has no header name; its value is ignored", i + 1);
+			import_report(im, 0, "column %zu has no header name; its value is ignored", i + 1);
 			f[i] = NULL;
 		}
 		left += f[i] != NULL;
@@ -502,7 +270,7 @@ static int plugin_text_ok(struct importer *im, const char *what, const char *v)
 	size_t bad;
 	if (!v || heed_utf8_valid(v, strlen(v), &bad))
 		return 1;
-	report(im, 1, "map %s: row function returned invalid UTF-8 in %s at byte %zu",
+	import_report(im, 1, "map %s: row function returned invalid UTF-8 in %s at byte %zu",
 	       im->spec->plugin, what, bad);
 	return 0;
 }
@@ -515,11 +283,11 @@ static void build(struct importer *im, struct record *r, char **f)
 	if (m->keep_rest)
 		for (size_t i = 0; i < im->ncols; i++)
 			if (!im->mapped[i] && f[i] && im->header[i][0])
-				apply(im, r, F_ATTR, "attrs", im->header[i], f[i]);
+				import_apply(im, r, F_ATTR, "attrs", im->header[i], f[i]);
 	for (size_t i = 0; i < im->nb; i++) {
 		const struct binding *b = &im->b[i];
 		if (f[b->col])
-			apply(im, r, b->id, field_names[b->id < F_ATTR ? b->id : 0], b->attr, f[b->col]);
+			import_apply(im, r, b->id, field_names[b->id < F_ATTR ? b->id : 0], b->attr, f[b->col]);
 	}
 	if (m->stage_column || m->stage_default) {
 		const char *st = m->stage_default ? m->stage_default : "lead";
@@ -527,7 +295,7 @@ static void build(struct importer *im, struct record *r, char **f)
 		for (size_t i = 0; v && i < m->nstage_values; i++)
 			if (strcmp(v, m->stage_values[i].name) == 0)
 				st = m->stage_values[i].value;
-		apply(im, r, F_STAGE, "stage", NULL, st);
+		import_apply(im, r, F_STAGE, "stage", NULL, st);
 	}
 	if (!m->has_row_fn)
 		return;
@@ -535,7 +303,7 @@ static void build(struct importer *im, struct record *r, char **f)
 		             im->line };
 	char *err = NULL;
 	if (heed_plugins_map_row(im->p, m->plugin, &row, &r->extra, &err) != HEED_OK) {
-		report(im, 1, "%s", err ? err : "map row function failed");
+		import_report(im, 1, "%s", err ? err : "map row function failed");
 		free(err);
 		return;
 	}
@@ -545,7 +313,7 @@ static void build(struct importer *im, struct record *r, char **f)
 		    !plugin_text_ok(im, x->name, x->value))
 			continue;
 		enum field_id id = field_id(x->name);
-		apply(im, r, id, x->name, id == F_ATTR ? x->name + 6 : NULL, x->value);
+		import_apply(im, r, id, x->name, id == F_ATTR ? x->name + 6 : NULL, x->value);
 	}
 	for (size_t i = 0; i < r->extra.nacts; i++) {
 		const heed_newact *a = &r->extra.acts[i];
@@ -553,7 +321,7 @@ static void build(struct importer *im, struct record *r, char **f)
 		plugin_text_ok(im, "activity data", a->data);
 	}
 	for (size_t i = 0; i < r->extra.nwarnings; i++)
-		report(im, 0, "%s", r->extra.warnings[i]);
+		import_report(im, 0, "%s", r->extra.warnings[i]);
 }
 
 /* Attributes as one JSON object text (later keys win when merged by the store). */
@@ -573,7 +341,7 @@ static void finish_attrs(struct record *r)
 	heed_buf_addc(&b, '}');
 	free(r->c.attrs);
 	r->c.attrs = heed_buf_detach(&b);
-	attrs_clear(r); /* done: a second call changes nothing */
+	import_attrs_clear(r); /* done: a second call changes nothing */
 }
 
 static int add_activities(struct importer *im, struct record *r, int64_t id, char **err)
@@ -602,7 +370,7 @@ static int import_move(struct importer *im, struct record *r, int64_t id, const 
 		char a[24], b[24];
 		heed_time_format(at, a);
 		heed_time_format(since, b);
-		report(im, 0, "contact %lld enters %s at %s, before it entered %s at %s; kept as given",
+		import_report(im, 0, "contact %lld enters %s at %s, before it entered %s at %s; kept as given",
 		       (long long)id, r->stage, a, cur, b);
 	}
 	char *reason = xasprintf("imported from %s line %ld by map %s", im->file, im->line,
@@ -614,7 +382,7 @@ static int import_move(struct importer *im, struct record *r, int64_t id, const 
 	if (rc == HEED_OK) {
 		im->rep->moved++;
 	} else if (rc == HEED_EREFUSED) {
-		report(im, 0, "stage of contact %lld left at %s: %s", (long long)id, cur, e);
+		import_report(im, 0, "stage of contact %lld left at %s: %s", (long long)id, cur, e);
 		rc = HEED_OK;
 	} else {
 		heed_seterr(err, "%s", e ? e : "stage move failed");
@@ -685,7 +453,7 @@ static int update(struct importer *im, struct record *r, int64_t id, int *applie
 		return HEED_OK;
 	}
 	if (!own && im->o->on_match == HEED_MATCH_FAIL) {
-		report(im, 1, "matches existing contact %lld by %s '%s' (--on-match fail)", (long long)id,
+		import_report(im, 1, "matches existing contact %lld by %s '%s' (--on-match fail)", (long long)id,
 		       key_kind(c), key_value(c));
 		return HEED_OK;
 	}
@@ -697,7 +465,7 @@ static int update(struct importer *im, struct record *r, int64_t id, int *applie
 	if ((rc = heed_store_savepoint(im->s, err)) == HEED_OK)
 		rc = heed_store_merge_with(im->s, id, c, im->now, &rules, &changed, &clash);
 	if (rc == HEED_ECONFLICT) {
-		report(im, 1, "%s", clash);
+		import_report(im, 1, "%s", clash);
 		free(clash);
 		return heed_store_release(im->s, 1, err);
 	}
@@ -744,14 +512,14 @@ static int store_record(struct importer *im, struct record *r, char **err)
 	heed_import_report *rep = im->rep;
 	int rc = HEED_OK;
 	if (heed_empty(c->source))
-		set_str(&c->source, im->spec->source ? im->spec->source : im->spec->plugin);
+		import_set_str(&c->source, im->spec->source ? im->spec->source : im->spec->plugin);
 	if (heed_empty(c->external_id)) {
 		free(c->source);
 		c->source = NULL; /* the namespace only qualifies an external id */
 	}
 	if (!c->email && !c->external_id) {
 		if (im->spec->update_only) {
-			report(im, 0, "row has neither email nor external id to match; skipped");
+			import_report(im, 0, "row has neither email nor external id to match; skipped");
 			plan(im, "skip", 0, "neither email nor external id, and map %s only updates",
 			     im->spec->plugin);
 			rep->skipped++;
@@ -765,7 +533,7 @@ static int store_record(struct importer *im, struct record *r, char **err)
 	/* an org.domain column wins over the email, empty included */
 	const char *dom = im->domain_col && heed_empty(c->org.domain) ? NULL : heed_domain_of_email(c->email);
 	if (dom && !heed_empty(c->org.name) && heed_empty(c->org.domain))
-		set_str(&c->org.domain, dom); /* a work address tells the organisation's domain */
+		import_set_str(&c->org.domain, dom); /* a work address tells the organisation's domain */
 	if ((rc = heed_store_org_match(im->s, &c->org, dom, err)) != HEED_OK)
 		return rc;
 	int64_t id = 0;
@@ -787,7 +555,7 @@ static int store_record(struct importer *im, struct record *r, char **err)
 	if (keyed) {
 		im->find_first = id != 0;
 		if (!id) {
-			report(im, 0, "no contact with %s '%s'%s; row skipped", key_kind(c), key_value(c),
+			import_report(im, 0, "no contact with %s '%s'%s; row skipped", key_kind(c), key_value(c),
 			       im->spec->update_only ? " (this map only updates existing contacts)" : "");
 			plan(im, "skip", 0, "no contact with %s '%s' to update", key_kind(c), key_value(c));
 			rep->skipped++;
@@ -834,9 +602,9 @@ static void prepare(struct importer *im, struct record *r)
 			heed_newact *a = &r->extra.acts[i];
 			r->act_at[i] = im->now;
 			if (heed_empty(a->kind))
-				report(im, 1, "an activity without a kind");
+				import_report(im, 1, "an activity without a kind");
 			else if (!heed_empty(a->at))
-				parse_time(im, "activities.at", a->at, &r->act_at[i]);
+				import_parse_time(im, "activities.at", a->at, &r->act_at[i]);
 		}
 	}
 	if (!heed_empty(c->org.name) && !c->org.key)
@@ -868,7 +636,7 @@ static void fill(struct importer *im, struct batch *b)
 			r->why = xstrdup(cerr);
 			add_message(im, cerr, 1);
 		} else if (n != im->ncols) {
-			report(im, 1, "%zu fields, but the header has %zu (too %s)", n, im->ncols,
+			import_report(im, 1, "%zu fields, but the header has %zu (too %s)", n, im->ncols,
 			       n > im->ncols ? "many" : "few");
 		} else if (blank_cells(im, f) == 0) {
 			r->skip = 1; /* every cell empty or a placeholder: nothing to import */
