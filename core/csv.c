@@ -26,6 +26,7 @@
 #define PAD 16                      /* slack after buffers for word-wide scans and copies */
 
 enum { NEED_MORE = 2 };            /* parse_record: buffer ends inside the record */
+enum { FIELD_NEXT = 10, REC_END, REC_BREAK }; /* how plain_field ended */
 
 struct heed_csv {
 	int fd;
@@ -491,137 +492,141 @@ static int skip_long(heed_csv *c, char **err)
 	return HEED_EINPUT;
 }
 
-/* Parse one record from c->pos. Returns 1, 0 at end of file, NEED_MORE, or an error. */
-static int parse_record(heed_csv *c, char **err)
+/* Step past the line break at *p (LF, CR or CRLF). 0, or NEED_MORE when a CR
+ * ends the buffer before the file does (it may be half of a CRLF). */
+static int line_break(const unsigned char **p, const unsigned char *end, int eof)
 {
-	unsigned char *const buf = c->buf;
-	const unsigned char *const end = buf + c->len;
-	const unsigned char *p = buf + c->pos;
-	const uint64_t high = c->enc == HEED_CSV_CP1252 ? 0x8080808080808080ull : 0;
-	const unsigned char delim = (unsigned char)c->delim;
-	const int eof = c->eof;
+	if (**p == '\n') {
+		(*p)++;
+		return 0;
+	}
+	if (*p + 1 == end && !eof)
+		return NEED_MORE;
+	*p += (*p + 1 < end && (*p)[1] == '\n') ? 2 : 1;
+	return 0;
+}
 
-	/* Blank lines are not records. */
+/* Skip blank lines (they are not records). 1 when a record starts at c->pos,
+ * else 0 at end of file or NEED_MORE. */
+static int skip_blank(heed_csv *c)
+{
+	const unsigned char *p = c->buf + c->pos, *end = c->buf + c->len;
 	for (;;) {
 		if (p == end)
-			return eof ? 0 : NEED_MORE;
-		if (*p == '\r') {
+			return c->eof ? 0 : NEED_MORE;
+		if (*p != '\r' && *p != '\n')
+			return 1;
+		if (line_break(&p, end, c->eof) == NEED_MORE)
+			return NEED_MORE;
+		c->line++;
+		c->pos = (size_t)(p - c->buf);
+	}
+}
+
+/* What scanning one record gathers besides the fields. */
+struct scan {
+	const unsigned char *rs; /* where the record starts */
+	char *o;                 /* the next byte of c->out */
+	long nl;                 /* line breaks inside quoted fields */
+	uint64_t seen;           /* OR of every word scanned: covers all non-ASCII bytes */
+	uint64_t high;           /* bytes to convert (cp1252), else 0 */
+	size_t junk_field;       /* field with text after its closing quote (1-based), 0: none */
+	long junk_line;
+};
+
+/* The quoted field at *p (past its opening quote on return: past the closing
+ * one). 1, NEED_MORE, or an error for a quote never closed. */
+static int quoted_field(heed_csv *c, const unsigned char **pp, struct scan *sc, char **err)
+{
+	const unsigned char *p = *pp + 1, *end = c->buf + c->len;
+	const int eof = c->eof;
+	long qline = c->line + sc->nl;
+	for (;;) {
+		copy_run(&p, &sc->o, '"', '\n', '\r', sc->high, &sc->seen);
+		if (p == end) {
+			if (!eof)
+				return NEED_MORE;
+			c->rec_line = c->line;
+			c->rec_off = c->base + (sc->rs - c->buf);
+			return unterminated(c, sc->rs, qline, err);
+		}
+		if (*p == '"') {
 			if (p + 1 == end && !eof)
 				return NEED_MORE;
-			p += (p + 1 < end && p[1] == '\n') ? 2 : 1;
-		} else if (*p == '\n') {
-			p++;
-		} else {
-			break;
-		}
-		c->line++;
-		c->pos = (size_t)(p - buf);
-	}
-
-	const unsigned char *const rs = p;
-	size_t need = (size_t)(end - rs) * (c->enc == HEED_CSV_CP1252 ? 3 : 1) + PAD;
-	if (c->outcap < need) {
-		free(c->out);
-		c->outcap = need + need / 2;
-		c->out = xmalloc(c->outcap);
-	}
-	char *o = c->out;
-	long nl = 0; /* line breaks inside quoted fields */
-	int ended_by_break = 0;
-	uint64_t seen = 0; /* OR of every word scanned: covers all non-ASCII bytes */
-	size_t junk_field = 0; /* field with text after its closing quote (1-based), 0: none */
-	long junk_line = 0;
-	c->nf = 0;
-	for (;;) {
-		push_field(c, o);
-		if (p < end && *p == '"') {
-			long qline = c->line + nl;
-			p++;
-			for (;;) {
-				copy_run(&p, &o, '"', '\n', '\r', high, &seen);
-				if (p == end) {
-					if (!eof)
-						return NEED_MORE;
-					c->rec_line = c->line;
-					c->rec_off = c->base + (rs - buf);
-					return unterminated(c, rs, qline, err);
-				}
-				if (*p == '"') {
-					if (p + 1 == end && !eof)
-						return NEED_MORE;
-					if (p + 1 < end && p[1] == '"') {
-						*o++ = '"';
-						p += 2;
-						continue;
-					}
-					p++;
-					if (!junk_field && p < end && *p != delim && *p != '\n' && *p != '\r') {
-						junk_field = c->nf;
-						junk_line = c->line + nl;
-					}
-					break;
-				}
-				if (*p == '\n') {
-					p++;
-				} else if (*p == '\r') {
-					if (p + 1 == end && !eof)
-						return NEED_MORE;
-					p += (p + 1 < end && p[1] == '\n') ? 2 : 1;
-				} else {
-					o = put_cp1252(o, *p++);
-					continue;
-				}
-				*o++ = '\n';
-				nl++;
-			}
-		}
-		/* Unquoted text is taken literally; text after a closing quote too, but
-		 * the record is then reported as bad. */
-		for (;;) {
-			copy_run(&p, &o, delim, '\n', '\r', high, &seen);
-			if (p == end) {
-				if (!eof)
-					return NEED_MORE;
-				*o++ = '\0';
-				goto record_done;
-			}
-			if (*p == delim) {
-				*o++ = '\0';
-				p++;
-				break;
-			}
-			if (*p == '\n') {
-				p++;
-			} else if (*p == '\r') {
-				if (p + 1 == end && !eof)
-					return NEED_MORE;
-				p += (p + 1 < end && p[1] == '\n') ? 2 : 1;
-			} else {
-				o = put_cp1252(o, *p++);
+			if (p + 1 < end && p[1] == '"') {
+				*sc->o++ = '"';
+				p += 2;
 				continue;
 			}
-			*o++ = '\0';
-			ended_by_break = 1;
-			goto record_done;
+			p++;
+			if (!sc->junk_field && p < end && *p != (unsigned char)c->delim && *p != '\n' && *p != '\r') {
+				sc->junk_field = c->nf;
+				sc->junk_line = c->line + sc->nl;
+			}
+			*pp = p;
+			return 1;
 		}
+		if (*p != '\n' && *p != '\r') {
+			sc->o = put_cp1252(sc->o, *p++);
+			continue;
+		}
+		if (line_break(&p, end, eof) == NEED_MORE)
+			return NEED_MORE;
+		*sc->o++ = '\n';
+		sc->nl++;
 	}
+}
 
-record_done:
-	c->rec_line = c->line;
-	c->rec_off = c->base + (rs - buf);
-	c->line += nl + ended_by_break;
-	c->pos = (size_t)(p - buf);
+/* Unquoted text up to the next delimiter or line break (text after a closing
+ * quote too: the record is then reported as bad). FIELD_NEXT at a delimiter,
+ * REC_END at the end of the file, REC_BREAK at a line break, or NEED_MORE. */
+static int plain_field(heed_csv *c, const unsigned char **pp, struct scan *sc)
+{
+	const unsigned char *p = *pp, *end = c->buf + c->len;
+	const unsigned char delim = (unsigned char)c->delim;
+	int rc;
+	for (;;) {
+		copy_run(&p, &sc->o, delim, '\n', '\r', sc->high, &sc->seen);
+		if (p == end) {
+			if (!c->eof)
+				return NEED_MORE;
+			rc = REC_END;
+			break;
+		}
+		if (*p == delim) {
+			p++;
+			rc = FIELD_NEXT;
+			break;
+		}
+		if (*p != '\n' && *p != '\r') {
+			sc->o = put_cp1252(sc->o, *p++);
+			continue;
+		}
+		if (line_break(&p, end, c->eof) == NEED_MORE)
+			return NEED_MORE;
+		rc = REC_BREAK;
+		break;
+	}
+	*sc->o++ = '\0';
+	*pp = p;
+	return rc;
+}
+
+/* The checks on a whole record: its size, text after a closing quote, UTF-8. */
+static int check_record(heed_csv *c, const struct scan *sc, const unsigned char *p, char **err)
+{
+	const unsigned char *rs = sc->rs;
 	if ((size_t)(p - rs) > RECORD_MAX) {
 		heed_seterr(err, "%s: line %ld: record longer than 16 MB", c->path, c->rec_line);
 		return HEED_EINPUT;
 	}
-	if (junk_field) {
+	if (sc->junk_field) {
 		heed_seterr(err, "%s: line %ld: field %zu: text after the closing quote (a quote inside"
-		                 " a quoted field must be doubled)", c->path, junk_line, junk_field);
+		                 " a quoted field must be doubled)", c->path, sc->junk_line, sc->junk_field);
 		return HEED_EINPUT;
 	}
 	size_t bad;
-	if (c->enc == HEED_CSV_UTF8 && (seen & 0x8080808080808080ull) &&
+	if (c->enc == HEED_CSV_UTF8 && (sc->seen & 0x8080808080808080ull) &&
 	    !utf8_ok(rs, (size_t)(p - rs), &bad)) {
 		heed_seterr(err,
 		            "%s: line %ld: invalid UTF-8 at byte offset %lld (field %zu); if the file is "
@@ -631,6 +636,37 @@ record_done:
 		return HEED_EINPUT;
 	}
 	return 1;
+}
+
+/* Parse one record from c->pos. Returns 1, 0 at end of file, NEED_MORE, or an error. */
+static int parse_record(heed_csv *c, char **err)
+{
+	int rc = skip_blank(c);
+	if (rc != 1)
+		return rc;
+	const unsigned char *p = c->buf + c->pos, *end = c->buf + c->len;
+	struct scan sc = { .rs = p, .high = c->enc == HEED_CSV_CP1252 ? 0x8080808080808080ull : 0 };
+	size_t need = (size_t)(end - p) * (c->enc == HEED_CSV_CP1252 ? 3 : 1) + PAD;
+	if (c->outcap < need) {
+		free(c->out);
+		c->outcap = need + need / 2;
+		c->out = xmalloc(c->outcap);
+	}
+	sc.o = c->out;
+	c->nf = 0;
+	do {
+		push_field(c, sc.o);
+		if (p < end && *p == '"' && (rc = quoted_field(c, &p, &sc, err)) != 1)
+			return rc;
+		rc = plain_field(c, &p, &sc);
+		if (rc == NEED_MORE)
+			return rc;
+	} while (rc == FIELD_NEXT);
+	c->rec_line = c->line;
+	c->rec_off = c->base + (sc.rs - c->buf);
+	c->line += sc.nl + (rc == REC_BREAK);
+	c->pos = (size_t)(p - c->buf);
+	return check_record(c, &sc, p, err);
 }
 
 int heed_csv_next(heed_csv *c, char ***fields, size_t *n, char **err)
