@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,6 +28,40 @@ enum { ZONE_CACHE = 16 };
 static char zone_seen[ZONE_CACHE][HEED_ZONE_MAX]; /* zones found valid (under tz_lock) */
 static int nzone_seen;
 
+/* 1 if zone is parts of [A-Za-z0-9_+-] separated by single '/' (no leading,
+ * trailing or doubled '/', no "." or ".." parts). */
+static int zone_name_ok(const char *zone)
+{
+	size_t part = 0;
+	for (const char *p = zone; *p; p++) {
+		if (*p == '/') {
+			if (part == 0)
+				return 0;
+			part = 0;
+		} else if (isalnum((unsigned char)*p) || strchr("_+-", *p)) {
+			part++;
+		} else {
+			return 0;
+		}
+	}
+	return part > 0;
+}
+
+/* 1 if path is a regular file that starts with the TZif magic. */
+static int zone_file_ok(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return 0;
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return 0;
+	char magic[4];
+	int ok = fread(magic, 1, sizeof magic, f) == sizeof magic && memcmp(magic, "TZif", 4) == 0;
+	fclose(f);
+	return ok;
+}
+
 int heed_sched_zone_valid(const char *zone)
 {
 	if (heed_empty(zone) || strlen(zone) >= HEED_ZONE_MAX)
@@ -40,13 +75,10 @@ int heed_sched_zone_valid(const char *zone)
 	pthread_mutex_unlock(&tz_lock);
 	if (seen)
 		return 1;
-	if (zone[0] == '/' || strstr(zone, ".."))
+	if (!zone_name_ok(zone))
 		return 0;
-	for (const char *p = zone; *p; p++)
-		if (!isalnum((unsigned char)*p) && !strchr("_+-/", *p))
-			return 0;
 	char *path = xasprintf("%s/%s", zone_dir(), zone);
-	int ok = access(path, R_OK) == 0;
+	int ok = zone_file_ok(path);
 	free(path);
 	pthread_mutex_lock(&tz_lock);
 	if (ok && nzone_seen < ZONE_CACHE)

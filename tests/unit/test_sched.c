@@ -32,6 +32,13 @@ static void test_zones(void)
 	CHECK(heed_sched_zone_valid("UTC"));
 	CHECK(!heed_sched_zone_valid("Europe/Atlantis"));
 	CHECK(!heed_sched_zone_valid("../etc/passwd"));
+	/* folders and malformed names are not zones */
+	CHECK(!heed_sched_zone_valid("Europe"));
+	CHECK(!heed_sched_zone_valid("America/"));
+	CHECK(!heed_sched_zone_valid("Europe//Berlin"));
+	CHECK(!heed_sched_zone_valid("/Europe/Berlin"));
+	CHECK(!heed_sched_zone_valid("Europe/./Berlin"));
+	CHECK(heed_sched_zone_valid("Europe/Berlin"));
 	heed_local l;
 	CHECK(heed_sched_to_local(T("2026-07-01T08:00:00Z"), "Europe/Warsaw", &l, NULL) == HEED_OK);
 	CHECK_INT(l.hour, 10);
