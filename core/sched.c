@@ -1,7 +1,11 @@
 /* sched: zones, due expressions and schedules (see sched.h). Zone arithmetic
  * goes through the C library (TZ, tzset, localtime_r, mktime), which reads the
- * system zoneinfo; TZ is process-wide, so every conversion holds one lock and
- * TZ keeps the zone used last (switching costs a zoneinfo read, staying none). */
+ * system zoneinfo; TZ is process-wide, so every conversion holds one lock,
+ * sets TZ to its zone and puts the process's own TZ back before unlocking, so
+ * local time elsewhere (os.date in plugins) keeps the process's zone.
+ * setenv is not safe against other threads reading TZ (localtime), so zone
+ * conversions run on the main thread only, never while the import or score
+ * threads run (nothing in those threads converts zones). */
 #include "sched.h"
 
 #include <ctype.h>
@@ -16,7 +20,6 @@
 #include "util.h"
 
 static pthread_mutex_t tz_lock = PTHREAD_MUTEX_INITIALIZER;
-static char tz_current[HEED_ZONE_MAX]; /* "" = not set by us yet */
 
 static const char *zone_dir(void)
 {
@@ -96,14 +99,24 @@ static int zone_check(const char *zone, char **err)
 	return HEED_EINPUT;
 }
 
-/* Call with tz_lock held. */
-static void zone_use(const char *zone)
+/* Switch TZ to zone; *saved = the process's own TZ (NULL = unset) for
+ * zone_restore, which frees it. Call both with tz_lock held. */
+static void zone_use(const char *zone, char **saved)
 {
-	if (strcmp(tz_current, zone) == 0)
-		return;
-	setenv("TZ", strcmp(zone, "UTC") == 0 ? "UTC0" : zone, 1);
+	const char *own = getenv("TZ");
+	*saved = own ? xstrdup(own) : NULL;
+	setenv("TZ", zone, 1);
 	tzset();
-	snprintf(tz_current, sizeof tz_current, "%s", zone);
+}
+
+static void zone_restore(char *saved)
+{
+	if (saved)
+		setenv("TZ", saved, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+	free(saved);
 }
 
 int heed_sched_to_local(heed_time t, const char *zone, heed_local *out, char **err)
@@ -117,9 +130,11 @@ int heed_sched_to_local(heed_time t, const char *zone, heed_local *out, char **e
 	if (strcmp(zone, "UTC") == 0) { /* no zone state needed */
 		ok = gmtime_r(&tt, &tm) != NULL;
 	} else {
+		char *saved;
 		pthread_mutex_lock(&tz_lock);
-		zone_use(zone);
+		zone_use(zone, &saved);
 		ok = localtime_r(&tt, &tm) != NULL;
+		zone_restore(saved);
 		pthread_mutex_unlock(&tz_lock);
 	}
 	if (!ok) {
@@ -142,9 +157,11 @@ int heed_sched_from_local(const heed_local *l, const char *zone, heed_time *out,
 	if (strcmp(zone, "UTC") == 0) {
 		t = timegm(&tm);
 	} else {
+		char *saved;
 		pthread_mutex_lock(&tz_lock);
-		zone_use(zone);
+		zone_use(zone, &saved);
 		t = mktime(&tm);
+		zone_restore(saved);
 		pthread_mutex_unlock(&tz_lock);
 	}
 	if (t == (time_t)-1 && !(tm.tm_year == 69 && tm.tm_mon == 11 && tm.tm_mday == 31)) {
