@@ -167,9 +167,9 @@ int lh_suspended(gate *g, char **err)
 /* ---- require ---- */
 
 /* Raise "require cycle: a → b → a" when name is being loaded already (the
- * modules in loading are upvalue 3, a list), naming plugin and the requiring
- * file, instead of recursing until the C stack overflows. */
-static void require_cycle(lua_State *L, const lplugin *lp, const char *name)
+ * modules in loading are upvalue 3, a list), with the requiring file and
+ * line (the gate into Lua names the plugin), instead of recursing until the C stack overflows. */
+static void require_cycle(lua_State *L, const char *name)
 {
 	lua_Integer n = luaL_len(L, lua_upvalueindex(3)), from = 0;
 	for (lua_Integer i = 1; i <= n && !from; i++) {
@@ -188,11 +188,17 @@ static void require_cycle(lua_State *L, const lplugin *lp, const char *name)
 	}
 	luaL_addstring(&b, name);
 	luaL_pushresult(&b);
+	/* the requiring file and line, in full (luaL_error would shorten a long
+	 * path); the gate into Lua adds the plugin */
 	lua_Debug ar;
 	const char *file = "?";
-	if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "S", &ar))
+	int line = 0;
+	if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "Sl", &ar)) {
 		file = ar.source[0] == '@' ? ar.source + 1 : ar.short_src;
-	luaL_error(L, "plugin '%s': require cycle: %s (in %s)", lp->name, lua_tostring(L, -1), file);
+		line = ar.currentline;
+	}
+	lua_pushfstring(L, "%s:%d: require cycle: %s", file, line, lua_tostring(L, -1));
+	lua_error(L);
 }
 
 /* require(name): a Lua text module from the library folder, run once in the
@@ -215,7 +221,7 @@ static int sandbox_require(lua_State *L)
 	if (lua_getfield(L, lua_upvalueindex(1), name) != LUA_TNIL)
 		return 1;
 	lua_pop(L, 1);
-	require_cycle(L, lp, name);
+	require_cycle(L, name);
 	char *rel = xstrdup(name);
 	for (char *s = rel; *s; s++)
 		if (*s == '.')

@@ -23,7 +23,7 @@ return { name = "cyc", version = "1", api = 1, score = function(c) return {} end
 LUA
 run plugins check "$P/cyc.lua"
 expect_eq "cycle: exit 1" "$RC" 1
-expect_match "cycle: spelled out" "$ERR" "plugin 'cyc': require cycle: ca → cb → ca \(in $P/lib/cb\.lua\)"
+expect_match "cycle: spelled out" "$ERR" "plugin 'cyc' \($P/cyc\.lua:1\): $P/lib/cb\.lua:1: require cycle: ca → cb → ca$"
 expect_nomatch "cycle: no stack overflow" "$ERR" "stack overflow"
 rm "$P/cyc.lua"
 cat >"$P/twice.lua" <<'LUA'
