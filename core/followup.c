@@ -150,6 +150,12 @@ static const char *zone_for(heed_fu_eval *ev, const heed_contact *c, const char 
 			*own = json_string_of(c->attrs, "timezone");
 		if (*own && heed_sched_zone_valid(*own))
 			return *own;
+		if (*own)
+			warn(ev, xasprintf("contact %lld%s%s%s: time zone '%s' in attrs is not a zone the"
+			                   " system knows; using the owner's or the default zone instead",
+			                   (long long)c->id, heed_empty(c->email) ? "" : " (",
+			                   heed_empty(c->email) ? "" : c->email, heed_empty(c->email) ? "" : ")",
+			                   *own));
 		free(*own);
 		*own = NULL;
 	}

@@ -25,6 +25,21 @@ static const char *kv_key(lua_State *L)
 	const char *k = luaL_checklstring(L, 1, &n);
 	if (n == 0 || n > KV_KEY_MAX)
 		luaL_error(L, "heed.kv: a key is 1 to %d bytes, got %d", KV_KEY_MAX, (int)n);
+	if (memchr(k, '\0', n)) { /* the store would keep the key only up to the NUL */
+		char shown[KV_KEY_MAX * 2 + 1];
+		size_t j = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (k[i] == '\0') {
+				shown[j++] = '\\';
+				shown[j++] = '0';
+			} else {
+				shown[j++] = k[i];
+			}
+		}
+		shown[j] = '\0';
+		luaL_error(L, "heed.kv: plugin '%s': key '%s' has a NUL byte (keys are text without NUL)",
+		           lh_plugin_of(L)->name, shown);
+	}
 	return k;
 }
 

@@ -166,9 +166,45 @@ int lh_suspended(gate *g, char **err)
 
 /* ---- require ---- */
 
+/* Raise "require cycle: a → b → a" when name is being loaded already (the
+ * modules in loading are upvalue 3, a list), with the requiring file and
+ * line (the gate into Lua names the plugin), instead of recursing until the C stack overflows. */
+static void require_cycle(lua_State *L, const char *name)
+{
+	lua_Integer n = luaL_len(L, lua_upvalueindex(3)), from = 0;
+	for (lua_Integer i = 1; i <= n && !from; i++) {
+		lua_geti(L, lua_upvalueindex(3), i);
+		from = strcmp(lua_tostring(L, -1), name) == 0 ? i : 0;
+		lua_pop(L, 1);
+	}
+	if (!from)
+		return;
+	luaL_Buffer b;
+	luaL_buffinit(L, &b);
+	for (lua_Integer i = from; i <= n; i++) {
+		lua_geti(L, lua_upvalueindex(3), i);
+		luaL_addvalue(&b);
+		luaL_addstring(&b, " → ");
+	}
+	luaL_addstring(&b, name);
+	luaL_pushresult(&b);
+	/* the requiring file and line, in full (luaL_error would shorten a long
+	 * path); the gate into Lua adds the plugin */
+	lua_Debug ar;
+	const char *file = "?";
+	int line = 0;
+	if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "Sl", &ar)) {
+		file = ar.source[0] == '@' ? ar.source + 1 : ar.short_src;
+		line = ar.currentline;
+	}
+	lua_pushfstring(L, "%s:%d: require cycle: %s", file, line, lua_tostring(L, -1));
+	lua_error(L);
+}
+
 /* require(name): a Lua text module from the library folder, run once in the
  * plugin's sandbox and cached. name: letters, digits, _ and dots (a dot is a
- * subfolder). Upvalues: the cache table, the sandbox environment. */
+ * subfolder). Upvalues: the cache table, the sandbox environment, the list
+ * of modules being loaded (for require_cycle). */
 static int sandbox_require(lua_State *L)
 {
 	lplugin *lp = lh_plugin_of(L);
@@ -185,6 +221,7 @@ static int sandbox_require(lua_State *L)
 	if (lua_getfield(L, lua_upvalueindex(1), name) != LUA_TNIL)
 		return 1;
 	lua_pop(L, 1);
+	require_cycle(L, name);
 	char *rel = xstrdup(name);
 	for (char *s = rel; *s; s++)
 		if (*s == '.')
@@ -208,7 +245,14 @@ static int sandbox_require(lua_State *L)
 	if (!lua_setupvalue(L, -2, 1))
 		lua_pop(L, 1);
 	lua_pushstring(L, name);
-	lua_call(L, 1, 1);
+	lua_Integer depth = luaL_len(L, lua_upvalueindex(3));
+	lua_pushstring(L, name);
+	lua_seti(L, lua_upvalueindex(3), depth + 1);
+	int rc = lua_pcall(L, 1, 1, 0);
+	lua_pushnil(L);
+	lua_seti(L, lua_upvalueindex(3), depth + 1);
+	if (rc != LUA_OK)
+		return lua_error(L); /* the module's own error, as it was */
 	if (lua_isnil(L, -1)) {
 		lua_pop(L, 1);
 		lua_pushboolean(L, 1);
@@ -222,6 +266,7 @@ void lh_open_require(lua_State *L, int env)
 {
 	lua_newtable(L);
 	lua_pushvalue(L, env);
-	lua_pushcclosure(L, sandbox_require, 2);
+	lua_newtable(L); /* the modules being loaded, outermost first */
+	lua_pushcclosure(L, sandbox_require, 3);
 	lua_setfield(L, env, "require");
 }

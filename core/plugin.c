@@ -445,6 +445,23 @@ int heed_plugins_refresh(heed_plugins *p, const char *only, char **report)
 	return changed;
 }
 
+int heed_plugins_lift(heed_plugins *p, const char *only, char **report)
+{
+	*report = NULL;
+	if (!p->eng->suspended)
+		return 0;
+	heed_buf rep = {0};
+	int changed = 0;
+	for (size_t i = 0; i < p->nfiles; i++) {
+		hfile *f = &p->files[i];
+		if (f->h && file_matches(f, only) && p->eng->suspended(f->h->state))
+			changed += refresh_file(p, f, &rep); /* a fresh state: no strikes */
+	}
+	if (rep.len)
+		*report = heed_buf_detach(&rep);
+	return changed;
+}
+
 void heed_plugins_set_kv(heed_plugins *p, const heed_kv *kv)
 {
 	p->kv = *kv; /* the plugins point at p->kv */

@@ -108,6 +108,12 @@ void heed_plugins_close(heed_plugins *p);
  * file stem) in the folder; *report then says "no plugin 'x' in DIR". Part names, versions strings and map specs handed out
  * before a refresh stay valid until the next refresh (or close). */
 int heed_plugins_refresh(heed_plugins *p, const char *only, char **report);
+/* An explicit reload: load again every suspended plugin (only = one name or
+ * file stem, or NULL for all) from its file, changed or not, so its calls run
+ * again (heed_plugins_refresh alone reloads changed files only, and runs
+ * before every REPL input, where it must not lift a suspension). OUT: *report
+ * as for heed_plugins_refresh (caller frees). Returns the number reloaded. */
+int heed_plugins_lift(heed_plugins *p, const char *only, char **report);
 
 /* One plugin file of the folder, for listings. Strings are owned by p (valid
  * until the next refresh). */

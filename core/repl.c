@@ -377,6 +377,14 @@ static int r_reload(repl *r, int argc, char **argv)
 		r->cli->failed = 0; /* the other plugins' load errors do not decide */
 		return EXIT_ERROR;
 	}
+	char *lifted = NULL; /* suspended plugins load again, changed or not */
+	heed_plugins_lift(p, only, &lifted);
+	if (lifted) {
+		char *both = xasprintf("%s%s%s", report ? report : "", report ? "\n" : "", lifted);
+		free(report);
+		report = both;
+	}
+	free(lifted);
 	int failed = report_failed(report) || r->auto_reloaded == 2 || (fresh && heed_plugins_nerrors(p));
 	if (report)
 		printf("%s%s", report, report[strlen(report) - 1] == '\n' ? "" : "\n");

@@ -1,7 +1,11 @@
 /* sched: zones, due expressions and schedules (see sched.h). Zone arithmetic
  * goes through the C library (TZ, tzset, localtime_r, mktime), which reads the
- * system zoneinfo; TZ is process-wide, so every conversion holds one lock and
- * TZ keeps the zone used last (switching costs a zoneinfo read, staying none). */
+ * system zoneinfo; TZ is process-wide, so every conversion holds one lock,
+ * sets TZ to its zone and puts the process's own TZ back before unlocking, so
+ * local time elsewhere (os.date in plugins) keeps the process's zone.
+ * setenv is not safe against other threads reading TZ (localtime), so zone
+ * conversions run on the main thread only, never while the import or score
+ * threads run (nothing in those threads converts zones). */
 #include "sched.h"
 
 #include <ctype.h>
@@ -9,13 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "util.h"
 
 static pthread_mutex_t tz_lock = PTHREAD_MUTEX_INITIALIZER;
-static char tz_current[HEED_ZONE_MAX]; /* "" = not set by us yet */
 
 static const char *zone_dir(void)
 {
@@ -26,6 +30,40 @@ static const char *zone_dir(void)
 enum { ZONE_CACHE = 16 };
 static char zone_seen[ZONE_CACHE][HEED_ZONE_MAX]; /* zones found valid (under tz_lock) */
 static int nzone_seen;
+
+/* 1 if zone is parts of [A-Za-z0-9_+-] separated by single '/' (no leading,
+ * trailing or doubled '/', no "." or ".." parts). */
+static int zone_name_ok(const char *zone)
+{
+	size_t part = 0;
+	for (const char *p = zone; *p; p++) {
+		if (*p == '/') {
+			if (part == 0)
+				return 0;
+			part = 0;
+		} else if (isalnum((unsigned char)*p) || strchr("_+-", *p)) {
+			part++;
+		} else {
+			return 0;
+		}
+	}
+	return part > 0;
+}
+
+/* 1 if path is a regular file that starts with the TZif magic. */
+static int zone_file_ok(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return 0;
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return 0;
+	char magic[4];
+	int ok = fread(magic, 1, sizeof magic, f) == sizeof magic && memcmp(magic, "TZif", 4) == 0;
+	fclose(f);
+	return ok;
+}
 
 int heed_sched_zone_valid(const char *zone)
 {
@@ -40,13 +78,10 @@ int heed_sched_zone_valid(const char *zone)
 	pthread_mutex_unlock(&tz_lock);
 	if (seen)
 		return 1;
-	if (zone[0] == '/' || strstr(zone, ".."))
+	if (!zone_name_ok(zone))
 		return 0;
-	for (const char *p = zone; *p; p++)
-		if (!isalnum((unsigned char)*p) && !strchr("_+-/", *p))
-			return 0;
 	char *path = xasprintf("%s/%s", zone_dir(), zone);
-	int ok = access(path, R_OK) == 0;
+	int ok = zone_file_ok(path);
 	free(path);
 	pthread_mutex_lock(&tz_lock);
 	if (ok && nzone_seen < ZONE_CACHE)
@@ -64,14 +99,24 @@ static int zone_check(const char *zone, char **err)
 	return HEED_EINPUT;
 }
 
-/* Call with tz_lock held. */
-static void zone_use(const char *zone)
+/* Switch TZ to zone; *saved = the process's own TZ (NULL = unset) for
+ * zone_restore, which frees it. Call both with tz_lock held. */
+static void zone_use(const char *zone, char **saved)
 {
-	if (strcmp(tz_current, zone) == 0)
-		return;
-	setenv("TZ", strcmp(zone, "UTC") == 0 ? "UTC0" : zone, 1);
+	const char *own = getenv("TZ");
+	*saved = own ? xstrdup(own) : NULL;
+	setenv("TZ", zone, 1);
 	tzset();
-	snprintf(tz_current, sizeof tz_current, "%s", zone);
+}
+
+static void zone_restore(char *saved)
+{
+	if (saved)
+		setenv("TZ", saved, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+	free(saved);
 }
 
 int heed_sched_to_local(heed_time t, const char *zone, heed_local *out, char **err)
@@ -85,9 +130,11 @@ int heed_sched_to_local(heed_time t, const char *zone, heed_local *out, char **e
 	if (strcmp(zone, "UTC") == 0) { /* no zone state needed */
 		ok = gmtime_r(&tt, &tm) != NULL;
 	} else {
+		char *saved;
 		pthread_mutex_lock(&tz_lock);
-		zone_use(zone);
+		zone_use(zone, &saved);
 		ok = localtime_r(&tt, &tm) != NULL;
+		zone_restore(saved);
 		pthread_mutex_unlock(&tz_lock);
 	}
 	if (!ok) {
@@ -110,9 +157,11 @@ int heed_sched_from_local(const heed_local *l, const char *zone, heed_time *out,
 	if (strcmp(zone, "UTC") == 0) {
 		t = timegm(&tm);
 	} else {
+		char *saved;
 		pthread_mutex_lock(&tz_lock);
-		zone_use(zone);
+		zone_use(zone, &saved);
 		t = mktime(&tm);
+		zone_restore(saved);
 		pthread_mutex_unlock(&tz_lock);
 	}
 	if (t == (time_t)-1 && !(tm.tm_year == 69 && tm.tm_mon == 11 && tm.tm_mday == 31)) {

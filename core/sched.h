@@ -14,9 +14,12 @@ typedef struct heed_local {
 	int year, mon, mday, hour, min, sec, wday;
 } heed_local;
 
-/* 1 if zone is "UTC" or a name the system zoneinfo has (e.g. Europe/Warsaw). */
+/* 1 if zone is "UTC" or a name the system zoneinfo has as a TZif file (e.g.
+ * Europe/Warsaw; not a folder such as Europe). */
 int heed_sched_zone_valid(const char *zone);
-/* t as wall-clock time in zone. OUT: *out. HEED_EINPUT with *err for an unknown zone. */
+/* Conversions leave the process's TZ as it was; call them on the main thread
+ * only (they set TZ for the moment, which other threads' localtime may read).
+ * t as wall-clock time in zone. OUT: *out. HEED_EINPUT with *err for an unknown zone. */
 int heed_sched_to_local(heed_time t, const char *zone, heed_local *out, char **err);
 /* The UTC time of wall-clock l in zone (mday/hour may overflow: they are
  * normalised). A clock time skipped by a DST change moves forward. OUT: *out. */

@@ -49,4 +49,15 @@ run evaluate
 expect_eq "bad zone exit" "$RC" 1
 expect_match "bad zone named" "$ERR" "Europe/Atlantis"
 expect_match "policy named" "$ERR" "reminder"
+# a contact's own zone that is no zone warns, naming the contact and the value,
+# and falls back to the owner's zone; a folder such as Europe is no zone either
+"$HEED" add email=mars@tz.example attrs.meeting="2027-07-14 10:00" attrs.tz=Mars/Base owner=nina >/dev/null
+"$HEED" add email=dir@tz.example attrs.meeting="2027-07-14 10:00" attrs.tz=Europe >/dev/null
+run evaluate
+expect_match "bad contact zone warned" "$ERR" "mars@tz.example.*Mars/Base"
+expect_match "folder zone warned" "$ERR" "dir@tz.example.*'Europe'"
+expect_eq "falls back to the owner" "$(due_of mars@tz.example)" "2027-07-14T13:45:00Z America/New_York"
+expect_eq "folder falls back to the default" "$(due_of dir@tz.example)" "2027-07-14T08:45:00Z Europe/Lisbon"
+run config timezone Europe
+expect_eq "folder refused as a zone" "$RC" 1
 finish

@@ -48,5 +48,22 @@ expect_eq "other: exit 1" "$RC" 1
 expect_match "other: bad value named" "$ERR" \
 	"plugin 'other' \(.*other\.lua:4\) in score: heed.kv.set: a value is a string, number or boolean \(nil deletes\), got table"
 expect_eq "kept in the store" "$(sql "SELECT plugin || ' ' || key || ' ' || value FROM plugin_kv WHERE key = 'calls'")" "counter calls n:5"
+
+# a key with a NUL byte is refused, naming plugin and key: the store would cut
+# it at the NUL and "user\0evil" would overwrite "user"
+rm -f "$P/other.lua"
+cat >"$P/nul.lua" <<'LUA'
+return { name = "nul", version = "1", api = 1,
+  score = function(c)
+    if heed.kv.get("user") == nil then heed.kv.set("user", "good") return end
+    heed.kv.set("user\0evil", "bad")
+  end }
+LUA
+run --plugins "$P" score 1
+expect_eq "nul: first run sets user" "$RC" 0
+run --plugins "$P" score 1
+expect_eq "nul: exit 1" "$RC" 1
+expect_match "nul: key named" "$ERR" "plugin 'nul'.*key 'user\\\\0evil' has a NUL byte"
+expect_eq "nul: user kept" "$(sql "SELECT value FROM plugin_kv WHERE plugin = 'nul' AND key = 'user'")" "s:good"
 expect_eq "integrity" "$(sql "PRAGMA integrity_check")" "ok"
 finish

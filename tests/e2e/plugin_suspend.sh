@@ -18,4 +18,15 @@ expect_match "then suspended" "$ERR" \
 	"plugin 'alt' \($P/alt\.lua:2\) in score: suspended after 3 limit errors within 10 calls \(last: instruction budget exceeded .*\(contact 6 "
 expect_eq "first listing: not suspended" "$(printf '%s\n' "$OUT" | head -2 | grep -c suspended)" 0
 expect_match "listing shows it" "$OUT" "alt +1 +1 +[^ ]*alt\.lua +[^ ]+ +suspended +instruction budget exceeded \(1000 instructions per call\)"
+
+# .reload NAME lifts the suspension though the file did not change (as README
+# says, and as `heed plugins reload` does); so does .reload of all
+for cmd in ".reload alt" ".reload"; do
+	OUT=$(printf '.score --all\n%s\n.plugins\n.score 2\n' "$cmd" | "$HEED" --plugins "$P" repl --keep-going 2>"$T/.err")
+	ERR=$(cat "$T/.err")
+	expect_match "$cmd: suspended first" "$ERR" "suspended after 3 limit errors"
+	expect_match "$cmd: reloaded" "$OUT" "reloaded alt 1 → 1"
+	expect_nomatch "$cmd: no longer suspended" "$(printf '%s\n' "$OUT" | grep 'alt\.lua')" "suspended"
+	expect_match "$cmd: scores again" "$OUT" "contact 2 s2@x.example: score 1"
+done
 finish

@@ -1,5 +1,6 @@
 /* test_sched: zones, due expressions and schedules. */
 #include <stdlib.h>
+#include <time.h>
 
 #include "check.h"
 #include "sched.h"
@@ -26,12 +27,42 @@ static const char *due(const char *expr, const char *base, const char *zone)
 	return out;
 }
 
+/* A conversion puts the process's TZ back: local time elsewhere (os.date in
+ * plugins) must not follow the zone of the contact converted last. */
+static void test_zone_restores_tz(void)
+{
+	heed_local l;
+	setenv("TZ", "America/New_York", 1);
+	tzset();
+	CHECK(heed_sched_to_local(T("2026-07-01T08:00:00Z"), "Asia/Tokyo", &l, NULL) == HEED_OK);
+	CHECK_INT(l.hour, 17);
+	CHECK_STR(getenv("TZ"), "America/New_York");
+	time_t tt = (time_t)T("2026-07-01T08:00:00Z");
+	struct tm tm;
+	localtime_r(&tt, &tm);
+	CHECK_INT(tm.tm_hour, 4);
+	heed_time t;
+	CHECK(heed_sched_from_local(&l, "Asia/Tokyo", &t, NULL) == HEED_OK);
+	CHECK_STR(getenv("TZ"), "America/New_York");
+	unsetenv("TZ");
+	tzset();
+	CHECK(heed_sched_to_local(T("2026-07-01T08:00:00Z"), "Asia/Tokyo", &l, NULL) == HEED_OK);
+	CHECK(getenv("TZ") == NULL);
+}
+
 static void test_zones(void)
 {
 	CHECK(heed_sched_zone_valid("Europe/Warsaw"));
 	CHECK(heed_sched_zone_valid("UTC"));
 	CHECK(!heed_sched_zone_valid("Europe/Atlantis"));
 	CHECK(!heed_sched_zone_valid("../etc/passwd"));
+	/* folders and malformed names are not zones */
+	CHECK(!heed_sched_zone_valid("Europe"));
+	CHECK(!heed_sched_zone_valid("America/"));
+	CHECK(!heed_sched_zone_valid("Europe//Berlin"));
+	CHECK(!heed_sched_zone_valid("/Europe/Berlin"));
+	CHECK(!heed_sched_zone_valid("Europe/./Berlin"));
+	CHECK(heed_sched_zone_valid("Europe/Berlin"));
 	heed_local l;
 	CHECK(heed_sched_to_local(T("2026-07-01T08:00:00Z"), "Europe/Warsaw", &l, NULL) == HEED_OK);
 	CHECK_INT(l.hour, 10);
@@ -87,6 +118,7 @@ static void test_schedule(void)
 int main(void)
 {
 	test_zones();
+	test_zone_restores_tz();
 	test_due();
 	test_schedule();
 	return check_done("test_sched");
