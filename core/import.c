@@ -448,6 +448,7 @@ static int update(struct importer *im, struct record *r, int64_t id, int *applie
 	*applied = 0;
 	if (!own && im->o->on_match == HEED_MATCH_SKIP) {
 		rep->skipped++;
+		rep->matched_skipped++; /* it did match: the summary counts it as matched, skipped */
 		plan(im, "skip", id, "matches contact %lld by %s '%s'; --on-match skip", (long long)id,
 		     key_kind(c), key_value(c));
 		return HEED_OK;
