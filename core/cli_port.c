@@ -133,8 +133,7 @@ int cmd_merge(heed_cli *cli, const cli_args *a)
 		printf(" → %s", r.to);
 	printf("\n");
 	/* the moved activities count towards the kept contact's score now */
-	int scored = 0;
-	exit = cli_rescore(cli, keep, &scored);
+	exit = cli_rescore(cli, keep);
 	if (exit != EXIT_OK) {
 		char *m = xasprintf("merge: contact %lld was merged; rescore it with: heed score %lld",
 		                    (long long)keep, (long long)keep);

@@ -331,9 +331,26 @@ static void print_parts(heed_cli *cli, const heed_contact *c, const heed_parts *
 	heed_table_free(t);
 }
 
-int cli_rescore(heed_cli *cli, int64_t id, int *scored)
+/* Load contact id into *c, score it into *parts and store the score when it
+ * changed, in one transaction. Returns rc, with sc->fatal set on failure. */
+static int score_one(struct scoring *sc, int64_t id, heed_contact *c, heed_parts *parts)
 {
-	*scored = 0;
+	heed_store *s = sc->cli->store;
+	int rc = heed_store_load(s, id, 0, c, &sc->fatal);
+	if (rc == HEED_OK && (rc = heed_store_begin(s, &sc->fatal)) == HEED_OK) {
+		run_score(sc, c, parts);
+		if (!unchanged(sc, c, parts->v, parts->n, parts->total))
+			rc = heed_store_set_score(s, c->id, parts->total, sc->json.s, &sc->fatal);
+		if (rc == HEED_OK)
+			rc = heed_store_commit(s, &sc->fatal);
+		else
+			heed_store_rollback(s);
+	}
+	return rc;
+}
+
+int cli_rescore(heed_cli *cli, int64_t id)
+{
 	if (!cli_store(cli) || !cli_plugins(cli))
 		return EXIT_ERROR;
 	if (!heed_plugins_has_score(cli->plugins))
@@ -353,17 +370,7 @@ int cli_rescore(heed_cli *cli, int64_t id, int *scored)
 	heed_contact_init(&c);
 	heed_parts parts = { 0 };
 	if (rc == HEED_OK)
-		rc = heed_store_load(cli->store, id, 0, &c, &sc.fatal);
-	if (rc == HEED_OK && (rc = heed_store_begin(cli->store, &sc.fatal)) == HEED_OK) {
-		run_score(&sc, &c, &parts);
-		if (!unchanged(&sc, &c, parts.v, parts.n, parts.total))
-			rc = heed_store_set_score(cli->store, c.id, parts.total, sc.json.s, &sc.fatal);
-		if (rc == HEED_OK)
-			rc = heed_store_commit(cli->store, &sc.fatal);
-		else
-			heed_store_rollback(cli->store);
-	}
-	*scored = rc == HEED_OK;
+		rc = score_one(&sc, id, &c, &parts);
 	heed_parts_clear(&parts);
 	heed_contact_clear(&c);
 	heed_parts_clear(&sc.parts);
@@ -428,16 +435,7 @@ int cmd_score(heed_cli *cli, const cli_args *a)
 		heed_contact c;
 		heed_contact_init(&c);
 		heed_parts parts = { 0 };
-		rc = heed_store_load(cli->store, id, 0, &c, &sc.fatal);
-		if (rc == HEED_OK && (rc = heed_store_begin(cli->store, &sc.fatal)) == HEED_OK) {
-			run_score(&sc, &c, &parts);
-			if (!unchanged(&sc, &c, parts.v, parts.n, parts.total))
-				rc = heed_store_set_score(cli->store, c.id, parts.total, sc.json.s, &sc.fatal);
-			if (rc == HEED_OK)
-				rc = heed_store_commit(cli->store, &sc.fatal);
-			else
-				heed_store_rollback(cli->store);
-		}
+		rc = score_one(&sc, id, &c, &parts);
 		if (rc == HEED_OK)
 			print_parts(cli, &c, &parts);
 		heed_parts_clear(&parts);
