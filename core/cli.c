@@ -507,7 +507,12 @@ static int cmd_add(heed_cli *cli, const cli_args *a)
 			break;
 		}
 		const char *f = canonical_field(name);
-		if (!f) {
+		size_t bad;
+		if (!heed_utf8_valid(value, strlen(value), &bad)) {
+			/* it would be stored as it is, and the export of it could not be imported */
+			heed_seterr(&err, "add: the value of %s is not valid UTF-8 (byte %zu)", name, bad + 1);
+			rc = HEED_EUSAGE;
+		} else if (!f) {
 			heed_seterr(&err, "add: unknown field '%s' (fields: email, first_name, last_name, title,"
 			                  " phone, owner, company, industry, employees, country, value,"
 			                  " close_date, decision_makers, probability, need, attrs.KEY…)", name);
@@ -635,6 +640,12 @@ static int cmd_event(heed_cli *cli, const cli_args *a)
 		if (!split_kv(a->pos[i], &name, &value)) {
 			heed_buf_free(&data);
 			return cli_fail(EXIT_USAGE, xasprintf("event: '%s' is not field=value", a->pos[i]));
+		}
+		size_t bad;
+		if (!heed_utf8_valid(name, strlen(name), &bad) || !heed_utf8_valid(value, strlen(value), &bad)) {
+			heed_buf_free(&data);
+			return cli_fail(EXIT_USAGE, xasprintf("event: the value of %s is not valid UTF-8"
+			                                      " (byte %zu)", name, bad + 1));
 		}
 		if (data.len > 1)
 			heed_buf_addc(&data, ',');

@@ -27,14 +27,20 @@ static void print_import(FILE *out, const heed_import_opts *o, const heed_import
 		fprintf(stderr, "heed: … and %ld more messages\n", total - listed);
 	char *merged = r->merged ? xasprintf(", %ld merged with an earlier row of the file", r->merged)
 	                         : xstrdup("");
-	long matched = r->updated + r->unchanged;
-	fprintf(out, "%s %s with map %s: %ld row%s, %ld created, %ld matched existing contact%s (%ld updated,"
-	        " %ld unchanged)%s, %ld stage move%s, %ld skipped, %ld bad%s, %ld warning%s\n",
+	long matched = r->updated + r->unchanged + r->matched_skipped;
+	char *mskip = r->matched_skipped ? xasprintf(", %ld skipped", r->matched_skipped) : xstrdup("");
+	/* a rolled-back import stored nothing: its counts are what it would have done */
+	int rolled = !plan && !o->dry_run && !r->committed;
+	char *created = rolled ? xasprintf("would have created %ld", r->created)
+	                       : xasprintf("%ld created", r->created);
+	fprintf(out, "%s %s with map %s: %ld row%s, %s, %ld matched existing contact%s (%ld updated,"
+	        " %ld unchanged%s)%s, %ld stage move%s, %ld skipped, %ld bad%s, %ld warning%s%s\n",
 	        plan ? "plan for" : o->dry_run ? "dry run of" : (r->committed ? "imported" : "rolled back the import of"),
-	        o->file, o->map ? o->map : "columns", r->rows, plural(r->rows), r->created,
-	        matched, plural(matched), r->updated, r->unchanged, merged, r->moved, plural(r->moved),
-	        r->skipped, r->bad, r->bad && r->committed ? " (left out)" : "", r->warnings,
-	        plural(r->warnings));
+	        o->file, o->map ? o->map : "columns", r->rows, plural(r->rows), created, matched, plural(matched), r->updated, r->unchanged, mskip, merged, r->moved,
+	        plural(r->moved), r->skipped, r->bad, r->bad && r->committed ? " (left out)" : "",
+	        r->warnings, plural(r->warnings), rolled ? "; nothing was imported" : "");
+	free(mskip);
+	free(created);
 	free(merged);
 	if (r->update_only && r->rows && r->skipped == r->rows && r->created + r->updated + r->unchanged == 0)
 		fprintf(out, "no row matched a contact: this map only updates contacts that exist, so import"

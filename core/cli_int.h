@@ -55,6 +55,10 @@ typedef struct cli_cmd_info {
 } cli_cmd_info;
 int cli_command_info(size_t i, cli_cmd_info *out);
 
+/* Recompute and store contact id's score with the loaded plugins, as `heed score CONTACT`
+ * does, when any plugin has a score (else nothing). Prints errors; returns an exit status. */
+int cli_rescore(heed_cli *cli, int64_t id);
+
 int cmd_list(heed_cli *cli, const cli_args *a);
 int cmd_show(heed_cli *cli, const cli_args *a);
 int cmd_pipeline(heed_cli *cli, const cli_args *a);

@@ -132,5 +132,13 @@ int cmd_merge(heed_cli *cli, const cli_args *a)
 	if (strcmp(r.from, r.to) != 0)
 		printf(" → %s", r.to);
 	printf("\n");
-	return EXIT_OK;
+	/* the moved activities count towards the kept contact's score now */
+	exit = cli_rescore(cli, keep);
+	if (exit != EXIT_OK) {
+		char *m = xasprintf("merge: contact %lld was merged; rescore it with: heed score %lld",
+		                    (long long)keep, (long long)keep);
+		cli_print_error(m);
+		free(m);
+	}
+	return exit;
 }

@@ -424,7 +424,7 @@ int cmd_pipeline(heed_cli *cli, const cli_args *a)
 			heed_buf_adds(&b, i ? ",{\"stage\":" : "{\"stage\":");
 			heed_json_str(&b, heed_stage_names[i]);
 			heed_buf_addf(&b, ",\"count\":%ld,\"reached\":%ld,\"conversion\":", f[i].count,
-			              i <= HEED_WON ? f[i].reached : f[i].count);
+			              f[i].reached);
 			heed_json_num(&b, conv[i]);
 			heed_buf_adds(&b, ",\"median_days\":");
 			heed_json_num(&b, f[i].median_days);
@@ -444,10 +444,7 @@ int cmd_pipeline(heed_cli *cli, const cli_args *a)
 	for (int i = 0; i < HEED_NSTAGES; i++) {
 		heed_table_str(t, heed_stage_names[i]);
 		heed_table_int(t, f[i].count);
-		if (i <= HEED_WON)
-			heed_table_int(t, f[i].reached);
-		else
-			heed_table_str(t, NULL);
+		heed_table_int(t, f[i].reached);
 		heed_table_num(t, conv[i], 4);
 		heed_table_num(t, f[i].median_days, 1);
 	}

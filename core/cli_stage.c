@@ -331,6 +331,57 @@ static void print_parts(heed_cli *cli, const heed_contact *c, const heed_parts *
 	heed_table_free(t);
 }
 
+/* Load contact id into *c, score it into *parts and store the score when it
+ * changed, in one transaction. Returns rc, with sc->fatal set on failure. */
+static int score_one(struct scoring *sc, int64_t id, heed_contact *c, heed_parts *parts)
+{
+	heed_store *s = sc->cli->store;
+	int rc = heed_store_load(s, id, 0, c, &sc->fatal);
+	if (rc == HEED_OK && (rc = heed_store_begin(s, &sc->fatal)) == HEED_OK) {
+		run_score(sc, c, parts);
+		if (!unchanged(sc, c, parts->v, parts->n, parts->total))
+			rc = heed_store_set_score(s, c->id, parts->total, sc->json.s, &sc->fatal);
+		if (rc == HEED_OK)
+			rc = heed_store_commit(s, &sc->fatal);
+		else
+			heed_store_rollback(s);
+	}
+	return rc;
+}
+
+int cli_rescore(heed_cli *cli, int64_t id)
+{
+	if (!cli_store(cli) || !cli_plugins(cli))
+		return EXIT_ERROR;
+	if (!heed_plugins_has_score(cli->plugins))
+		return EXIT_OK;
+	size_t broken = heed_plugins_nerrors(cli->plugins);
+	if (broken) /* as score: a plugin that did not load would drop its parts */
+		return cli_fail(EXIT_ERROR, xasprintf("the score of contact %lld was not recomputed while"
+		                                      " %zu plugin%s failed to load (see above)", (long long)id,
+		                                      broken, broken == 1 ? "" : "s"));
+	struct scoring sc = { .cli = cli };
+	int64_t set = 0;
+	char *versions = heed_plugins_score_versions(cli->plugins);
+	int rc = heed_store_plugin_set(cli->store, versions, &set, &sc.fatal);
+	free(versions);
+	heed_store_score_set(cli->store, set);
+	heed_contact c;
+	heed_contact_init(&c);
+	heed_parts parts = { 0 };
+	if (rc == HEED_OK)
+		rc = score_one(&sc, id, &c, &parts);
+	heed_parts_clear(&parts);
+	heed_contact_clear(&c);
+	heed_parts_clear(&sc.parts);
+	heed_buf_free(&sc.json);
+	heed_buf_free(&sc.prefix.json);
+	if (rc != HEED_OK)
+		return cli_fail(cli_exit(rc), sc.fatal);
+	free(sc.fatal);
+	return EXIT_OK;
+}
+
 int cmd_score(heed_cli *cli, const cli_args *a)
 {
 	int all = cli_opt(a, "--all") != NULL;
@@ -384,16 +435,7 @@ int cmd_score(heed_cli *cli, const cli_args *a)
 		heed_contact c;
 		heed_contact_init(&c);
 		heed_parts parts = { 0 };
-		rc = heed_store_load(cli->store, id, 0, &c, &sc.fatal);
-		if (rc == HEED_OK && (rc = heed_store_begin(cli->store, &sc.fatal)) == HEED_OK) {
-			run_score(&sc, &c, &parts);
-			if (!unchanged(&sc, &c, parts.v, parts.n, parts.total))
-				rc = heed_store_set_score(cli->store, c.id, parts.total, sc.json.s, &sc.fatal);
-			if (rc == HEED_OK)
-				rc = heed_store_commit(cli->store, &sc.fatal);
-			else
-				heed_store_rollback(cli->store);
-		}
+		rc = score_one(&sc, id, &c, &parts);
 		if (rc == HEED_OK)
 			print_parts(cli, &c, &parts);
 		heed_parts_clear(&parts);

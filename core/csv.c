@@ -39,6 +39,7 @@ struct heed_csv {
 	long rec_line;
 	long long rec_off;
 	char delim;
+	char tie;       /* detection: a candidate as frequent as delim on the header (0: none) */
 	int enc;
 	char *out;              /* unescaped fields of the current record, NUL-separated */
 	size_t outcap;
@@ -215,7 +216,7 @@ static int fill(heed_csv *c, char **err)
 
 /* Count candidate delimiters outside quotes on the first non-blank line.
  * Returns 1 if that line ends inside the buffer (or at end of file). */
-static int detect(const heed_csv *c, char *delim)
+static int detect(heed_csv *c, char *delim)
 {
 	static const char cand[] = {',', ';', '\t', '|'};
 	size_t count[4] = {0, 0, 0, 0};
@@ -239,6 +240,10 @@ static int detect(const heed_csv *c, char *delim)
 		if (count[k] > count[best])
 			best = k;
 	*delim = cand[best];
+	c->tie = 0;
+	for (int k = 0; k < 4; k++)
+		if (k != best && count[k] && count[k] == count[best] && !c->tie)
+			c->tie = cand[k];
 	return done || c->eof;
 }
 
@@ -698,6 +703,11 @@ long heed_csv_line(const heed_csv *c)
 char heed_csv_delim(const heed_csv *c)
 {
 	return c->delim;
+}
+
+char heed_csv_delim_tie(const heed_csv *c)
+{
+	return c->tie;
 }
 
 long long heed_csv_offset(const heed_csv *c)

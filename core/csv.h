@@ -42,6 +42,8 @@ int heed_csv_next(heed_csv *c, char ***fields, size_t *n, char **err);
 long heed_csv_line(const heed_csv *c);
 /* The delimiter in use (detected or given). */
 char heed_csv_delim(const heed_csv *c);
+/* A delimiter the header had as often as the detected one (a guess, then), or 0. */
+char heed_csv_delim_tie(const heed_csv *c);
 /* Byte offset in the file where the last returned record started. */
 long long heed_csv_offset(const heed_csv *c);
 void heed_csv_close(heed_csv *c);

@@ -109,7 +109,8 @@ static int on_group(void *ud, const char *key, const char *ids)
 		if (end == p)
 			break;
 	}
-	qsort(v, n, sizeof *v, cmp_id);
+	if (n > 1)
+		qsort(v, n, sizeof *v, cmp_id);
 	push(a, a->why, key, v, n);
 	return 0;
 }
@@ -147,7 +148,8 @@ static int cmp_phone(const void *x, const void *y)
 
 static void group_phones(struct phones *ps, struct acc *a)
 {
-	qsort(ps->v, ps->n, sizeof *ps->v, cmp_phone);
+	if (ps->n > 1) /* qsort(NULL, 0, …) is undefined: no phones, no list */
+		qsort(ps->v, ps->n, sizeof *ps->v, cmp_phone);
 	for (size_t i = 0; i < ps->n;) {
 		size_t j = i + 1;
 		while (j < ps->n && strcmp(ps->v[j].e164, ps->v[i].e164) == 0)

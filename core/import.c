@@ -393,6 +393,12 @@ static int import_move(struct importer *im, struct record *r, int64_t id, const 
 	return rc;
 }
 
+/* A detection candidate's name for messages. */
+static const char *delim_name(char d)
+{
+	return d == ',' ? "comma" : d == ';' ? "semicolon" : d == '\t' ? "tab" : "pipe";
+}
+
 static const char *base_name(const char *path)
 {
 	const char *slash = strrchr(path, '/');
@@ -448,6 +454,7 @@ static int update(struct importer *im, struct record *r, int64_t id, int *applie
 	*applied = 0;
 	if (!own && im->o->on_match == HEED_MATCH_SKIP) {
 		rep->skipped++;
+		rep->matched_skipped++; /* it did match: the summary counts it as matched, skipped */
 		plan(im, "skip", id, "matches contact %lld by %s '%s'; --on-match skip", (long long)id,
 		     key_kind(c), key_value(c));
 		return HEED_OK;
@@ -773,6 +780,13 @@ int heed_import_run(heed_store *s, heed_plugins *p, const heed_import_opts *o,
 	}
 	if ((rc = read_header(&im, err)) != HEED_OK)
 		goto done;
+	if (heed_csv_delim_tie(im.csv)) { /* a guess: say which, and how to choose */
+		char d = heed_csv_delim(im.csv), t = heed_csv_delim_tie(im.csv);
+		im.line = heed_csv_line(im.csv);
+		import_report(&im, 0, "the header has as many %ss as %ss; read as %s-separated (if it is"
+		              " %s-separated, import with --delimiter %s)", delim_name(d), delim_name(t),
+		              delim_name(d), delim_name(t), t == '\t' ? "tab" : t == ',' ? "," : t == ';' ? "';'" : "'|'");
+	}
 	if (!o->map) {
 		own = heed_colmap_build((const char *const *)im.header, im.ncols, o->cols, o->ncols, err);
 		if (!own) {

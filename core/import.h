@@ -35,6 +35,7 @@ typedef struct heed_import_report {
 	/* updated + unchanged: rows that matched a contact stored before the import;
 	 * merged: rows that matched a contact an earlier row of the file created */
 	long rows, created, updated, unchanged, merged, moved, skipped, bad, warnings, no_key;
+	long matched_skipped; /* of skipped: rows that matched a stored contact (--on-match skip) */
 	char **msgs;        /* "FILE:LINE: ..." errors and warnings, at most HEED_IMPORT_MAXMSG */
 	size_t nmsgs;
 	long no_key_lines[8]; /* first lines whose rows have neither email nor external id */

@@ -271,6 +271,14 @@ static int l_run(lua_State *L)
 	const char *line = luaL_checkstring(L, 1);
 	if (line[0] == '.')
 		line++;
+	const char *p = line;
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	if (!*p) { /* an empty prefix would match every command as "ambiguous" */
+		repl_output_error(session(L), "heed.run: empty command");
+		lua_pushboolean(L, 0);
+		return 1;
+	}
 	char *copy = xstrdup(line);
 	int exit = repl_dot(session(L), copy);
 	free(copy);

@@ -175,7 +175,8 @@ extern const char *const heed_store_orders[];
  * deal value x probability (open_prob when a deal has none). */
 typedef struct heed_funnel_stage {
 	long count;        /* contacts now in the stage */
-	long reached;      /* contacts that ever reached it (or a later funnel stage) */
+	long reached;      /* contacts that ever reached it (or a later funnel stage); off the
+	                    * funnel (rank -1): contacts in it now or ever moved into it */
 	long left;         /* completed stints in the stage */
 	double median_days; /* NaN when no stint ended */
 } heed_funnel_stage;

@@ -85,6 +85,19 @@ int heed_store_fold(heed_store *s, int64_t keep, int64_t drop, heed_time at, con
 	         " WHERE id = ?2), '{}'), coalesce(attrs, '{}')), '{}'),"
 	         " peak = max(peak, (SELECT peak FROM contacts WHERE id = ?2)) WHERE id = ?1",
 	      keep, drop, &rc, err);
+	if (rc == HEED_OK) { /* the kept contact changed: it has the other's activities now */
+		sqlite3_stmt *st = NULL;
+		if (sqlite3_prepare_v2(s->db, "UPDATE contacts SET updated_at = max(updated_at, ?2) WHERE id = ?1",
+		                       -1, &st, NULL) != SQLITE_OK) {
+			rc = heed_store_fail(s, "merge touch", err);
+		} else {
+			sqlite3_bind_int64(st, 1, keep);
+			sqlite3_bind_int64(st, 2, at);
+			if (sqlite3_step(st) != SQLITE_DONE)
+				rc = heed_store_fail(s, "merge touch", err);
+		}
+		sqlite3_finalize(st);
+	}
 	if (rc == HEED_OK) {
 		sqlite3_stmt *st = NULL;
 		if (sqlite3_prepare_v2(s->db, "INSERT INTO merges(kept_id, merged_id, at, contact)"

@@ -588,6 +588,14 @@ int heed_store_funnel(heed_store *s, const char *const *stages, size_t nstages, 
 		rc = heed_store_fail(s, "funnel", err);
 	sqlite3_reset(st);
 	for (size_t i = 0; i < nstages && rc == HEED_OK; i++) {
+		if (rank[i] < 0) { /* peak says nothing of it: the history does */
+			st = heed_store_stmt(s, ST_FUNNEL_EVER, &rc, err);
+			if (st)
+				sqlite3_bind_text(st, 1, stages[i], -1, SQLITE_STATIC);
+			out[i].reached = (long)one_int(s, st, &rc, err);
+			if (rc != HEED_OK)
+				break;
+		}
 		st = heed_store_stmt(s, ST_FUNNEL_LEFT, &rc, err);
 		if (st)
 			sqlite3_bind_text(st, 1, stages[i], -1, SQLITE_STATIC);

@@ -66,8 +66,16 @@ expect_match "on-match fail: says which contact" "$ERR" "match.csv:2: matches ex
 expect_eq "on-match fail: nothing stored" "$(store_digest)" "$before"
 run import "$T/match.csv" --map generic --on-match skip
 expect_eq "on-match skip: exit" "$RC" 0
-expect_match "on-match skip: summary" "$OUT" "2 rows, 1 created, 0 matched .* 1 skipped"
+expect_match "on-match skip: summary" "$OUT" "2 rows, 1 created, 1 matched existing contact \(0 updated, 0 unchanged, 1 skipped\), .* 1 skipped"
 expect_eq "on-match skip: title kept" "$(sql "SELECT title FROM contacts WHERE id = 1")" "Head of Data"
+# a rolled-back import (a bad row, all-or-nothing) created nothing: it says so
+printf 'email,title\nfresh@fjord.example,Intern\nbad@fjord.example,"open\n' >"$T/rollback.csv"
+before=$(store_digest)
+run import "$T/rollback.csv" --map generic
+expect_eq "rollback: exit" "$RC" 1
+expect_match "rollback: summary" "$OUT" "rolled back the import of .*: 2 rows, would have created 1, .*; nothing was imported$"
+expect_nomatch "rollback: no plain created count" "$OUT" " 1 created"
+expect_eq "rollback: nothing stored" "$(store_digest)" "$before"
 run import "$T/match.csv" --map generic --on-match sometimes
 expect_eq "on-match bad value: usage" "$RC" 2
 # --keep: a field that is only filled, never overwritten

@@ -60,6 +60,10 @@ expect_match "heed.get" "$OUT" "^lead"
 NCRIT=$("$HEED" why "$EMAIL" --format json | json 'len(d)')
 expect_match "heed.why: every criterion" "$OUT" $'\n'"$NCRIT"$'\n'
 expect_match "heed.run ran .show" "$OUT" "contact [0-9]+"
+repl "= heed.run('')" "= heed.run('.')" "= heed.run('  ')"
+expect_eq "heed.run(''): said plainly, three times" \
+	"$(printf '%s\n' "$ERR" | grep -c '^heed: heed.run: empty command$')" 3
+expect_nomatch "heed.run(''): no ambiguous list" "$ERR" "ambiguous"
 BEFORE=$(store_digest)
 repl "= heed.score('$EMAIL')"
 expect_eq "heed.score: status 0" "$RC" 0
