@@ -592,7 +592,7 @@ int heed_store_funnel(heed_store *s, const char *const *stages, size_t nstages, 
 			st = heed_store_stmt(s, ST_FUNNEL_EVER, &rc, err);
 			if (st)
 				sqlite3_bind_text(st, 1, stages[i], -1, SQLITE_STATIC);
-			out[i].reached = (long)one_int(s, st, &rc, err);
+			out[i].reached = out[i].count + (long)one_int(s, st, &rc, err);
 			if (rc != HEED_OK)
 				break;
 		}
