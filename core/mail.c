@@ -20,7 +20,8 @@
 
 const char *const heed_mail_settings[] = {
 	"mail.transport", "file (default): one .eml per message in mail.dir; sendmail; smtp",
-	"mail.dir", "file transport folder; relative to the store's folder (default: outbox)",
+	"mail.dir", "file transport folder; relative to the store's folder (default: outbox); files are"
+	" named STEM-ID.eml after the store file (heed.db: heed-00000001.eml) and never overwritten",
 	"mail.sendmail", "sendmail transport command (default: /usr/sbin/sendmail -t -i)",
 	"mail.smtp_url", "smtp transport server: smtp://host[:port] or smtps://host[:port]",
 	"mail.smtp_user", "smtp user name (no authentication when unset)",
@@ -40,6 +41,7 @@ void heed_mail_config_clear(heed_mail_config *cfg)
 {
 	free(cfg->transport);
 	free(cfg->dir);
+	free(cfg->stem);
 	free(cfg->sendmail);
 	free(cfg->smtp_url);
 	free(cfg->smtp_user);
@@ -173,6 +175,7 @@ int heed_mail_config_load(heed_store *s, heed_mail_config *c, char **err)
 		c->dir = xasprintf("%s/%s", base, dir);
 	free(base);
 	free(dir);
+	c->stem = heed_store_stem(s);
 	if (rc == HEED_OK)
 		rc = check_config(c, err);
 	if (rc != HEED_OK)
@@ -670,11 +673,11 @@ static int deliver(heed_store *s, const heed_mail_config *cfg, heed_transport *t
 		goto done; /* another process took it, or the cap put it off */
 	*handed = 1;
 	crash_point("mail.before_send");
-	char name[64];
-	snprintf(name, sizeof name, "%08lld", (long long)m.id);
+	char *name = xasprintf("%s-%08lld", cfg->stem, (long long)m.id);
 	heed_envelope e = { .from = m.sender, .to = m.rcpt, .message = m.message,
 	                    .len = m.message ? strlen(m.message) : 0, .name = name };
 	int res = heed_transport_send(t, &e, &msg);
+	free(name);
 	crash_point("mail.after_send");
 	rc = outcome(s, cfg, &m, m.attempts + 1, res, msg ? msg : "unknown error", err);
 done:

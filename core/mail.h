@@ -16,6 +16,8 @@
 typedef struct heed_mail_config {
 	char *transport;       /* "file" (default), "sendmail" or "smtp" */
 	char *dir;             /* file: folder for the .eml files (absolute) */
+	char *stem;            /* file: the store file's stem, the first part of each file name
+	                        * (STEM-00000001.eml), so stores sharing mail.dir never collide */
 	char *sendmail;        /* sendmail: the command, default "/usr/sbin/sendmail -t -i" */
 	char *smtp_url;        /* smtp: smtp://host[:port] or smtps://host[:port] */
 	char *smtp_user, *smtp_password; /* NULL = no authentication */

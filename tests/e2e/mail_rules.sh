@@ -59,7 +59,7 @@ expect_eq "resubscribed: sent" "$RC" 0
 expect_eq "resubscribed: one file" "$(eml_count)" 1
 
 # the message file: headers and body
-F="$T/outbox/$(printf '%08d' "$(sql "SELECT id FROM outbox WHERE key = 'uma-2'")").eml"
+F="$T/outbox/heed-$(printf '%08d' "$(sql "SELECT id FROM outbox WHERE key = 'uma-2'")").eml"
 expect_eq "file named after the message" "$(test -f "$F" && echo yes)" yes
 expect_eq "To" "$(header "$F" To)" uma@unsub.example
 expect_eq "From (default)" "$(header "$F" From)" heed@localhost
@@ -76,7 +76,7 @@ run add "email=zoe@umlaut.example" "first_name=Zoë" "company=Müller & Söhne"
 run config mail.unsubscribe "https://crm.example/unsub?c={id}"
 run mail zoe@umlaut.example prospect_followup --payload '{"topic":"Größenplanung","next_step":"a call on Friday"}' --key zoe-1 --send
 expect_eq "payload send" "$RC" 0
-F="$T/outbox/$(printf '%08d' "$(sql "SELECT id FROM outbox WHERE key = 'zoe-1'")").eml"
+F="$T/outbox/heed-$(printf '%08d' "$(sql "SELECT id FROM outbox WHERE key = 'zoe-1'")").eml"
 expect_match "encoded subject on the wire" "$(grep -a '^Subject:' "$F")" "=\?UTF-8\?B\?"
 expect_eq "subject decodes" "$(header "$F" Subject)" "Following up on Größenplanung"
 expect_eq "https unsubscribe" "$(header "$F" List-Unsubscribe)" "<https://crm.example/unsub?c=6>"
