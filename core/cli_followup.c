@@ -292,12 +292,13 @@ static void deliver_retries(heed_cli *cli)
 {
 	heed_mail_config cfg;
 	char *err = NULL;
-	long sent = 0, retry = 0, failed = 0;
+	long sent = 0, deferred = 0, retry = 0, failed = 0;
 	if (heed_mail_config_load(cli->store, &cfg, &err) == HEED_OK) {
-		if (heed_mail_deliver_due(cli->store, &cfg, 0, &sent, &retry, &failed, &err) != HEED_OK)
+		if (heed_mail_deliver_due(cli->store, &cfg, 0, &sent, &deferred, &retry, &failed, &err) != HEED_OK)
 			cli_print_error(err);
-		else if (sent + retry + failed)
-			printf("outbox: %ld sent, %ld to retry, %ld failed\n", sent, retry, failed);
+		else if (sent + deferred + retry + failed)
+			printf("outbox: %ld sent, %ld deferred to tomorrow (daily cap), %ld to retry, %ld failed\n",
+			       sent, deferred, retry, failed);
 		heed_mail_config_clear(&cfg);
 	} else {
 		cli_print_error(err);

@@ -594,6 +594,9 @@ static int skip(heed_store *s, const heed_outmsg *m, const char *why, char **err
 	return rc;
 }
 
+/* The start of last_error on a message the daily cap put off (heed_mail_deferred). */
+#define DEFERRED "deferred: the daily cap"
+
 /* The daily cap is reached: message id (0: every due message) waits for the
  * next UTC day. HEED_ERETRY with the reason in *err. OUT: *n messages put off. */
 static int defer(heed_store *s, const heed_mail_config *cfg, int64_t id, heed_time now, long *n, char **err)
@@ -601,7 +604,7 @@ static int defer(heed_store *s, const heed_mail_config *cfg, int64_t id, heed_ti
 	heed_time next = utc_day(now) + 86400;
 	char ts[24];
 	heed_time_format(next, ts);
-	char *why = xasprintf("deferred: the daily cap of %ld messages is reached; it goes out from %s (UTC)",
+	char *why = xasprintf(DEFERRED " of %ld messages is reached; it goes out from %s (UTC)",
 	                      cfg->daily_cap, ts);
 	int rc = heed_store_outbox_defer(s, id, now, next, why, n, err);
 	if (rc == HEED_OK) {
@@ -697,12 +700,18 @@ int heed_mail_deliver(heed_store *s, const heed_mail_config *cfg, int64_t msg_id
 	return rc;
 }
 
+int heed_mail_deferred(const struct heed_outmsg *m)
+{
+	return strcmp(m->status, "queued") == 0 && m->last_error &&
+	       strncmp(m->last_error, DEFERRED, strlen(DEFERRED)) == 0;
+}
+
 int heed_mail_deliver_due(heed_store *s, const heed_mail_config *cfg, long limit, long *sent,
-                          long *retry, long *failed, char **err)
+                          long *deferred, long *retry, long *failed, char **err)
 {
 	int64_t *ids = NULL;
 	size_t n = 0;
-	long ns = 0, nr = 0, nf = 0;
+	long ns = 0, nd = 0, nr = 0, nf = 0;
 	heed_time now = heed_time_now();
 	int rc = heed_store_outbox_due(s, now, limit, &ids, &n, err);
 	heed_transport *t = heed_transport_open(cfg);
@@ -712,6 +721,8 @@ int heed_mail_deliver_due(heed_store *s, const heed_mail_config *cfg, long limit
 		int r = deliver(s, cfg, t, ids[i], &handed, &capped, &e);
 		if (r == HEED_OK)
 			ns += handed; /* not the ones another process took meanwhile */
+		else if (r == HEED_ERETRY && capped)
+			nd++;
 		else if (r == HEED_ERETRY)
 			nr++;
 		else if (r == HEED_ERR || r == HEED_ESKIPPED)
@@ -724,7 +735,7 @@ int heed_mail_deliver_due(heed_store *s, const heed_mail_config *cfg, long limit
 			e = NULL;
 			r = defer(s, cfg, 0, now, &moved, &e);
 			if (r == HEED_ERETRY)
-				nr += moved;
+				nd += moved;
 			else
 				rc = r, heed_seterr(err, "%s", e ? e : "outbox defer failed");
 			free(e);
@@ -735,6 +746,8 @@ int heed_mail_deliver_due(heed_store *s, const heed_mail_config *cfg, long limit
 	free(ids);
 	if (sent)
 		*sent = ns;
+	if (deferred)
+		*deferred = nd;
 	if (retry)
 		*retry = nr;
 	if (failed)

@@ -96,8 +96,8 @@ run config mail.daily_cap 3 # sent today: uma-2, zoe-1
 run mail uma@unsub.example nurture_day3 --key cap-1 --send
 expect_eq "under the cap" "$RC" 0
 run mail uma@unsub.example nurture_day7 --key cap-2 --send
-expect_eq "over the cap" "$RC" 1
-expect_match "cap reason" "$ERR" "deferred: the daily cap of 3 messages is reached; it goes out from 2026-12-04T00:00:00Z"
+expect_eq "over the cap: deferred, not an error" "$RC" 0
+expect_match "cap reason" "$OUT" "deferred to tomorrow \(daily cap\): it goes out from 2026-12-04T00:00:00Z"
 expect_eq "over the cap: still queued, due tomorrow" \
 	"$(sql "SELECT status || '|' || next_at FROM outbox WHERE key = 'cap-2'")" "queued|$(date -ud 2026-12-04 +%s)"
 HEED_NOW=2026-12-04T00:00:01Z run mail uma@unsub.example nurture_day7 --key cap-3
