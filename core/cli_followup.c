@@ -321,9 +321,14 @@ int cmd_daemon(heed_cli *cli, const cli_args *a)
 	if (parse_long("daemon", "--interval", cli_opt(a, "--interval"), 1, &interval) != EXIT_OK ||
 	    parse_long("daemon", "--evaluate-every", cli_opt(a, "--evaluate-every"), 1, &evaluate_every) != EXIT_OK)
 		return EXIT_USAGE;
-	if (!scripts) {
-		struct stat st;
-		scripts = stat("scripts", &st) == 0 && S_ISDIR(st.st_mode) ? "scripts" : NULL;
+	struct stat st;
+	if (scripts && (stat(scripts, &st) != 0 || !S_ISDIR(st.st_mode))) {
+		fprintf(stderr, "heed: daemon: --scripts %s is not a folder: no scripts run on schedule\n", scripts);
+		scripts = NULL;
+	} else if (scripts) { /* script follow-ups read the same folder */
+		setenv("HEED_SCRIPTS", scripts, 1);
+	} else {
+		scripts = heed_scripts_dir();
 	}
 	if (!cli_store(cli))
 		return EXIT_ERROR;
@@ -340,8 +345,8 @@ int cmd_daemon(heed_cli *cli, const cli_args *a)
 	}
 	cli_plugins(cli);
 	heed_time last_eval = 0, last_tick = 0;
-	fprintf(stderr, "heed: daemon: running (pid %ld), every %ld s; SIGTERM stops it\n", (long)getpid(),
-	        interval);
+	fprintf(stderr, "heed: daemon: running (pid %ld), every %ld s, scripts from %s; SIGTERM stops it\n",
+	        (long)getpid(), interval, scripts ? scripts : "nowhere");
 	cli_args none = { 0 };
 	while (!daemon_stop) {
 		heed_time now = (heed_time)time(NULL);
