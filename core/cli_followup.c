@@ -133,7 +133,7 @@ int cmd_due(heed_cli *cli, const cli_args *a)
 	if (rc != HEED_OK)
 		return cli_fail(cli_exit(rc), err);
 	static const char *const cols[] = { "id", "due", "contact", "policy", "action", "template",
-		                            "status", "attempts", "last_error" };
+		                            "title", "status", "attempts", "last_error" };
 	heed_table *t = heed_table_new(cols, sizeof cols / sizeof cols[0]);
 	for (size_t i = 0; i < n; i++) {
 		heed_table_int(t, v[i].id);
@@ -141,7 +141,8 @@ int cmd_due(heed_cli *cli, const cli_args *a)
 		heed_table_int(t, v[i].contact);
 		heed_table_str(t, v[i].policy);
 		heed_table_str(t, v[i].action);
-		heed_table_str(t, v[i].tmpl ? v[i].tmpl : v[i].title);
+		heed_table_str(t, v[i].tmpl);
+		heed_table_str(t, v[i].title); /* a task's; an email has its template's subject instead */
 		heed_table_str(t, v[i].status);
 		heed_table_int(t, v[i].attempts);
 		heed_table_str(t, v[i].last_error);
