@@ -99,6 +99,34 @@ static int unsub_ok(const char *u)
 	return n && u[n] && !has_ctl(u) && !strpbrk(u, "<> ");
 }
 
+/* What is wrong with the host[:port] after smtp(s):// of url: 0 nothing,
+ * 1 no host, 2 a port that is not 1-65535 (an IPv6 host is [addr]). */
+static int smtp_authority_bad(const char *url)
+{
+	const char *h = strstr(url, "://") + 3, *end = h + strcspn(h, "/?#");
+	const char *colon = NULL;
+	for (const char *q = h; q < end; q++) /* user@host: the host follows the last @ */
+		if (*q == '@')
+			h = q + 1;
+	if (*h == '[') {
+		const char *rb = memchr(h, ']', (size_t)(end - h));
+		if (!rb || rb == h + 1 || (rb + 1 < end && rb[1] != ':'))
+			return 1;
+		colon = rb + 1 < end ? rb + 1 : NULL;
+	} else {
+		colon = memchr(h, ':', (size_t)(end - h));
+		if (colon == h || h == end)
+			return 1;
+	}
+	if (!colon)
+		return 0;
+	size_t n = (size_t)(end - colon - 1);
+	if (n == 0 || n > 5 || strspn(colon + 1, "0123456789") < n)
+		return 2;
+	long v = strtol(colon + 1, NULL, 10);
+	return v >= 1 && v <= 65535 ? 0 : 2;
+}
+
 static int check_config(heed_mail_config *c, char **err)
 {
 	if (!heed_transport_known(c->transport)) {
@@ -115,6 +143,16 @@ static int check_config(heed_mail_config *c, char **err)
 	     has_ctl(c->smtp_url))) {
 		heed_seterr(err, "setting mail.smtp_url: '%s' must be smtp://host[:port] or smtps://host[:port]"
 		                 " for the smtp transport", c->smtp_url ? c->smtp_url : "");
+		return HEED_EINPUT;
+	}
+	int bad_at = c->smtp_url ? smtp_authority_bad(c->smtp_url) : 0;
+	if (bad_at) {
+		if (bad_at == 2)
+			heed_seterr(err, "setting mail.smtp_url: '%s': the port must be a number from 1 to 65535",
+			            c->smtp_url);
+		else
+			heed_seterr(err, "setting mail.smtp_url: '%s' must be smtp://host[:port] or"
+			                 " smtps://host[:port] (no host)", c->smtp_url);
 		return HEED_EINPUT;
 	}
 	char *e = heed_email_norm(c->from);
