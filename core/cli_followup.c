@@ -133,7 +133,7 @@ int cmd_due(heed_cli *cli, const cli_args *a)
 	if (rc != HEED_OK)
 		return cli_fail(cli_exit(rc), err);
 	static const char *const cols[] = { "id", "due", "contact", "policy", "action", "template",
-		                            "status", "attempts", "last_error" };
+		                            "title", "status", "attempts", "last_error" };
 	heed_table *t = heed_table_new(cols, sizeof cols / sizeof cols[0]);
 	for (size_t i = 0; i < n; i++) {
 		heed_table_int(t, v[i].id);
@@ -141,7 +141,8 @@ int cmd_due(heed_cli *cli, const cli_args *a)
 		heed_table_int(t, v[i].contact);
 		heed_table_str(t, v[i].policy);
 		heed_table_str(t, v[i].action);
-		heed_table_str(t, v[i].tmpl ? v[i].tmpl : v[i].title);
+		heed_table_str(t, v[i].tmpl);
+		heed_table_str(t, v[i].title); /* a task's; an email has its template's subject instead */
 		heed_table_str(t, v[i].status);
 		heed_table_int(t, v[i].attempts);
 		heed_table_str(t, v[i].last_error);
@@ -292,12 +293,13 @@ static void deliver_retries(heed_cli *cli)
 {
 	heed_mail_config cfg;
 	char *err = NULL;
-	long sent = 0, retry = 0, failed = 0;
+	long sent = 0, deferred = 0, retry = 0, failed = 0;
 	if (heed_mail_config_load(cli->store, &cfg, &err) == HEED_OK) {
-		if (heed_mail_deliver_due(cli->store, &cfg, 0, &sent, &retry, &failed, &err) != HEED_OK)
+		if (heed_mail_deliver_due(cli->store, &cfg, 0, &sent, &deferred, &retry, &failed, &err) != HEED_OK)
 			cli_print_error(err);
-		else if (sent + retry + failed)
-			printf("outbox: %ld sent, %ld to retry, %ld failed\n", sent, retry, failed);
+		else if (sent + deferred + retry + failed)
+			printf("outbox: %ld sent, %ld deferred to tomorrow (daily cap), %ld to retry, %ld failed\n",
+			       sent, deferred, retry, failed);
 		heed_mail_config_clear(&cfg);
 	} else {
 		cli_print_error(err);
@@ -320,9 +322,14 @@ int cmd_daemon(heed_cli *cli, const cli_args *a)
 	if (parse_long("daemon", "--interval", cli_opt(a, "--interval"), 1, &interval) != EXIT_OK ||
 	    parse_long("daemon", "--evaluate-every", cli_opt(a, "--evaluate-every"), 1, &evaluate_every) != EXIT_OK)
 		return EXIT_USAGE;
-	if (!scripts) {
-		struct stat st;
-		scripts = stat("scripts", &st) == 0 && S_ISDIR(st.st_mode) ? "scripts" : NULL;
+	struct stat st;
+	if (scripts && (stat(scripts, &st) != 0 || !S_ISDIR(st.st_mode))) {
+		fprintf(stderr, "heed: daemon: --scripts %s is not a folder: no scripts run on schedule\n", scripts);
+		scripts = NULL;
+	} else if (scripts) { /* script follow-ups read the same folder */
+		setenv("HEED_SCRIPTS", scripts, 1);
+	} else {
+		scripts = heed_scripts_dir();
 	}
 	if (!cli_store(cli))
 		return EXIT_ERROR;
@@ -339,8 +346,8 @@ int cmd_daemon(heed_cli *cli, const cli_args *a)
 	}
 	cli_plugins(cli);
 	heed_time last_eval = 0, last_tick = 0;
-	fprintf(stderr, "heed: daemon: running (pid %ld), every %ld s; SIGTERM stops it\n", (long)getpid(),
-	        interval);
+	fprintf(stderr, "heed: daemon: running (pid %ld), every %ld s, scripts from %s; SIGTERM stops it\n",
+	        (long)getpid(), interval, scripts ? scripts : "nowhere");
 	cli_args none = { 0 };
 	while (!daemon_stop) {
 		heed_time now = (heed_time)time(NULL);

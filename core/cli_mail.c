@@ -42,13 +42,16 @@ static int send_due(heed_cli *cli)
 	int exit = config_or_fail(cli, &cfg);
 	if (exit != EXIT_OK)
 		return exit;
-	long sent = 0, retry = 0, failed = 0;
+	long sent = 0, deferred = 0, retry = 0, failed = 0;
 	char *err = NULL;
-	int rc = heed_mail_deliver_due(cli->store, &cfg, 0, &sent, &retry, &failed, &err);
+	int rc = heed_mail_deliver_due(cli->store, &cfg, 0, &sent, &deferred, &retry, &failed, &err);
 	heed_mail_config_clear(&cfg);
 	if (rc != HEED_OK)
 		return cli_fail(cli_exit(rc), err);
-	fprintf(stderr, "outbox: %ld sent, %ld to retry, %ld failed or skipped\n", sent, retry, failed);
+	fprintf(stderr, "outbox: %ld sent, ", sent);
+	if (deferred) /* not a failure: they go out the next UTC day */
+		fprintf(stderr, "%ld deferred to tomorrow (daily cap), ", deferred);
+	fprintf(stderr, "%ld to retry, %ld failed or skipped\n", retry, failed);
 	if (failed || retry)
 		cli->failed = 1;
 	return EXIT_OK;
@@ -141,7 +144,18 @@ int cmd_mail(heed_cli *cli, const cli_args *a)
 		return exit;
 	rc = heed_mail_deliver(cli->store, &cfg, msg, &err);
 	heed_outmsg m;
-	if (rc == HEED_OK && (rc = heed_store_outbox_get(cli->store, msg, &m, &err)) == HEED_OK) {
+	if (rc == HEED_ERETRY && heed_store_outbox_get(cli->store, msg, &m, NULL) == HEED_OK) {
+		if (heed_mail_deferred(&m)) { /* the daily cap: not an error, it goes out tomorrow */
+			char at[24];
+			heed_time_format(m.next_at, at);
+			printf("message %lld deferred to tomorrow (daily cap): it goes out from %s (UTC)\n",
+			       (long long)msg, at);
+			rc = HEED_OK;
+			free(err);
+			err = NULL;
+		}
+		heed_outmsg_clear(&m);
+	} else if (rc == HEED_OK && (rc = heed_store_outbox_get(cli->store, msg, &m, &err)) == HEED_OK) {
 		if (strcmp(m.status, "sending") == 0)
 			printf("message %lld was handed to the %s transport at an earlier run that did not"
 			       " record the outcome: it is not sent again\n", (long long)msg, m.transport);

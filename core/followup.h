@@ -58,4 +58,9 @@ typedef struct heed_fu_run {
  * (SIGKILL) while finishing its Nth follow-up, for crash-recovery tests. */
 int heed_followup_run(heed_fu_run *r, char **err);
 
+/* The scripts folder, found like the plugins folder: $HEED_SCRIPTS, else
+ * ./scripts when it is a folder, else the shipped scripts. Static text or the
+ * environment's; script follow-ups and the daemon's schedules read it. */
+const char *heed_scripts_dir(void);
+
 #endif

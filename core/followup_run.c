@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "json.h"
@@ -182,18 +183,33 @@ static int run_email(heed_fu_run *r, const heed_followup *f, heed_mail_config *c
 	return rc;
 }
 
-/* A script follow-up runs scripts/<template>.lua (HEED_SCRIPTS names another
- * folder) for its contact: the script's policies evaluate that contact. */
+const char *heed_scripts_dir(void)
+{
+	const char *env = getenv("HEED_SCRIPTS");
+	struct stat st;
+	if (!heed_empty(env))
+		return env;
+	if (stat("scripts", &st) == 0 && S_ISDIR(st.st_mode))
+		return "scripts";
+#ifdef HEED_DEFAULT_SCRIPTS
+	return HEED_DEFAULT_SCRIPTS;
+#else
+	return "scripts";
+#endif
+}
+
+/* A script follow-up runs <scripts folder>/<template>.lua (heed_scripts_dir)
+ * for its contact: the script's policies evaluate that contact. */
 static int run_script(heed_fu_run *r, const heed_followup *f, char **err)
 {
-	const char *dir = getenv("HEED_SCRIPTS");
+	const char *dir = heed_scripts_dir();
 	char *msg = NULL, *result = NULL, *path = NULL;
 	const char *status = "failed";
 	if (heed_empty(f->tmpl) || strchr(f->tmpl, '/') || strstr(f->tmpl, "..")) {
 		msg = xasprintf("a script follow-up names its script in template (a file name in scripts/,"
 		                " without .lua), got '%s'", f->tmpl ? f->tmpl : "");
 	} else {
-		path = xasprintf("%s/%s.lua", heed_empty(dir) ? "scripts" : dir, f->tmpl);
+		path = xasprintf("%s/%s.lua", dir, f->tmpl);
 		heed_plugins *p = heed_plugins_open_file(path, &msg);
 		if (p && heed_plugins_nerrors(p) > 0) {
 			msg = xstrdup(heed_plugins_error(p, 0));

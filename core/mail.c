@@ -20,7 +20,8 @@
 
 const char *const heed_mail_settings[] = {
 	"mail.transport", "file (default): one .eml per message in mail.dir; sendmail; smtp",
-	"mail.dir", "file transport folder; relative to the store's folder (default: outbox)",
+	"mail.dir", "file transport folder; relative to the store's folder (default: outbox); files are"
+	" named STEM-ID.eml after the store file (heed.db: heed-00000001.eml) and never overwritten",
 	"mail.sendmail", "sendmail transport command (default: /usr/sbin/sendmail -t -i)",
 	"mail.smtp_url", "smtp transport server: smtp://host[:port] or smtps://host[:port]",
 	"mail.smtp_user", "smtp user name (no authentication when unset)",
@@ -40,6 +41,7 @@ void heed_mail_config_clear(heed_mail_config *cfg)
 {
 	free(cfg->transport);
 	free(cfg->dir);
+	free(cfg->stem);
 	free(cfg->sendmail);
 	free(cfg->smtp_url);
 	free(cfg->smtp_user);
@@ -97,6 +99,34 @@ static int unsub_ok(const char *u)
 	return n && u[n] && !has_ctl(u) && !strpbrk(u, "<> ");
 }
 
+/* What is wrong with the host[:port] after smtp(s):// of url: 0 nothing,
+ * 1 no host, 2 a port that is not 1-65535 (an IPv6 host is [addr]). */
+static int smtp_authority_bad(const char *url)
+{
+	const char *h = strstr(url, "://") + 3, *end = h + strcspn(h, "/?#");
+	const char *colon = NULL;
+	for (const char *q = h; q < end; q++) /* user@host: the host follows the last @ */
+		if (*q == '@')
+			h = q + 1;
+	if (*h == '[') {
+		const char *rb = memchr(h, ']', (size_t)(end - h));
+		if (!rb || rb == h + 1 || (rb + 1 < end && rb[1] != ':'))
+			return 1;
+		colon = rb + 1 < end ? rb + 1 : NULL;
+	} else {
+		colon = memchr(h, ':', (size_t)(end - h));
+		if (colon == h || h == end)
+			return 1;
+	}
+	if (!colon)
+		return 0;
+	size_t n = (size_t)(end - colon - 1);
+	if (n == 0 || n > 5 || strspn(colon + 1, "0123456789") < n)
+		return 2;
+	long v = strtol(colon + 1, NULL, 10);
+	return v >= 1 && v <= 65535 ? 0 : 2;
+}
+
 static int check_config(heed_mail_config *c, char **err)
 {
 	if (!heed_transport_known(c->transport)) {
@@ -113,6 +143,16 @@ static int check_config(heed_mail_config *c, char **err)
 	     has_ctl(c->smtp_url))) {
 		heed_seterr(err, "setting mail.smtp_url: '%s' must be smtp://host[:port] or smtps://host[:port]"
 		                 " for the smtp transport", c->smtp_url ? c->smtp_url : "");
+		return HEED_EINPUT;
+	}
+	int bad_at = c->smtp_url ? smtp_authority_bad(c->smtp_url) : 0;
+	if (bad_at) {
+		if (bad_at == 2)
+			heed_seterr(err, "setting mail.smtp_url: '%s': the port must be a number from 1 to 65535",
+			            c->smtp_url);
+		else
+			heed_seterr(err, "setting mail.smtp_url: '%s' must be smtp://host[:port] or"
+			                 " smtps://host[:port] (no host)", c->smtp_url);
 		return HEED_EINPUT;
 	}
 	char *e = heed_email_norm(c->from);
@@ -173,6 +213,7 @@ int heed_mail_config_load(heed_store *s, heed_mail_config *c, char **err)
 		c->dir = xasprintf("%s/%s", base, dir);
 	free(base);
 	free(dir);
+	c->stem = heed_store_stem(s);
 	if (rc == HEED_OK)
 		rc = check_config(c, err);
 	if (rc != HEED_OK)
@@ -591,6 +632,9 @@ static int skip(heed_store *s, const heed_outmsg *m, const char *why, char **err
 	return rc;
 }
 
+/* The start of last_error on a message the daily cap put off (heed_mail_deferred). */
+#define DEFERRED "deferred: the daily cap"
+
 /* The daily cap is reached: message id (0: every due message) waits for the
  * next UTC day. HEED_ERETRY with the reason in *err. OUT: *n messages put off. */
 static int defer(heed_store *s, const heed_mail_config *cfg, int64_t id, heed_time now, long *n, char **err)
@@ -598,7 +642,7 @@ static int defer(heed_store *s, const heed_mail_config *cfg, int64_t id, heed_ti
 	heed_time next = utc_day(now) + 86400;
 	char ts[24];
 	heed_time_format(next, ts);
-	char *why = xasprintf("deferred: the daily cap of %ld messages is reached; it goes out from %s (UTC)",
+	char *why = xasprintf(DEFERRED " of %ld messages is reached; it goes out from %s (UTC)",
 	                      cfg->daily_cap, ts);
 	int rc = heed_store_outbox_defer(s, id, now, next, why, n, err);
 	if (rc == HEED_OK) {
@@ -670,11 +714,11 @@ static int deliver(heed_store *s, const heed_mail_config *cfg, heed_transport *t
 		goto done; /* another process took it, or the cap put it off */
 	*handed = 1;
 	crash_point("mail.before_send");
-	char name[64];
-	snprintf(name, sizeof name, "%08lld", (long long)m.id);
+	char *name = xasprintf("%s-%08lld", cfg->stem, (long long)m.id);
 	heed_envelope e = { .from = m.sender, .to = m.rcpt, .message = m.message,
 	                    .len = m.message ? strlen(m.message) : 0, .name = name };
 	int res = heed_transport_send(t, &e, &msg);
+	free(name);
 	crash_point("mail.after_send");
 	rc = outcome(s, cfg, &m, m.attempts + 1, res, msg ? msg : "unknown error", err);
 done:
@@ -694,12 +738,18 @@ int heed_mail_deliver(heed_store *s, const heed_mail_config *cfg, int64_t msg_id
 	return rc;
 }
 
+int heed_mail_deferred(const struct heed_outmsg *m)
+{
+	return strcmp(m->status, "queued") == 0 && m->last_error &&
+	       strncmp(m->last_error, DEFERRED, strlen(DEFERRED)) == 0;
+}
+
 int heed_mail_deliver_due(heed_store *s, const heed_mail_config *cfg, long limit, long *sent,
-                          long *retry, long *failed, char **err)
+                          long *deferred, long *retry, long *failed, char **err)
 {
 	int64_t *ids = NULL;
 	size_t n = 0;
-	long ns = 0, nr = 0, nf = 0;
+	long ns = 0, nd = 0, nr = 0, nf = 0;
 	heed_time now = heed_time_now();
 	int rc = heed_store_outbox_due(s, now, limit, &ids, &n, err);
 	heed_transport *t = heed_transport_open(cfg);
@@ -709,6 +759,8 @@ int heed_mail_deliver_due(heed_store *s, const heed_mail_config *cfg, long limit
 		int r = deliver(s, cfg, t, ids[i], &handed, &capped, &e);
 		if (r == HEED_OK)
 			ns += handed; /* not the ones another process took meanwhile */
+		else if (r == HEED_ERETRY && capped)
+			nd++;
 		else if (r == HEED_ERETRY)
 			nr++;
 		else if (r == HEED_ERR || r == HEED_ESKIPPED)
@@ -721,7 +773,7 @@ int heed_mail_deliver_due(heed_store *s, const heed_mail_config *cfg, long limit
 			e = NULL;
 			r = defer(s, cfg, 0, now, &moved, &e);
 			if (r == HEED_ERETRY)
-				nr += moved;
+				nd += moved;
 			else
 				rc = r, heed_seterr(err, "%s", e ? e : "outbox defer failed");
 			free(e);
@@ -732,6 +784,8 @@ int heed_mail_deliver_due(heed_store *s, const heed_mail_config *cfg, long limit
 	free(ids);
 	if (sent)
 		*sent = ns;
+	if (deferred)
+		*deferred = nd;
 	if (retry)
 		*retry = nr;
 	if (failed)

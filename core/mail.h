@@ -16,6 +16,8 @@
 typedef struct heed_mail_config {
 	char *transport;       /* "file" (default), "sendmail" or "smtp" */
 	char *dir;             /* file: folder for the .eml files (absolute) */
+	char *stem;            /* file: the store file's stem, the first part of each file name
+	                        * (STEM-00000001.eml), so stores sharing mail.dir never collide */
 	char *sendmail;        /* sendmail: the command, default "/usr/sbin/sendmail -t -i" */
 	char *smtp_url;        /* smtp: smtp://host[:port] or smtps://host[:port] */
 	char *smtp_user, *smtp_password; /* NULL = no authentication */
@@ -58,14 +60,19 @@ int heed_mail_queue(heed_store *s, heed_plugins *p, int64_t contact, const char 
  * before the hand-over must be committed before it happens. */
 int heed_mail_deliver(heed_store *s, const heed_mail_config *cfg, int64_t msg_id, char **err);
 
+/* 1 when queued message m waits for the next UTC day because the daily cap
+ * was reached (a deferral, not a failure: it goes out at m->next_at). */
+struct heed_outmsg;
+int heed_mail_deferred(const struct heed_outmsg *m);
+
 /* Deliver every queued message that is due (next_at <= now), oldest first, at
  * most limit (<= 0: all); once the daily cap is reached every due message is
- * put off to the next UTC midnight (counted as retry). OUT: counts of this
+ * put off to the next UTC midnight (counted in *deferred). OUT: counts of this
  * call's hand-overs (any may be NULL; a message another process takes
  * meanwhile is not counted). Errors of single
  * messages are recorded in the outbox, not returned; *err only for store
  * failures. */
 int heed_mail_deliver_due(heed_store *s, const heed_mail_config *cfg, long limit, long *sent,
-                          long *retry, long *failed, char **err);
+                          long *deferred, long *retry, long *failed, char **err);
 
 #endif

@@ -425,3 +425,12 @@ char *heed_store_dir(heed_store *s)
 		return xstrdup("/");
 	return xstrndup(s->path, (size_t)(slash - s->path));
 }
+
+char *heed_store_stem(heed_store *s)
+{
+	const char *slash = strrchr(s->path, '/');
+	const char *base = slash ? slash + 1 : s->path;
+	const char *dot = strrchr(base, '.');
+	size_t n = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+	return n ? xstrndup(base, n) : xstrdup("heed");
+}

@@ -72,5 +72,8 @@ int heed_store_mail_block(heed_store *s, int64_t id, char **email, int *dnc, con
 int heed_store_in_txn(const heed_store *s);
 /* The folder of the store file (caller frees), for paths relative to the store. */
 char *heed_store_dir(heed_store *s);
+/* The store file's name without its folder and last extension (caller frees):
+ * "/a/fu.db" -> "fu"; "heed" when that leaves nothing. */
+char *heed_store_stem(heed_store *s);
 
 #endif

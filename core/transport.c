@@ -39,8 +39,10 @@ static int make_dir(const char *path)
 	return ok;
 }
 
-/* Write the message to DIR/.NAME.tmp, flush it to disk, rename to DIR/NAME.eml:
- * a reader of the folder sees whole messages only. */
+/* Write the message to DIR/.NAME.tmp, flush it to disk, link it as DIR/NAME.eml:
+ * a reader of the folder sees whole messages only, and a file already there
+ * (another store writing the same folder, say) is never overwritten: that is a
+ * failed hand-over naming the file. */
 struct heed_transport {
 	const heed_mail_config *cfg;
 	CURL *curl; /* smtp: kept between messages, so its connection is reused */
@@ -78,16 +80,21 @@ static int send_file(heed_transport *t, const heed_envelope *e, char **err)
 		goto done;
 	}
 	fd = -1;
-	if (rename(tmp, dst) != 0) {
-		heed_seterr(err, "file transport: cannot rename %s to %s: %s", tmp, dst, strerror(errno));
+	if (link(tmp, dst) != 0) {
+		if (errno == EEXIST) {
+			rc = HEED_SEND_FAIL;
+			heed_seterr(err, "file transport: %s already exists (another store writing the same"
+			                 " mail.dir %s?); not overwritten", dst, cfg->dir);
+		} else {
+			heed_seterr(err, "file transport: cannot link %s to %s: %s", tmp, dst, strerror(errno));
+		}
 		goto done;
 	}
 	rc = HEED_SENT;
 done:
 	if (fd >= 0)
 		close(fd);
-	if (rc != HEED_SENT)
-		unlink(tmp);
+	unlink(tmp);
 	free(tmp);
 	free(dst);
 	return rc;

@@ -1,5 +1,5 @@
 /* transport: hands one rendered email to the outside world: `file` writes an
- * .eml file (atomically: temporary name, then rename), `sendmail` pipes it to
+ * .eml file (atomically: temporary name, then link; never over an existing file), `sendmail` pipes it to
  * a command, `smtp` talks to a server through libcurl (STARTTLS, auth). Knows
  * nothing of the store; mail.c records what happened. */
 #ifndef HEED_TRANSPORT_H

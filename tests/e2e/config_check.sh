@@ -37,6 +37,18 @@ expect_eq "http smtp_url refused" "$RC" 1
 expect_match "smtp_url named" "$ERR" "setting mail.smtp_url: 'http://x' must be smtp://host\[:port\] or smtps://host\[:port\]"
 run config mail.smtp_url smtps://mail.example:465
 expect_eq "smtps accepted" "$RC" 0
+for bad in smtp://h:99999 smtp://h:0 smtp://h:25x smtp://h: "smtp://[::1]:70000"; do
+	run config mail.smtp_url "$bad"
+	expect_eq "port of $bad refused" "$RC" 1
+	expect_match "port of $bad named" "$ERR" "^heed: setting mail.smtp_url: '.*': the port must be a number from 1 to 65535"
+done
+run config mail.smtp_url smtp://:25
+expect_eq "no host refused" "$RC" 1
+expect_eq "the good one kept" "$(sql "SELECT value FROM settings WHERE key = 'mail.smtp_url'")" smtps://mail.example:465
+for good in smtp://h:1 smtp://h:65535 smtp://h "smtp://[::1]:587" smtp://mail.example:587/example.org; do
+	run config mail.smtp_url "$good"
+	expect_eq "$good accepted" "$RC" 0
+done
 
 run config mail.daily_cap 10
 run config mail.daily_cap --unset

@@ -13,7 +13,9 @@ expect_match "queueing is not capped" "$OUT" "^7 in the outbox under wave:ID"
 expect_eq "all seven queued" "$(sql "SELECT count(*) FROM outbox WHERE status = 'queued'")" 7
 run outbox --send
 expect_eq "day 1: three files" "$(eml_count)" 3
-expect_match "day 1: the rest wait" "$ERR" "outbox: 3 sent, 4 to retry"
+expect_match "day 1: the rest wait" "$ERR" "^outbox: 3 sent, 4 deferred to tomorrow \(daily cap\), 0 to retry, 0 failed"
+expect_eq "day 1: a deferral is not an error" "$RC" 0
+expect_nomatch "day 1: no error line" "$ERR" "^heed: "
 expect_eq "nothing skipped" "$(sql "SELECT count(*) FROM outbox WHERE status = 'skipped'")" 0
 MIDNIGHT=$(date -ud 2026-12-04 +%s)
 expect_eq "the rest: queued for the next UTC midnight" \
@@ -32,10 +34,11 @@ expect_eq "all sent in the end" "$(sql "SELECT count(*) FROM outbox WHERE status
 run add email=late@cap.example first_name=Late
 run config mail.daily_cap 1 # day 3 sent one already
 HEED_NOW=2026-12-05T09:00:00Z run mail late@cap.example nurture_day3 --key late --send
-expect_eq "day 3 is full: deferred" "$RC" 1
-expect_match "deferred says when" "$ERR" "deferred: .* it goes out from 2026-12-06T00:00:00Z"
+expect_eq "day 3 is full: deferred, not an error" "$RC" 0
+expect_match "deferred says when" "$OUT" "deferred to tomorrow \(daily cap\): it goes out from 2026-12-06T00:00:00Z"
 HEED_NOW=2026-12-05T09:00:00Z run mail late@cap.example nurture_day3 --key late --send
-expect_match "sent again before its day: not yet" "$ERR" "is due at 2026-12-06T00:00:00Z"
+expect_eq "sent again before its day: still a deferral" "$RC" 0
+expect_match "sent again before its day: not yet" "$OUT" "it goes out from 2026-12-06T00:00:00Z"
 HEED_NOW=2026-12-06T00:00:00Z run outbox --send
 expect_eq "late: sent on its day" "$(sql "SELECT status FROM outbox WHERE key = 'late'")" sent
 
@@ -54,7 +57,7 @@ PY
 START=$(date +%s)
 HEED_NOW=2026-12-07T09:00:00Z run outbox --send
 END=$(date +%s)
-expect_match "backlog: two sent, the rest deferred" "$ERR" "outbox: 2 sent, 19998 to retry"
+expect_match "backlog: two sent, the rest deferred" "$ERR" "outbox: 2 sent, 19998 deferred to tomorrow \(daily cap\), 0 to retry"
 expect_eq "backlog: deferred to the next midnight" \
 	"$(sql "SELECT count(*) FROM outbox WHERE key LIKE 'bulk:%' AND status = 'queued' AND next_at = $(date -ud 2026-12-08 +%s)")" 19998
 [ $((END - START)) -lt 20 ] || fail "deferring a backlog of 20000 took $((END - START))s"

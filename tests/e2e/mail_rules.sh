@@ -59,7 +59,7 @@ expect_eq "resubscribed: sent" "$RC" 0
 expect_eq "resubscribed: one file" "$(eml_count)" 1
 
 # the message file: headers and body
-F="$T/outbox/$(printf '%08d' "$(sql "SELECT id FROM outbox WHERE key = 'uma-2'")").eml"
+F="$T/outbox/heed-$(printf '%08d' "$(sql "SELECT id FROM outbox WHERE key = 'uma-2'")").eml"
 expect_eq "file named after the message" "$(test -f "$F" && echo yes)" yes
 expect_eq "To" "$(header "$F" To)" uma@unsub.example
 expect_eq "From (default)" "$(header "$F" From)" heed@localhost
@@ -76,7 +76,7 @@ run add "email=zoe@umlaut.example" "first_name=Zoë" "company=Müller & Söhne"
 run config mail.unsubscribe "https://crm.example/unsub?c={id}"
 run mail zoe@umlaut.example prospect_followup --payload '{"topic":"Größenplanung","next_step":"a call on Friday"}' --key zoe-1 --send
 expect_eq "payload send" "$RC" 0
-F="$T/outbox/$(printf '%08d' "$(sql "SELECT id FROM outbox WHERE key = 'zoe-1'")").eml"
+F="$T/outbox/heed-$(printf '%08d' "$(sql "SELECT id FROM outbox WHERE key = 'zoe-1'")").eml"
 expect_match "encoded subject on the wire" "$(grep -a '^Subject:' "$F")" "=\?UTF-8\?B\?"
 expect_eq "subject decodes" "$(header "$F" Subject)" "Following up on Größenplanung"
 expect_eq "https unsubscribe" "$(header "$F" List-Unsubscribe)" "<https://crm.example/unsub?c=6>"
@@ -96,8 +96,8 @@ run config mail.daily_cap 3 # sent today: uma-2, zoe-1
 run mail uma@unsub.example nurture_day3 --key cap-1 --send
 expect_eq "under the cap" "$RC" 0
 run mail uma@unsub.example nurture_day7 --key cap-2 --send
-expect_eq "over the cap" "$RC" 1
-expect_match "cap reason" "$ERR" "deferred: the daily cap of 3 messages is reached; it goes out from 2026-12-04T00:00:00Z"
+expect_eq "over the cap: deferred, not an error" "$RC" 0
+expect_match "cap reason" "$OUT" "deferred to tomorrow \(daily cap\): it goes out from 2026-12-04T00:00:00Z"
 expect_eq "over the cap: still queued, due tomorrow" \
 	"$(sql "SELECT status || '|' || next_at FROM outbox WHERE key = 'cap-2'")" "queued|$(date -ud 2026-12-04 +%s)"
 HEED_NOW=2026-12-04T00:00:01Z run mail uma@unsub.example nurture_day7 --key cap-3
