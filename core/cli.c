@@ -492,39 +492,97 @@ static int set_add_field(heed_contact *c, heed_buf *attrs, const char *f, const 
 	return HEED_OK;
 }
 
+/* Read add's field=value arguments into c and attrs (JSON members). */
+static int add_args(const cli_args *a, heed_contact *c, heed_buf *attrs, char **err)
+{
+	int rc = HEED_OK;
+	for (int i = 0; i < a->npos && rc == HEED_OK; i++) {
+		char *name, *value;
+		if (!split_kv(a->pos[i], &name, &value)) {
+			heed_seterr(err, "add: '%s' is not field=value", a->pos[i]);
+			return HEED_EUSAGE;
+		}
+		const char *f = canonical_field(name);
+		size_t bad;
+		if (!heed_utf8_valid(value, strlen(value), &bad)) {
+			/* it would be stored as it is, and the export of it could not be imported */
+			heed_seterr(err, "add: the value of %s is not valid UTF-8 (byte %zu)", name, bad + 1);
+			rc = HEED_EUSAGE;
+		} else if (!f) {
+			heed_seterr(err, "add: unknown field '%s' (fields: email, first_name, last_name, title,"
+			                 " phone, owner, company, industry, employees, country, value,"
+			                 " close_date, decision_makers, probability, need, attrs.KEY…)", name);
+			rc = HEED_EUSAGE;
+		} else if (value[0]) {
+			rc = set_add_field(c, attrs, f, value, err);
+		}
+	}
+	if (rc == HEED_OK && !c->email && !c->external_id && !c->first_name && !c->last_name) {
+		heed_seterr(err, "add: give at least an email, an external_id or a name");
+		rc = HEED_EUSAGE;
+	}
+	return rc;
+}
+
+/* Store c (new, or merged into the contact its email / external id names),
+ * its organisation facts and deal, in one transaction. OUT: *id, *changed. */
+static int add_store(heed_store *s, heed_contact *c, int64_t *id, int *changed, char **err)
+{
+	heed_time now = heed_time_now();
+	int org_facts = c->org.industry || c->org.domain || c->org.country || c->org.employees >= 0;
+	int rc = heed_store_begin(s, err);
+	if (rc != HEED_OK)
+		return rc;
+	rc = heed_store_find(s, c->source, c->external_id, c->email, id, err);
+	if (rc == HEED_OK && org_facts && !c->org.name) {
+		/* facts without a name are about the contact's own organisation */
+		heed_contact cur;
+		heed_contact_init(&cur);
+		if (*id && (rc = heed_store_load(s, *id, 0, &cur, err)) == HEED_OK && cur.org.id)
+			c->org.name = xstrdup(cur.org.name);
+		heed_contact_clear(&cur);
+		if (rc == HEED_OK && !c->org.name) {
+			heed_seterr(err, "add: organisation facts need company=NAME (this contact has no"
+			                 " organisation yet)");
+			rc = HEED_EUSAGE;
+		}
+	}
+	if (rc == HEED_OK)
+		rc = heed_store_org_ensure(s, &c->org, err);
+	if (rc == HEED_OK && org_facts && c->org.id) {
+		int org_changed = 0;
+		rc = heed_store_org_set(s, &c->org, &org_changed, err);
+		*changed += org_changed;
+	}
+	if (rc == HEED_OK && *id) {
+		int n = 0;
+		rc = heed_store_merge(s, *id, c, now, &n, err);
+		*changed += n;
+	} else if (rc == HEED_OK) {
+		strcpy(c->stage, "lead");
+		c->created_at = c->updated_at = c->stage_changed_at = now;
+		rc = heed_store_insert(s, c, err);
+		*id = c->id;
+	}
+	if (rc == HEED_OK && c->deal.present) {
+		rc = heed_store_set_deal(s, *id, &c->deal, err);
+		(*changed)++;
+	}
+	if (rc == HEED_OK)
+		return heed_store_commit(s, err);
+	heed_store_rollback(s);
+	return rc;
+}
+
 static int cmd_add(heed_cli *cli, const cli_args *a)
 {
 	heed_contact c;
 	heed_contact_init(&c);
 	heed_buf attrs = { 0 };
 	char *err = NULL;
-	int rc = HEED_OK, exit = EXIT_OK;
-	for (int i = 0; i < a->npos && rc == HEED_OK; i++) {
-		char *name, *value;
-		if (!split_kv(a->pos[i], &name, &value)) {
-			rc = HEED_EUSAGE;
-			heed_seterr(&err, "add: '%s' is not field=value", a->pos[i]);
-			break;
-		}
-		const char *f = canonical_field(name);
-		size_t bad;
-		if (!heed_utf8_valid(value, strlen(value), &bad)) {
-			/* it would be stored as it is, and the export of it could not be imported */
-			heed_seterr(&err, "add: the value of %s is not valid UTF-8 (byte %zu)", name, bad + 1);
-			rc = HEED_EUSAGE;
-		} else if (!f) {
-			heed_seterr(&err, "add: unknown field '%s' (fields: email, first_name, last_name, title,"
-			                  " phone, owner, company, industry, employees, country, value,"
-			                  " close_date, decision_makers, probability, need, attrs.KEY…)", name);
-			rc = HEED_EUSAGE;
-		} else if (value[0]) {
-			rc = set_add_field(&c, &attrs, f, value, &err);
-		}
-	}
-	if (rc == HEED_OK && !c.email && !c.external_id && !c.first_name && !c.last_name) {
-		heed_seterr(&err, "add: give at least an email, an external_id or a name");
-		rc = HEED_EUSAGE;
-	}
+	int exit = EXIT_OK, changed = 0;
+	int64_t id = 0;
+	int rc = add_args(a, &c, &attrs, &err);
 	if (rc != HEED_OK)
 		goto done;
 	if (!cli_store(cli)) {
@@ -538,51 +596,7 @@ static int cmd_add(heed_cli *cli, const cli_args *a)
 	}
 	if (c.external_id && !c.source)
 		c.source = xstrdup("manual");
-	heed_time now = heed_time_now();
-	int64_t id = 0;
-	int changed = 0, org_facts = c.org.industry || c.org.domain || c.org.country ||
-	                             c.org.employees >= 0;
-	if ((rc = heed_store_begin(cli->store, &err)) != HEED_OK)
-		goto done;
-	rc = heed_store_find(cli->store, c.source, c.external_id, c.email, &id, &err);
-	if (rc == HEED_OK && org_facts && !c.org.name) {
-		/* facts without a name are about the contact's own organisation */
-		heed_contact cur;
-		heed_contact_init(&cur);
-		if (id && (rc = heed_store_load(cli->store, id, 0, &cur, &err)) == HEED_OK && cur.org.id)
-			c.org.name = xstrdup(cur.org.name);
-		heed_contact_clear(&cur);
-		if (rc == HEED_OK && !c.org.name) {
-			heed_seterr(&err, "add: organisation facts need company=NAME (this contact has no"
-			                  " organisation yet)");
-			rc = HEED_EUSAGE;
-		}
-	}
-	if (rc == HEED_OK)
-		rc = heed_store_org_ensure(cli->store, &c.org, &err);
-	if (rc == HEED_OK && org_facts && c.org.id) {
-		int org_changed = 0;
-		rc = heed_store_org_set(cli->store, &c.org, &org_changed, &err);
-		changed += org_changed;
-	}
-	if (rc == HEED_OK && id) {
-		int n = 0;
-		rc = heed_store_merge(cli->store, id, &c, now, &n, &err);
-		changed += n;
-	} else if (rc == HEED_OK) {
-		strcpy(c.stage, "lead");
-		c.created_at = c.updated_at = c.stage_changed_at = now;
-		rc = heed_store_insert(cli->store, &c, &err);
-		id = c.id;
-	}
-	if (rc == HEED_OK && c.deal.present) {
-		rc = heed_store_set_deal(cli->store, id, &c.deal, &err);
-		changed++;
-	}
-	if (rc == HEED_OK)
-		rc = heed_store_commit(cli->store, &err);
-	else
-		heed_store_rollback(cli->store);
+	rc = add_store(cli->store, &c, &id, &changed, &err);
 	if (rc == HEED_OK) {
 		if (c.id)
 			printf("created contact %lld\n", (long long)id);
