@@ -349,6 +349,18 @@ static int score_one(struct scoring *sc, int64_t id, heed_contact *c, heed_parts
 	return rc;
 }
 
+/* Free what a scoring run holds; report its error. Returns the exit status. */
+static int scoring_end(struct scoring *sc, int rc)
+{
+	heed_parts_clear(&sc->parts);
+	heed_buf_free(&sc->json);
+	heed_buf_free(&sc->prefix.json);
+	if (rc != HEED_OK)
+		return cli_fail(cli_exit(rc), sc->fatal);
+	free(sc->fatal);
+	return EXIT_OK;
+}
+
 int cli_rescore(heed_cli *cli, int64_t id)
 {
 	if (!cli_store(cli) || !cli_plugins(cli))
@@ -373,13 +385,7 @@ int cli_rescore(heed_cli *cli, int64_t id)
 		rc = score_one(&sc, id, &c, &parts);
 	heed_parts_clear(&parts);
 	heed_contact_clear(&c);
-	heed_parts_clear(&sc.parts);
-	heed_buf_free(&sc.json);
-	heed_buf_free(&sc.prefix.json);
-	if (rc != HEED_OK)
-		return cli_fail(cli_exit(rc), sc.fatal);
-	free(sc.fatal);
-	return EXIT_OK;
+	return scoring_end(&sc, rc);
 }
 
 int cmd_score(heed_cli *cli, const cli_args *a)
@@ -441,13 +447,7 @@ int cmd_score(heed_cli *cli, const cli_args *a)
 		heed_parts_clear(&parts);
 		heed_contact_clear(&c);
 	}
-	heed_parts_clear(&sc.parts);
-	heed_buf_free(&sc.json);
-	heed_buf_free(&sc.prefix.json);
-	if (rc != HEED_OK)
-		return cli_fail(cli_exit(rc), sc.fatal);
-	free(sc.fatal);
-	return EXIT_OK;
+	return scoring_end(&sc, rc);
 }
 
 /* ---- advance ---- */
