@@ -62,3 +62,15 @@ finish() {
 	[ "$FAILS" -eq 0 ]
 	exit $?
 }
+
+# pty_scenario NAME: build the demo store, then run scenario NAME of the REPL
+# pty harness (tests/pty/repl_pty.py), which needs Debian's /usr/bin/python3.
+pty_scenario() {
+	local py=/usr/bin/python3
+	[ -x "$py" ] || { echo "SKIP: $py is needed for the pty harness"; exit 77; }
+	export T
+	run --db "$HEED_DB" demo
+	expect_eq "demo store built" "$RC" 0
+	CHECKS=$((CHECKS + 1))
+	"$py" "$SRC/tests/pty/repl_pty.py" "$1" || fail "pty scenario $1"
+}
