@@ -8,6 +8,7 @@
 
 #include "csv.h"
 #include "import.h"
+#include "keyset.h"
 #include "util.h"
 
 enum field_id {
@@ -63,6 +64,7 @@ struct importer {
 	int64_t max_before;   /* highest contact id before the import: higher ids are its own */
 	int find_first;       /* the last keyed row matched: look up the next before inserting */
 	char *source;         /* "import:MAP FILE" for the history of changed fields */
+	heed_keyset *keys;    /* bulk mode (an empty store): the keys made so far; else NULL */
 	heed_time now;
 	struct shared *sh;    /* what both threads' copies share */
 };
@@ -75,6 +77,19 @@ struct shared {
 
 /* Record a bad-row error (bad) or a warning for the row in hand, "FILE:LINE: msg". */
 void import_report(struct importer *im, int bad, const char *fmt, ...) HEED_PRINTF(3, 4);
+
+/* import_bulk.c: an import into an empty store runs without the unique key
+ * indexes (heed_store_bulk_keys) and matches rows on im->keys instead. A row
+ * whose keys name different contacts (or one names a contact, the other none)
+ * needs the store's own merge rules: IMPORT_RESTART, and the import starts
+ * again with the indexes in place. */
+enum { IMPORT_RESTART = -100 };
+/* 1 if o can run in bulk mode: a regular file (it can be read again), no plan. */
+int import_bulk_possible(const heed_import_opts *o);
+/* The contact c's keys name. OUT: *id (0 = new). IMPORT_RESTART, or a store error. */
+int import_bulk_find(struct importer *im, const heed_contact *c, int64_t *id, char **err);
+/* Remember the keys of contact c, just created as id. IMPORT_RESTART when it cannot. */
+int import_bulk_remember(struct importer *im, const heed_contact *c);
 
 /* import_values.c */
 /* Parse v (ISO 8601, else the map's time layout); 0 after reporting a bad row. */

@@ -36,8 +36,7 @@ static const char *const migrations[] = {
 	"  attrs TEXT,"
 	"  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
 	"  stage_changed_at INTEGER NOT NULL);"
-	"CREATE UNIQUE INDEX contacts_external ON contacts(external_id, source)"
-	"  WHERE external_id IS NOT NULL;"
+	HEED_EXTERNAL_INDEX_SQL ";"
 	/* Per (stage, peak) counts for the funnel, kept by this module in the same
 	 * transaction as every insert and move: an index on stage would cost each
 	 * imported row another b-tree insert. */
@@ -124,6 +123,38 @@ static const char *const migrations[] = {
 	/* 7 (email): the daily cap counts the day's hand-overs through this index,
 	 * so checking it costs the cap at most, not the whole outbox. */
 	"CREATE INDEX outbox_handed ON outbox(handed_at);",
+	/* 8 (import speed): email uniqueness moves from the column's UNIQUE (an
+	 * index SQLite will not drop) to a named index, so an import into an
+	 * empty store can build it once at the end, sorted, instead of inserting
+	 * a million emails at random (heed_store_bulk_keys). The table is rebuilt
+	 * as SQLite's ALTER TABLE procedure says; migrate() turns foreign keys off. */
+	"CREATE TABLE contacts_v8("
+	"  id INTEGER PRIMARY KEY,"
+	"  email TEXT,"
+	"  source TEXT, external_id TEXT,"
+	"  first_name TEXT, last_name TEXT, title TEXT, phone TEXT, owner TEXT,"
+	"  org_id INTEGER REFERENCES organisations(id),"
+	"  stage TEXT NOT NULL CHECK (stage = 'lead' OR stage = 'prospect'"
+	"    OR stage = 'opportunity' OR stage = 'won' OR stage = 'lost'"
+	"    OR stage = 'disqualified'),"
+	"  peak INTEGER NOT NULL DEFAULT 0,"
+	"  score REAL, score_parts TEXT,"
+	"  do_not_contact INTEGER NOT NULL DEFAULT 0,"
+	"  attrs TEXT,"
+	"  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
+	"  stage_changed_at INTEGER NOT NULL,"
+	"  score_set INTEGER REFERENCES plugin_sets(id));"
+	"INSERT INTO contacts_v8(id, email, source, external_id, first_name, last_name, title, phone,"
+	"  owner, org_id, stage, peak, score, score_parts, do_not_contact, attrs, created_at,"
+	"  updated_at, stage_changed_at, score_set)"
+	" SELECT id, email, source, external_id, first_name, last_name, title, phone,"
+	"  owner, org_id, stage, peak, score, score_parts, do_not_contact, attrs, created_at,"
+	"  updated_at, stage_changed_at, score_set FROM contacts;"
+	"DROP TABLE contacts;"
+	"ALTER TABLE contacts_v8 RENAME TO contacts;"
+	HEED_EMAIL_INDEX_SQL ";"
+	HEED_EXTERNAL_INDEX_SQL ";"
+	HEED_RANK_INDEX_SQL ";",
 };
 
 #define CONTACT_COLS                                                                         \
@@ -385,9 +416,13 @@ static int migrate(heed_store *s, char **err)
 	int v = heed_store_version(s);
 	if (v == n)
 		return HEED_OK;
-	int rc = exec(s, "BEGIN IMMEDIATE", "migrate", err);
-	if (rc != HEED_OK)
+	/* off while migrating: rebuilding a table (8) drops the one other tables
+	 * reference; it cannot change inside the transaction */
+	int rc = exec(s, "PRAGMA foreign_keys = OFF; BEGIN IMMEDIATE", "migrate", err);
+	if (rc != HEED_OK) {
+		exec(s, "PRAGMA foreign_keys = ON", "migrate", NULL);
 		return rc;
+	}
 	v = heed_store_version(s);
 	if (v > n) {
 		heed_seterr(err, "store %s has schema version %d; this heed knows up to %d — upgrade heed",
@@ -405,9 +440,11 @@ static int migrate(heed_store *s, char **err)
 	}
 done:
 	if (rc == HEED_OK)
-		return exec(s, "COMMIT", "migrate", err);
-	exec(s, "ROLLBACK", "migrate", NULL);
-	return rc;
+		rc = exec(s, "COMMIT", "migrate", err);
+	else
+		exec(s, "ROLLBACK", "migrate", NULL);
+	int fk = exec(s, "PRAGMA foreign_keys = ON", "migrate", rc == HEED_OK ? err : NULL);
+	return rc != HEED_OK ? rc : fk;
 }
 
 /* Once per process, before any other SQLite call: no global memory statistics
@@ -480,7 +517,7 @@ int heed_store_open(const char *path, heed_store **out, char **err)
 		goto done;
 	}
 	rc = exec(s, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
-	             " PRAGMA cache_size = -32000;" /* 32 MB: a 1M-row email index stays mostly in cache */
+	             " PRAGMA cache_size = " HEED_STORE_CACHE ";"
 	             " PRAGMA temp_store = MEMORY",
 	          "setup", err);
 	/* WAL only once the file is known to be ours (or new) */

@@ -188,6 +188,18 @@ int heed_store_funnel(heed_store *s, const char *const *stages, size_t nstages, 
 /* The highest contact id (0 = none): contacts made later have higher ids. */
 int heed_store_max_id(heed_store *s, int64_t *id, char **err);
 
+/* Bulk loading into an empty store, inside the caller's write transaction.
+ * build 0: drop the contacts' unique indexes (email; source + external id), so
+ * rows go in without a random index insert each; the caller must then keep
+ * its own keys (see keyset.h), as nothing stops a duplicate. build 1: build
+ * them again, sorted, at the end. HEED_ECONFLICT when a duplicate got in; the
+ * caller rolls back. Other readers see the indexes throughout (WAL snapshot). */
+int heed_store_bulk_keys(heed_store *s, int build, char **err);
+/* Memory for a bulk load, outside a transaction. on 1: a small page cache (rows
+ * only append) and temporary files on disk, so building the indexes sorts in
+ * bounded memory; on 0: back to the connection's usual settings. */
+int heed_store_bulk_memory(heed_store *s, int on, char **err);
+
 /* Fold contact drop into keep, inside the caller's write transaction: its
  * activities, stage history and earlier merges move to keep, its deal fills
  * the gaps of keep's, its attributes fill keep's missing keys, keep's peak

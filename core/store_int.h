@@ -106,6 +106,16 @@ int heed_store_score_marks_stale(heed_store *s, char **err);
  * the caller's write transaction. */
 int heed_store_rank_note(heed_store *s, size_t n, char **err);
 
+/* The writer's page cache: 32 MB, so a 1M-row email index stays mostly in cache. */
+#define HEED_STORE_CACHE "-32000"
+
+/* The contacts' unique keys (migrations 1 and 8), dropped and built again by
+ * an import into an empty store (heed_store_bulk_keys). */
+#define HEED_EMAIL_INDEX_SQL "CREATE UNIQUE INDEX contacts_email ON contacts(email)"
+#define HEED_EXTERNAL_INDEX_SQL                                                            \
+	"CREATE UNIQUE INDEX contacts_external ON contacts(external_id, source)"              \
+	" WHERE external_id IS NOT NULL"
+
 /* The index `list` by stage and score uses (migration 5; rebuilt after bulk
  * score writes, see heed_store_bulk_scores). */
 #define HEED_RANK_INDEX_SQL                                                                \

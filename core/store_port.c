@@ -24,6 +24,32 @@ int heed_store_max_id(heed_store *s, int64_t *id, char **err)
 	return HEED_OK;
 }
 
+int heed_store_bulk_keys(heed_store *s, int build, char **err)
+{
+	const char *sql = build ? HEED_EMAIL_INDEX_SQL ";" HEED_EXTERNAL_INDEX_SQL
+	                        : "DROP INDEX contacts_email; DROP INDEX contacts_external";
+	char *msg = NULL;
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return HEED_OK;
+	int conflict = (sqlite3_errcode(s->db) & 0xff) == SQLITE_CONSTRAINT;
+	heed_seterr(err, "store %s: %s the contact key indexes: %s", s->path,
+	            build ? "building" : "dropping", msg ? msg : sqlite3_errmsg(s->db));
+	sqlite3_free(msg);
+	return conflict ? HEED_ECONFLICT : HEED_ERR;
+}
+
+int heed_store_bulk_memory(heed_store *s, int on, char **err)
+{
+	const char *sql = on ? "PRAGMA temp_store = FILE; PRAGMA cache_size = -8000"
+	                     : "PRAGMA temp_store = MEMORY; PRAGMA cache_size = " HEED_STORE_CACHE;
+	char *msg = NULL;
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return HEED_OK;
+	heed_seterr(err, "store %s: memory settings: %s", s->path, msg ? msg : sqlite3_errmsg(s->db));
+	sqlite3_free(msg);
+	return HEED_ERR;
+}
+
 /* Run one statement with two id parameters; sticky *rc. */
 static void exec2(heed_store *s, const char *sql, int64_t a, int64_t b, int *rc, char **err)
 {
