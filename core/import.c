@@ -605,6 +605,43 @@ struct pipeline {
 	struct importer im;       /* the producer's copy */
 };
 
+/* Organisation keys the producer made, by name: a file names each
+ * organisation on many rows, and folding a name costs more than a lookup.
+ * Direct-mapped; a clash only replaces the older entry. */
+enum { MEMO_SLOTS = 1 << 16 };
+struct org_memo {
+	char *name[MEMO_SLOTS], *key[MEMO_SLOTS];
+};
+
+/* The key of name (caller frees). */
+static char *org_key_of(struct importer *im, const char *name)
+{
+	struct org_memo *m = im->memo;
+	int drop = !im->o->keep_suffixes;
+	if (!m)
+		return heed_org_key_ex(name, drop);
+	size_t h = 2166136261u;
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	h &= MEMO_SLOTS - 1;
+	if (!m->name[h] || strcmp(m->name[h], name) != 0) {
+		free(m->name[h]);
+		free(m->key[h]);
+		m->name[h] = xstrdup(name);
+		m->key[h] = heed_org_key_ex(name, drop);
+	}
+	return m->key[h] ? xstrdup(m->key[h]) : NULL;
+}
+
+static void org_memo_free(struct org_memo *m)
+{
+	for (size_t i = 0; m && i < MEMO_SLOTS; i++) {
+		free(m->name[i]);
+		free(m->key[i]);
+	}
+	free(m);
+}
+
 /* Work done off the store's thread: activity times, organisation key, attrs. */
 static void prepare(struct importer *im, struct record *r)
 {
@@ -621,7 +658,7 @@ static void prepare(struct importer *im, struct record *r)
 		}
 	}
 	if (!heed_empty(c->org.name) && !c->org.key)
-		c->org.key = heed_org_key_ex(c->org.name, !im->o->keep_suffixes);
+		c->org.key = org_key_of(im, c->org.name);
 	finish_attrs(r);
 }
 
@@ -722,6 +759,7 @@ static int run_rows(struct importer *im, char **err)
 		for (size_t k = 0; k < BATCH; k++)
 			heed_contact_init(&q.b[i].r[k].c);
 	q.im = *im;
+	q.im.memo = xcalloc(1, sizeof *q.im.memo);
 	pthread_t producer;
 	int rc = HEED_OK, threaded = pthread_create(&producer, NULL, produce, &q) == 0;
 	for (int last = 0; !last && rc == HEED_OK;) {
@@ -749,6 +787,7 @@ static int run_rows(struct importer *im, char **err)
 	}
 	if (threaded)
 		pthread_join(producer, NULL);
+	org_memo_free(q.im.memo);
 	for (size_t i = 0; i < NBATCH; i++) {
 		for (size_t k = 0; k < BATCH; k++) {
 			record_clear(&q.b[i].r[k]);

@@ -65,6 +65,7 @@ struct importer {
 	int find_first;       /* the last keyed row matched: look up the next before inserting */
 	char *source;         /* "import:MAP FILE" for the history of changed fields */
 	heed_keyset *keys;    /* bulk mode (an empty store): the keys made so far; else NULL */
+	struct org_memo *memo; /* the producer's organisation keys by name (import.c) */
 	heed_time now;
 	struct shared *sh;    /* what both threads' copies share */
 };

@@ -40,8 +40,13 @@ int heed_store_bulk_keys(heed_store *s, int build, char **err)
 
 int heed_store_bulk_memory(heed_store *s, int on, char **err)
 {
-	const char *sql = on ? "PRAGMA temp_store = FILE; PRAGMA cache_size = -8000"
-	                     : "PRAGMA temp_store = MEMORY; PRAGMA cache_size = " HEED_STORE_CACHE;
+	/* foreign keys off: every id a bulk load writes is one it made or looked up
+	 * in the same transaction, and checking each costs a b-tree seek a row.
+	 * (PRAGMA threads = 2 for the sort was tried: 16 MB more, no clear gain.) */
+	const char *sql = on ? "PRAGMA temp_store = FILE; PRAGMA cache_size = -4000;"
+	                       " PRAGMA foreign_keys = OFF"
+	                     : "PRAGMA temp_store = MEMORY; PRAGMA cache_size = " HEED_STORE_CACHE ";"
+	                       " PRAGMA foreign_keys = ON";
 	char *msg = NULL;
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK)
 		return HEED_OK;
