@@ -150,12 +150,6 @@ static int commit_outputs(heed_outfile **out_f, heed_outfile **rej_f, int rc, ch
 	return w;
 }
 
-/* The import starts over: the maps' heed.kv writes of the first pass go. */
-static void import_restart(void *ud)
-{
-	cli_kv_discard(ud);
-}
-
 int cmd_import(heed_cli *cli, const cli_args *a)
 {
 	heed_import_opts o = { .file = a->pos[0], .map = cli_opt(a, "--map") };
@@ -195,8 +189,6 @@ int cmd_import(heed_cli *cli, const cli_args *a)
 		o.on_row = heed_plan_row;
 		o.on_row_ud = plan;
 	}
-	o.on_restart = import_restart;
-	o.on_restart_ud = cli;
 	heed_import_report rep;
 	int rc = heed_import_run(cli->store, cli->plugins, &o, &rep, &err);
 	if (!rep.committed) /* plan, dry run or rollback: the maps' heed.kv writes go too */

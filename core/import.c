@@ -547,9 +547,10 @@ static int store_record(struct importer *im, struct record *r, char **err)
 	int applied = 1, keyed = c->email || c->external_id;
 	/* while rows keep matching (a re-import), look before inserting: a failed
 	 * insert costs more than a lookup; a fresh import only inserts */
-	if (keyed && im->keys)
-		rc = import_bulk_find(im, c, &id, err);
-	else if (keyed && (im->spec->update_only || im->find_first))
+	int indexed_now = 0; /* bulk mode ended at this row: from here the store's indexes match */
+	if (keyed && im->keys && (rc = import_bulk_find(im, c, &id, err)) == IMPORT_INDEXED)
+		rc = import_bulk_end(im, err), indexed_now = 1;
+	if (rc == HEED_OK && keyed && !im->keys && (im->spec->update_only || im->find_first || indexed_now))
 		rc = heed_store_find(im->s, c->source, c->external_id, c->email, &id, err);
 	if (rc != HEED_OK)
 		return rc;
@@ -559,8 +560,8 @@ static int store_record(struct importer *im, struct record *r, char **err)
 			rc = heed_store_find(im->s, c->source, c->external_id, c->email, &id, err);
 		} else {
 			id = c->id, keyed = 0, im->find_first = 0;
-			if (rc == HEED_OK && im->keys)
-				rc = import_bulk_remember(im, c);
+			if (rc == HEED_OK && im->keys && import_bulk_remember(im, c) == IMPORT_INDEXED)
+				rc = import_bulk_end(im, err);
 		}
 		if (rc != HEED_OK)
 			return rc;
@@ -801,15 +802,14 @@ static int run_rows(struct importer *im, char **err)
 	return rc;
 }
 
-/* One pass over the file; bulk: may run in bulk mode (see import_int.h). */
-static int import_once(heed_store *s, heed_plugins *p, const heed_import_opts *o,
-                       heed_import_report *rep, int bulk, char **err)
+int heed_import_run(heed_store *s, heed_plugins *p, const heed_import_opts *o,
+                    heed_import_report *rep, char **err)
 {
 	struct shared sh = { .mu = PTHREAD_MUTEX_INITIALIZER };
 	struct importer im = { .s = s, .p = p, .o = o, .rep = rep, .file = o->file, .sh = &sh };
 	memset(rep, 0, sizeof *rep);
 	im.now = heed_time_now();
-	int rc = HEED_OK, began = 0, bulk_mem = 0, keyed_here = 0;
+	int rc = HEED_OK, began = 0, bulk = 0;
 	heed_mapspec *own = NULL; /* the column map, when there is no plugin map */
 	if (o->map) {
 		im.spec = heed_plugins_mapspec(p, o->map, err);
@@ -847,29 +847,25 @@ static int import_once(heed_store *s, heed_plugins *p, const heed_import_opts *o
 	if ((rc = bind_fields(&im, err)) != HEED_OK)
 		goto done;
 	/* an empty store (looked at again inside the transaction): bulk mode */
-	if (bulk && !im.spec->update_only && (rc = heed_store_max_id(s, &im.max_before, err)) != HEED_OK)
+	if (!im.spec->update_only && (rc = heed_store_max_id(s, &im.max_before, err)) != HEED_OK)
 		goto done;
-	bulk = bulk && !im.spec->update_only && im.max_before == 0;
+	bulk = !im.spec->update_only && im.max_before == 0;
 	if (bulk && (rc = heed_store_bulk_memory(s, 1, err)) != HEED_OK)
 		goto done;
-	bulk_mem = bulk;
 	if ((rc = heed_store_begin(s, err)) != HEED_OK)
 		goto done;
 	began = 1;
 	if ((rc = heed_store_max_id(s, &im.max_before, err)) != HEED_OK)
 		goto done;
-	if (bulk && im.max_before == 0 && (rc = heed_store_bulk_keys(s, 0, err)) != HEED_OK)
-		goto done;
-	if (bulk && im.max_before == 0)
+	if (bulk && im.max_before == 0 && (rc = heed_store_bulk_keys(s, 0, err)) == HEED_OK)
 		im.keys = heed_keyset_new();
-	keyed_here = im.keys != NULL; /* the indexes are down: build them at the end */
-	rc = run_rows(&im, err);
-	heed_keyset_free(im.keys); /* before the index build: its sort needs the memory */
-	im.keys = NULL;
+	if (rc == HEED_OK)
+		rc = run_rows(&im, err);
 	if (rc == HEED_OK && rep->bad && !o->skip_bad)
 		rc = HEED_EINPUT;
-	if (rc == HEED_OK && keyed_here && (rc = heed_store_bulk_keys(s, 1, err)) == HEED_ECONFLICT)
-		rc = IMPORT_RESTART; /* a duplicate the key set missed: the store's way decides */
+	if (rc == HEED_OK && im.keys)
+		rc = import_bulk_end(&im, err);
+	heed_keyset_free(im.keys); /* a failed import: the rollback brings the indexes back */
 done:
 	if (began) {
 		if (rc == HEED_OK && !o->dry_run) {
@@ -879,7 +875,7 @@ done:
 			heed_store_rollback(s);
 		}
 	}
-	if (bulk_mem)
+	if (bulk)
 		heed_store_bulk_memory(s, 0, NULL);
 	if (rc == HEED_EINPUT && rep->bad && !o->skip_bad)
 		heed_seterr(err, "%ld bad row%s in %s; nothing was imported (fix them, or use --skip-bad"
@@ -896,20 +892,4 @@ done:
 	heed_colmap_free(own);
 	free(im.source);
 	return rc;
-}
-
-int heed_import_run(heed_store *s, heed_plugins *p, const heed_import_opts *o,
-                    heed_import_report *rep, char **err)
-{
-	int rc = import_once(s, p, o, rep, import_bulk_possible(o), err);
-	if (rc != IMPORT_RESTART)
-		return rc;
-	if (err) {
-		free(*err);
-		*err = NULL;
-	}
-	heed_import_report_clear(rep);
-	if (o->on_restart)
-		o->on_restart(o->on_restart_ud); /* what the first pass's plugins wrote is void */
-	return import_once(s, p, o, rep, 0, err);
 }

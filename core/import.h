@@ -29,11 +29,6 @@ typedef struct heed_import_opts {
 	size_t nkeep;
 	heed_import_row_fn on_row; /* called once per row, in file order (NULL = none) */
 	void *on_row_ud;
-	/* called when the import starts over from the first row (a fresh store's
-	 * fast path met a row it leaves to the store's merge rules): what the map
-	 * plugins did in the first pass is void (NULL = nothing to undo) */
-	void (*on_restart)(void *ud);
-	void *on_restart_ud;
 } heed_import_opts;
 
 typedef struct heed_import_report {

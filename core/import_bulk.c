@@ -1,20 +1,12 @@
 /* import_bulk: matching rows on the import's own key set while the store's
  * unique indexes are down (see import_int.h). A key set hit is only a
  * candidate: the stored contact's key is compared before it counts. */
-#include <sys/stat.h>
-
 #include <string.h>
 
 #include "contact.h"
 #include "store.h"
 
 #include "import_int.h"
-
-int import_bulk_possible(const heed_import_opts *o)
-{
-	struct stat st;
-	return !o->on_row && stat(o->file, &st) == 0 && S_ISREG(st.st_mode);
-}
 
 static uint64_t key_hash(char kind, const heed_contact *c)
 {
@@ -65,7 +57,7 @@ int import_bulk_find(struct importer *im, const heed_contact *c, int64_t *id, ch
 	/* both keys, naming different contacts (or only one naming any): which
 	 * one wins, and what the merge changes, is the store's to decide */
 	if (has_ext && has_email && by_ext != by_email)
-		return IMPORT_RESTART;
+		return IMPORT_INDEXED;
 	*id = by_ext ? by_ext : by_email;
 	return HEED_OK;
 }
@@ -73,8 +65,18 @@ int import_bulk_find(struct importer *im, const heed_contact *c, int64_t *id, ch
 int import_bulk_remember(struct importer *im, const heed_contact *c)
 {
 	if (!heed_empty(c->email) && heed_keyset_add(im->keys, key_hash('e', c), c->id) != 0)
-		return IMPORT_RESTART;
+		return IMPORT_INDEXED;
 	if (!heed_empty(c->external_id) && heed_keyset_add(im->keys, key_hash('x', c), c->id) != 0)
-		return IMPORT_RESTART;
+		return IMPORT_INDEXED;
 	return HEED_OK;
+}
+
+int import_bulk_end(struct importer *im, char **err)
+{
+	heed_keyset_free(im->keys); /* first: the index sort wants the memory */
+	im->keys = NULL;
+	int rc = heed_store_bulk_keys(im->s, 1, err);
+	if (rc == HEED_ECONFLICT) /* cannot happen: every key went through the set */
+		rc = HEED_ERR;
+	return rc;
 }

@@ -80,17 +80,19 @@ struct shared {
 void import_report(struct importer *im, int bad, const char *fmt, ...) HEED_PRINTF(3, 4);
 
 /* import_bulk.c: an import into an empty store runs without the unique key
- * indexes (heed_store_bulk_keys) and matches rows on im->keys instead. A row
- * whose keys name different contacts (or one names a contact, the other none)
- * needs the store's own merge rules: IMPORT_RESTART, and the import starts
- * again with the indexes in place. */
-enum { IMPORT_RESTART = -100 };
-/* 1 if o can run in bulk mode: a regular file (it can be read again), no plan. */
-int import_bulk_possible(const heed_import_opts *o);
-/* The contact c's keys name. OUT: *id (0 = new). IMPORT_RESTART, or a store error. */
+ * indexes (heed_store_bulk_keys) and matches rows on im->keys instead, while
+ * every row's keys agree with the key set. A row whose keys name different
+ * contacts (or one names a contact and the other none) needs the store's own
+ * merge rules: IMPORT_INDEXED, and the caller builds the indexes (what is
+ * stored so far has no duplicate: every key went through the set) and goes on
+ * with them from that row. */
+enum { IMPORT_INDEXED = -100 };
+/* The contact c's keys name. OUT: *id (0 = new). IMPORT_INDEXED, or a store error. */
 int import_bulk_find(struct importer *im, const heed_contact *c, int64_t *id, char **err);
-/* Remember the keys of contact c, just created as id. IMPORT_RESTART when it cannot. */
+/* Remember the keys of contact c, just created. IMPORT_INDEXED when it cannot. */
 int import_bulk_remember(struct importer *im, const heed_contact *c);
+/* Build the indexes and leave bulk mode (im->keys freed and NULL). */
+int import_bulk_end(struct importer *im, char **err);
 
 /* import_values.c */
 /* Parse v (ISO 8601, else the map's time layout); 0 after reporting a bad row. */

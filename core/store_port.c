@@ -26,7 +26,9 @@ int heed_store_max_id(heed_store *s, int64_t *id, char **err)
 
 int heed_store_bulk_keys(heed_store *s, int build, char **err)
 {
-	const char *sql = build ? HEED_EMAIL_INDEX_SQL ";" HEED_EXTERNAL_INDEX_SQL
+	/* built: the rest of the transaction looks keys up, so the usual cache again */
+	const char *sql = build ? HEED_EMAIL_INDEX_SQL ";" HEED_EXTERNAL_INDEX_SQL ";"
+	                          " PRAGMA cache_size = " HEED_STORE_CACHE
 	                        : "DROP INDEX contacts_email; DROP INDEX contacts_external";
 	char *msg = NULL;
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK)
