@@ -422,7 +422,7 @@ static int create(struct importer *im, struct record *r, char **err)
 {
 	heed_contact *c = &r->c;
 	int st = heed_stage_parse(r->stage ? r->stage : "lead");
-	snprintf(c->stage, sizeof c->stage, "%s", heed_stage_names[st]);
+	strcpy(c->stage, heed_stage_names[st]); /* "disqualified" fits in 16; snprintf cost 0.5k a row */
 	c->peak = heed_stage_rank(st) > 0 ? heed_stage_rank(st) : 0;
 	if (!r->has_created)
 		c->created_at = im->now;
@@ -518,11 +518,11 @@ static int store_record(struct importer *im, struct record *r, char **err)
 	heed_contact *c = &r->c;
 	heed_import_report *rep = im->rep;
 	int rc = HEED_OK;
-	if (heed_empty(c->source))
-		import_set_str(&c->source, im->spec->source ? im->spec->source : im->spec->plugin);
 	if (heed_empty(c->external_id)) {
 		free(c->source);
 		c->source = NULL; /* the namespace only qualifies an external id */
+	} else if (heed_empty(c->source)) {
+		import_set_str(&c->source, im->spec->source ? im->spec->source : im->spec->plugin);
 	}
 	if (!c->email && !c->external_id) {
 		if (im->spec->update_only) {

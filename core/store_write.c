@@ -274,16 +274,23 @@ static void org_keyed(heed_org *o)
 	}
 }
 
+static int org_ensure_at(heed_store *s, heed_org *o, struct orgslot *slot, char **err);
+
 int heed_store_org_ensure(heed_store *s, heed_org *o, char **err)
 {
-	int rc = HEED_OK;
 	if (heed_empty(o->name)) {
 		o->id = 0;
 		return HEED_OK;
 	}
 	org_keyed(o);
+	return org_ensure_at(s, o, org_slot(s, o->key), err);
+}
+
+/* heed_store_org_ensure with o keyed and slot = org_slot(s, o->key), already looked up. */
+static int org_ensure_at(heed_store *s, heed_org *o, struct orgslot *slot, char **err)
+{
+	int rc = HEED_OK;
 	unsigned have = org_facts(o);
-	struct orgslot *slot = org_slot(s, o->key);
 	if (slot && slot->key) {
 		o->id = slot->id;
 		if ((have & ~slot->facts) == 0)
@@ -775,7 +782,7 @@ int heed_store_org_match(heed_store *s, heed_org *o, const char *domain, char **
 	org_keyed(o);
 	struct orgslot *slot = org_slot(s, o->key);
 	if (slot && slot->key)
-		return heed_store_org_ensure(s, o, err); /* known spelling: the cache has it */
+		return org_ensure_at(s, o, slot, err); /* known spelling: the cache has it */
 	int64_t id;
 	unsigned facts;
 	if ((rc = org_lookup(s, o->key, &id, &facts, err)) != HEED_OK)
