@@ -55,6 +55,6 @@ for n in $(seq 0 39); do
 done
 # the pools must give both outcomes (clean merges, clashes), or the test proves little
 CHECKS=$((CHECKS + 1))
-[ "$ok" -ge 20 ] && [ "$failed" -ge 20 ] || fail "too one-sided: $ok imports passed, $failed failed"
+[ "$ok" -ge 10 ] && [ "$failed" -ge 10 ] || fail "too one-sided: $ok imports passed, $failed failed"
 echo "imports that passed: $ok, refused: $failed"
 finish
