@@ -187,11 +187,6 @@ int heed_streq(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
-int heed_empty(const char *s)
-{
-	return !s || !*s;
-}
-
 char *heed_trim(char *s)
 {
 	while (*s && isspace((unsigned char)*s))
