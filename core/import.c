@@ -428,12 +428,21 @@ static int create(struct importer *im, struct record *r, char **err)
 		c->created_at = im->now;
 	c->updated_at = im->now;
 	c->stage_changed_at = r->stage_at ? r->stage_at : c->created_at;
-	int keyed = c->email || c->external_id;
-	int rc = heed_store_insert(im->s, c, keyed ? NULL : err);
+	int keyed = c->email || c->external_id, rc;
+	if (im->keys) { /* bulk mode: the id now, the row with the next HEED_STORE_ROWS */
+		c->id = im->next_id++;
+		im->pend[im->npend++] = c;
+		rc = im->npend == HEED_STORE_ROWS ? import_flush(im, err) : HEED_OK;
+		if (rc != HEED_OK)
+			return rc;
+		goto created;
+	}
+	rc = heed_store_insert(im->s, c, keyed ? NULL : err);
 	if (rc == HEED_ECONFLICT && keyed)
 		return rc;
 	if (rc != HEED_OK)
 		return keyed ? heed_store_insert(im->s, c, err) : rc; /* reproduce the message */
+created:
 	im->rep->created++;
 	if (c->deal.present && isnan(c->deal.probability))
 		c->deal.probability = heed_stage_prob(st);
@@ -566,6 +575,9 @@ static int store_record(struct importer *im, struct record *r, char **err)
 		if (rc != HEED_OK)
 			return rc;
 	}
+	/* what follows reads or writes stored contacts: the ones in hand go first */
+	if (im->npend && (keyed || c->deal.present || r->extra.nacts) && (rc = import_flush(im, err)) != HEED_OK)
+		return rc;
 	if (keyed) {
 		im->find_first = id != 0;
 		if (!id) {
@@ -749,7 +761,16 @@ static int consume(struct importer *im, struct batch *b, char **err)
 			plan(im, "error", 0, "%s", r->why ? r->why : "bad row");
 		}
 	}
+	if (rc == HEED_OK)
+		rc = import_flush(im, err); /* the rows go back to the reader thread */
 	return rc; /* the producer clears the records when it refills the batch */
+}
+
+int import_flush(struct importer *im, char **err)
+{
+	size_t n = im->npend;
+	im->npend = 0;
+	return n ? heed_store_insert_rows(im->s, im->pend, n, err) : HEED_OK;
 }
 
 static int run_rows(struct importer *im, char **err)
@@ -857,7 +878,8 @@ int heed_import_run(heed_store *s, heed_plugins *p, const heed_import_opts *o,
 	began = 1;
 	if ((rc = heed_store_max_id(s, &im.max_before, err)) != HEED_OK)
 		goto done;
-	if (bulk && im.max_before == 0 && (rc = heed_store_bulk_keys(s, 0, err)) == HEED_OK)
+	if (bulk && im.max_before == 0 && (rc = heed_store_bulk_keys(s, 0, err)) == HEED_OK &&
+	    (rc = heed_store_next_id(s, &im.next_id, err)) == HEED_OK)
 		im.keys = heed_keyset_new();
 	if (rc == HEED_OK)
 		rc = run_rows(&im, err);

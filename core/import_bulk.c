@@ -32,6 +32,8 @@ static int lookup(struct importer *im, char kind, const heed_contact *c, int64_t
 	int rc = HEED_OK;
 	*id = 0;
 	while (rc == HEED_OK && !*id && heed_keyset_next(im->keys, h, &pos, &cand)) {
+		if ((rc = import_flush(im, err)) != HEED_OK) /* the candidate may be in hand, not stored */
+			break;
 		heed_contact cur;
 		heed_contact_init(&cur);
 		rc = heed_store_load(im->s, cand, HEED_LOAD_BARE, &cur, err);
@@ -75,7 +77,9 @@ int import_bulk_end(struct importer *im, char **err)
 {
 	heed_keyset_free(im->keys); /* first: the index sort wants the memory */
 	im->keys = NULL;
-	int rc = heed_store_bulk_keys(im->s, 1, err);
+	int rc = import_flush(im, err);
+	if (rc == HEED_OK)
+		rc = heed_store_bulk_keys(im->s, 1, err);
 	if (rc == HEED_ECONFLICT) /* cannot happen: every key went through the set */
 		rc = HEED_ERR;
 	return rc;

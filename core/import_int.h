@@ -9,6 +9,7 @@
 #include "csv.h"
 #include "import.h"
 #include "keyset.h"
+#include "store.h"
 #include "util.h"
 
 enum field_id {
@@ -66,6 +67,11 @@ struct importer {
 	char *source;         /* "import:MAP FILE" for the history of changed fields */
 	heed_keyset *keys;    /* bulk mode (an empty store): the keys made so far; else NULL */
 	struct org_memo *memo; /* the producer's organisation keys by name (import.c) */
+	/* bulk mode: contacts created (ids given) but not yet inserted, written
+	 * HEED_STORE_ROWS to a statement by import_flush */
+	heed_contact *pend[HEED_STORE_ROWS];
+	size_t npend;
+	int64_t next_id;
 	heed_time now;
 	struct shared *sh;    /* what both threads' copies share */
 };
@@ -93,6 +99,10 @@ int import_bulk_find(struct importer *im, const heed_contact *c, int64_t *id, ch
 int import_bulk_remember(struct importer *im, const heed_contact *c);
 /* Build the indexes and leave bulk mode (im->keys freed and NULL). */
 int import_bulk_end(struct importer *im, char **err);
+/* Insert the contacts bulk mode has created but not yet written (import.c).
+ * Before anything reads or changes a stored contact, and before the rows in
+ * hand are given back to the reader thread. */
+int import_flush(struct importer *im, char **err);
 
 /* import_values.c */
 /* Parse v (ISO 8601, else the map's time layout); 0 after reporting a bad row. */

@@ -566,6 +566,7 @@ void heed_store_close(heed_store *s)
 		sqlite3_finalize(s->st[i]);
 	for (int i = 0; i < STORE_NMAIL; i++)
 		sqlite3_finalize(s->mst[i]);
+	sqlite3_finalize(s->rows_insert);
 	heed_store_orgcache_clear(s);
 	heed_store_fu_close(s);
 	sqlite3_close(s->db);

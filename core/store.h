@@ -60,6 +60,15 @@ int heed_store_org_set(heed_store *s, const heed_org *o, int *changed, char **er
  * or (source, external_id) already exists. */
 int heed_store_insert(heed_store *s, heed_contact *c, char **err);
 
+/* Bulk loading (see heed_store_bulk_keys): insert n contacts whose ids the
+ * caller gave them, counting from heed_store_next_id, HEED_STORE_ROWS to a
+ * statement (one statement a row costs SQLite ~3k instructions of set-up and
+ * tear-down). No key checks: the unique indexes are down. */
+enum { HEED_STORE_ROWS = 16 };
+int heed_store_insert_rows(heed_store *s, heed_contact *const *cs, size_t n, char **err);
+/* The id the next new contact gets (past every stored id and the merge floor). */
+int heed_store_next_id(heed_store *s, int64_t *id, char **err);
+
 /* Merge non-empty fields of upd into stored contact id; every changed field is
  * recorded as a "field_change" activity {field, old, new} at `at`.
  * OUT: *changed = number of changed fields. */

@@ -95,6 +95,7 @@ struct heed_store {
 	 * how many scores may be written before it is */
 	int rank_armed, rank_dropped;
 	int64_t rank_left;
+	sqlite3_stmt *rows_insert; /* heed_store_insert_rows's, prepared on first use */
 };
 
 void heed_store_orgcache_clear(heed_store *s);

@@ -357,6 +357,94 @@ static int64_t id_floor(heed_store *s, int *rc, char **err)
 	return s->id_floor;
 }
 
+/* Bind contact c's 18 stored fields to parameters at+1 .. at+18 (the order of
+ * ST_CONTACT_INSERT and of each row of the batch insert). */
+static void bind_contact(sqlite3_stmt *st, int at, const heed_contact *c)
+{
+	heed_store_bind_text(st, at + 1, c->email);
+	heed_store_bind_text(st, at + 2, c->source);
+	heed_store_bind_text(st, at + 3, c->external_id);
+	heed_store_bind_text(st, at + 4, c->first_name);
+	heed_store_bind_text(st, at + 5, c->last_name);
+	heed_store_bind_text(st, at + 6, c->title);
+	heed_store_bind_text(st, at + 7, c->phone);
+	heed_store_bind_text(st, at + 8, c->owner);
+	if (c->org.id)
+		sqlite3_bind_int64(st, at + 9, c->org.id);
+	heed_store_bind_text(st, at + 10, c->stage[0] ? c->stage : "lead");
+	sqlite3_bind_int(st, at + 11, c->peak);
+	heed_store_bind_real(st, at + 12, c->score);
+	heed_store_bind_text(st, at + 13, c->score_parts);
+	sqlite3_bind_int(st, at + 14, c->do_not_contact);
+	heed_store_bind_text(st, at + 15, c->attrs);
+	sqlite3_bind_int64(st, at + 16, c->created_at);
+	sqlite3_bind_int64(st, at + 17, c->updated_at ? c->updated_at : c->created_at);
+	sqlite3_bind_int64(st, at + 18, c->stage_changed_at ? c->stage_changed_at : c->created_at);
+}
+
+int heed_store_next_id(heed_store *s, int64_t *id, char **err)
+{
+	int rc = HEED_OK;
+	int64_t floor = id_floor(s, &rc, err), max = 0;
+	if (rc == HEED_OK)
+		rc = heed_store_max_id(s, &max, err);
+	*id = (max > floor ? max : floor) + 1;
+	return rc;
+}
+
+/* The statement inserting HEED_STORE_ROWS contacts with their ids. */
+static sqlite3_stmt *rows_stmt(heed_store *s, int *rc, char **err)
+{
+	if (s->rows_insert) {
+		sqlite3_reset(s->rows_insert);
+		sqlite3_clear_bindings(s->rows_insert);
+		return s->rows_insert;
+	}
+	heed_buf b = { 0 };
+	heed_buf_adds(&b, "INSERT INTO contacts(email, source, external_id, first_name, last_name, title,"
+	                  " phone, owner, org_id, stage, peak, score, score_parts, do_not_contact, attrs,"
+	                  " created_at, updated_at, stage_changed_at, id) VALUES ");
+	for (int r = 0; r < HEED_STORE_ROWS; r++) {
+		heed_buf_adds(&b, r ? ",(" : "(");
+		for (int k = 1; k <= 19; k++)
+			heed_buf_addf(&b, "%s?%d", k > 1 ? "," : "", r * 19 + k);
+		heed_buf_addc(&b, ')');
+	}
+	if (sqlite3_prepare_v3(s->db, b.s, -1, SQLITE_PREPARE_PERSISTENT, &s->rows_insert, NULL) != SQLITE_OK)
+		*rc = heed_store_fail(s, "preparing the contact batch insert", err);
+	free(b.s);
+	return *rc == HEED_OK ? s->rows_insert : NULL;
+}
+
+int heed_store_insert_rows(heed_store *s, heed_contact *const *cs, size_t n, char **err)
+{
+	int rc = HEED_OK;
+	size_t i = 0;
+	for (; n - i >= HEED_STORE_ROWS && rc == HEED_OK; i += HEED_STORE_ROWS) {
+		sqlite3_stmt *st = rows_stmt(s, &rc, err);
+		if (!st)
+			break;
+		for (int r = 0; r < HEED_STORE_ROWS; r++) {
+			bind_contact(st, r * 19, cs[i + r]);
+			sqlite3_bind_int64(st, r * 19 + 19, cs[i + r]->id);
+		}
+		heed_store_step_done(s, st, "contact insert", &rc, err);
+	}
+	for (; i < n && rc == HEED_OK; i++) { /* the tail, one by one */
+		sqlite3_stmt *st = heed_store_stmt(s, ST_CONTACT_INSERT, &rc, err);
+		if (!st)
+			break;
+		bind_contact(st, 0, cs[i]);
+		sqlite3_bind_int64(st, 19, cs[i]->id);
+		heed_store_step_done(s, st, "contact insert", &rc, err);
+	}
+	for (size_t k = 0; k < n && rc == HEED_OK; k++)
+		heed_store_count_add(s, cs[k]->stage[0] ? cs[k]->stage : "lead", cs[k]->peak, 1);
+	if (rc == HEED_OK && n)
+		s->id_floor = 0; /* the highest id is past any floor now */
+	return rc;
+}
+
 int heed_store_insert(heed_store *s, heed_contact *c, char **err)
 {
 	int rc = HEED_OK;
@@ -368,25 +456,7 @@ int heed_store_insert(heed_store *s, heed_contact *c, char **err)
 		sqlite3_bind_int64(st, 19, floor + 1);
 		s->id_floor = 0; /* from now on the highest id is past the floor */
 	}
-	heed_store_bind_text(st, 1, c->email);
-	heed_store_bind_text(st, 2, c->source);
-	heed_store_bind_text(st, 3, c->external_id);
-	heed_store_bind_text(st, 4, c->first_name);
-	heed_store_bind_text(st, 5, c->last_name);
-	heed_store_bind_text(st, 6, c->title);
-	heed_store_bind_text(st, 7, c->phone);
-	heed_store_bind_text(st, 8, c->owner);
-	if (c->org.id)
-		sqlite3_bind_int64(st, 9, c->org.id);
-	heed_store_bind_text(st, 10, c->stage[0] ? c->stage : "lead");
-	sqlite3_bind_int(st, 11, c->peak);
-	heed_store_bind_real(st, 12, c->score);
-	heed_store_bind_text(st, 13, c->score_parts);
-	sqlite3_bind_int(st, 14, c->do_not_contact);
-	heed_store_bind_text(st, 15, c->attrs);
-	sqlite3_bind_int64(st, 16, c->created_at);
-	sqlite3_bind_int64(st, 17, c->updated_at ? c->updated_at : c->created_at);
-	sqlite3_bind_int64(st, 18, c->stage_changed_at ? c->stage_changed_at : c->created_at);
+	bind_contact(st, 0, c);
 	int r = sqlite3_step(st);
 	if (r == SQLITE_DONE) {
 		c->id = sqlite3_last_insert_rowid(s->db);
