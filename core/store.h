@@ -257,7 +257,8 @@ int heed_store_select(heed_store *s, const char *sql, struct heed_table **t, cha
  * between leaves the index out (and a mark in the settings) until the next
  * pass builds it: `list` stays right meanwhile, only slower. An index dropped
  * by hand stays out. Meanwhile the connection reads the file through a memory
- * map and checkpoints its WAL less often (see heed_store_map). */
+ * map (see heed_store_map), checkpoints its WAL less often and does not check
+ * foreign keys (the pass writes only scores and an existing plugin set). */
 int heed_store_bulk_scores(heed_store *s, int on, int64_t min, char **err);
 /* Completion: up to max contact emails, or ids when prefix is all digits,
  * that start with prefix; add(ud, text) is called for each, in order. */
