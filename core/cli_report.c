@@ -6,6 +6,7 @@
 
 #include "cli_int.h"
 #include "json.h"
+#include "parts.h"
 #include "stage.h"
 #include "util.h"
 
@@ -162,52 +163,14 @@ static void show_text(const heed_contact *c)
 	printf("  %-14s %s, updated %s\n", "created", t1, t2);
 }
 
-/* Score parts JSON → table rows: collects one {plugin,name,points,reason} object at a time. */
-struct parts_reader {
-	heed_table *t;
-	char key[16];
-	char *plugin, *name, *reason;
-	double points;
-};
-
-static int pr_key(void *ud, const char *s, size_t n)
+/* One stored score part → a row of the parts table. */
+static int part_row(void *ud, const char *plugin, const char *name, double points, const char *reason)
 {
-	struct parts_reader *r = ud;
-	snprintf(r->key, sizeof r->key, "%.*s", (int)n, s);
-	return 0;
-}
-
-static int pr_str(void *ud, const char *s, size_t n)
-{
-	struct parts_reader *r = ud;
-	char **dst = strcmp(r->key, "plugin") == 0 ? &r->plugin
-	             : strcmp(r->key, "name") == 0 ? &r->name
-	             : strcmp(r->key, "reason") == 0 ? &r->reason : NULL;
-	if (dst) {
-		free(*dst);
-		*dst = xstrndup(s, n);
-	}
-	return 0;
-}
-
-static int pr_num(void *ud, double v)
-{
-	struct parts_reader *r = ud;
-	if (strcmp(r->key, "points") == 0)
-		r->points = v;
-	return 0;
-}
-
-static int pr_end(void *ud)
-{
-	struct parts_reader *r = ud;
-	heed_table_str(r->t, r->plugin);
-	heed_table_str(r->t, r->name);
-	heed_table_num(r->t, r->points, 2);
-	heed_table_str(r->t, r->reason);
-	free(r->plugin), free(r->name), free(r->reason);
-	r->plugin = r->name = r->reason = NULL;
-	r->points = NAN;
+	heed_table *t = ud;
+	heed_table_str(t, plugin);
+	heed_table_str(t, name);
+	heed_table_num(t, points, 2);
+	heed_table_str(t, reason);
 	return 0;
 }
 
@@ -216,17 +179,15 @@ static void show_parts_text(const heed_contact *c)
 	if (heed_empty(c->score_parts) || strcmp(c->score_parts, "[]") == 0)
 		return;
 	const char *cols[] = { "plugin", "part", "points", "reason" };
-	struct parts_reader r = { .t = heed_table_new(cols, 4), .points = NAN };
-	heed_json_cb cb = { .key = pr_key, .str = pr_str, .num = pr_num, .end_obj = pr_end };
+	heed_table *t = heed_table_new(cols, 4);
 	char *err = NULL;
 	printf("\nscore parts:\n");
-	if (heed_json_parse(c->score_parts, &cb, &r, &err) == HEED_OK)
-		heed_table_print(r.t, HEED_FMT_TABLE, stdout);
+	if (heed_parts_read(c->score_parts, part_row, t, &err) == HEED_OK)
+		heed_table_print(t, HEED_FMT_TABLE, stdout);
 	else
 		printf("  %s (unreadable: %s)\n", c->score_parts, err);
 	free(err);
-	free(r.plugin), free(r.name), free(r.reason);
-	heed_table_free(r.t);
+	heed_table_free(t);
 }
 
 static heed_table *history_table(const heed_contact *c)
@@ -296,7 +257,8 @@ static void show_json(const heed_contact *c)
 	json_kv(&b, "stage", c->stage);
 	json_num(&b, "score", c->score);
 	heed_buf_adds(&b, ",\"score_parts\":");
-	heed_buf_adds(&b, heed_empty(c->score_parts) ? "[]" : c->score_parts);
+	if (heed_parts_readable(&b, c->score_parts, NULL) != HEED_OK)
+		heed_buf_adds(&b, c->score_parts); /* not parts: as stored, as before */
 	heed_buf_adds(&b, c->do_not_contact ? ",\"do_not_contact\":true" : ",\"do_not_contact\":false");
 	heed_buf_adds(&b, ",\"attrs\":");
 	heed_buf_adds(&b, heed_empty(c->attrs) ? "{}" : c->attrs);

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "cli_int.h"
-#include "json.h"
+#include "parts.h"
 #include "stage.h"
 #include "util.h"
 
@@ -16,48 +16,13 @@ int cmd_why(heed_cli *cli, const cli_args *a);
 
 enum { MAX_SHOWN_ERRORS = 10 };
 
-/* `{"plugin":"<plugin>","name":` of the plugin last seen: every part of a
- * plugin starts with it, so it is escaped once, not once per part. */
-struct part_prefix {
-	const char *plugin;
-	heed_buf json;
-};
-
-/* Score parts as the JSON array stored with the contact, appended to b. */
-static void parts_json(heed_buf *b, struct part_prefix *pre, const heed_part *v, size_t n)
-{
-#define LIT(s) s, sizeof s - 1
-	heed_buf_addc(b, '[');
-	for (size_t i = 0; i < n; i++) {
-		const heed_part *x = &v[i];
-		if (x->plugin != pre->plugin || !pre->json.len) {
-			heed_buf_reset(&pre->json);
-			heed_buf_add(&pre->json, LIT("{\"plugin\":"));
-			heed_json_str(&pre->json, x->plugin);
-			heed_buf_add(&pre->json, LIT(",\"name\":"));
-			pre->plugin = x->plugin;
-		}
-		if (i)
-			heed_buf_addc(b, ',');
-		heed_buf_add(b, pre->json.s, pre->json.len);
-		heed_json_str(b, x->name);
-		heed_buf_add(b, LIT(",\"points\":"));
-		heed_json_num(b, x->points);
-		heed_buf_add(b, LIT(",\"reason\":"));
-		heed_json_str(b, x->reason);
-		heed_buf_addc(b, '}');
-	}
-	heed_buf_addc(b, ']');
-#undef LIT
-}
-
 struct scoring {
 	heed_cli *cli;
 	/* used by the thread that runs the plugins */
 	long scored, errors;
 	heed_parts parts;
 	heed_buf json;       /* the parts of one contact, as stored */
-	struct part_prefix prefix;
+	heed_parts_enc enc;
 	/* used by the thread that owns the store */
 	long changed;
 	char *fatal;
@@ -83,7 +48,7 @@ static int unchanged(struct scoring *sc, const heed_contact *c, const heed_part 
                      double total)
 {
 	heed_buf_reset(&sc->json);
-	parts_json(&sc->json, &sc->prefix, v, n);
+	heed_parts_encode(&sc->json, &sc->enc, v, n);
 	return c->score == total && heed_streq(sc->json.s, c->score_parts);
 }
 
@@ -141,7 +106,7 @@ static void score_slot(struct scoring *sc, struct slot *sl)
 		/* the JSON goes straight after the rows kept so far; dropped again
 		 * (the buffer cut back) when the contact already holds it */
 		size_t off = sl->json.len;
-		parts_json(&sl->json, &sc->prefix, sc->parts.v, sc->parts.n);
+		heed_parts_encode(&sl->json, &sc->enc, sc->parts.v, sc->parts.n);
 		if (c->score == sc->parts.total && heed_streq(sl->json.s + off, c->score_parts)) {
 			sl->json.len = off;
 			sl->json.s[off] = '\0';
@@ -265,8 +230,10 @@ static int score_all(struct scoring *sc)
 	pthread_t reader, plugins;
 	char *err = NULL;
 	int rc = HEED_OK, started = 0;
-	if (heed_store_open_reader(sc->cli->store, &pl.reader, &err) == HEED_OK &&
-	    pthread_create(&plugins, NULL, plugin_thread, &pl) == 0) {
+	int have_reader = heed_store_open_reader(sc->cli->store, &pl.reader, &err) == HEED_OK;
+	if (have_reader) /* it streams through every page: mapped, not copied (or read, if not) */
+		heed_store_map(pl.reader, 1, NULL);
+	if (have_reader && pthread_create(&plugins, NULL, plugin_thread, &pl) == 0) {
 		started = 1;
 		if (pthread_create(&reader, NULL, reader_thread, &pl) == 0) {
 			started = 2;
@@ -354,7 +321,7 @@ static int scoring_end(struct scoring *sc, int rc)
 {
 	heed_parts_clear(&sc->parts);
 	heed_buf_free(&sc->json);
-	heed_buf_free(&sc->prefix.json);
+	heed_parts_enc_free(&sc->enc);
 	if (rc != HEED_OK)
 		return cli_fail(cli_exit(rc), sc->fatal);
 	free(sc->fatal);

@@ -51,7 +51,7 @@ typedef struct heed_contact {
 	char stage[16];
 	int peak;          /* furthest funnel rank reached (see heed_stage_rank) */
 	double score;      /* NaN = not scored */
-	char *score_parts; /* JSON array of {plugin,name,points,reason} */
+	char *score_parts; /* as stored: JSON, see parts.h for its layouts */
 	int do_not_contact;
 	char *attrs;       /* JSON object text; NULL = {} */
 	heed_time created_at, updated_at, stage_changed_at;

@@ -558,6 +558,12 @@ int heed_store_open_reader(heed_store *s, heed_store **out, char **err)
 	return HEED_OK;
 }
 
+int heed_store_map(heed_store *s, int on, char **err)
+{
+	/* SQLite caps the size at its compiled-in limit (2 GB on Linux) */
+	return exec(s, on ? "PRAGMA mmap_size = 1099511627776" : "PRAGMA mmap_size = 0", "memory map", err);
+}
+
 void heed_store_close(heed_store *s)
 {
 	if (!s)

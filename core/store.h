@@ -20,6 +20,10 @@ void heed_store_close(heed_store *s);
  * close it with heed_store_close. */
 int heed_store_open_reader(heed_store *s, heed_store **out, char **err);
 int heed_store_version(heed_store *s); /* schema version (user_version) */
+/* Read the store file of connection s through a memory map (on) or with reads
+ * (0, the default): a map saves copying every page a long scan reads. Not for
+ * a connection whose memory must stay small (its RSS grows with the pages read). */
+int heed_store_map(heed_store *s, int on, char **err);
 
 /* Write transactions. begin takes the write lock at once (BEGIN IMMEDIATE). */
 int heed_store_begin(heed_store *s, char **err);
@@ -274,7 +278,9 @@ int heed_store_select(heed_store *s, const char *sql, struct heed_table **t, cha
  * per score). Call on = 0 even when the pass failed. A process killed in
  * between leaves the index out (and a mark in the settings) until the next
  * pass builds it: `list` stays right meanwhile, only slower. An index dropped
- * by hand stays out. */
+ * by hand stays out. Meanwhile the connection reads the file through a memory
+ * map (see heed_store_map), checkpoints its WAL less often and does not check
+ * foreign keys (the pass writes only scores and an existing plugin set). */
 int heed_store_bulk_scores(heed_store *s, int on, int64_t min, char **err);
 /* Completion: up to max contact emails, or ids when prefix is all digits,
  * that start with prefix; add(ud, text) is called for each, in order. */

@@ -64,6 +64,12 @@ RSS_TARGET_MB = 64
 PIPELINE_TARGET_S = 0.5
 
 
+def part_points(part):
+    """The points of one stored score part: [plugin, name, points, reason], or
+    the older {"plugin", "name", "points", "reason"} object."""
+    return part[2] if isinstance(part, list) else part["points"]
+
+
 class Bench:
     def __init__(self, args):
         self.args = args
@@ -273,8 +279,8 @@ class Bench:
                     score, parts = con.execute(
                         "SELECT score, score_parts FROM contacts WHERE id = ?", (cid,)).fetchone()
                     try:
-                        points = sum(p["points"] for p in json.loads(parts or "[]"))
-                    except (ValueError, TypeError, KeyError) as e:
+                        points = sum(part_points(p) for p in json.loads(parts or "[]"))
+                    except (ValueError, TypeError, KeyError, IndexError) as e:
                         self.mismatch(f"score/{name}: contact {cid} score_parts unreadable ({e}): {parts!r}")
                         return False
                     if abs(points - score) > TOLERANCE:

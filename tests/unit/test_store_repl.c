@@ -238,6 +238,19 @@ static int has_rank_index(heed_store *s)
 	return n;
 }
 
+/* 1 if connection s checks foreign keys. */
+static int checks_keys(heed_store *s)
+{
+	heed_table *t = NULL;
+	char *err = NULL;
+	int n = -1;
+	if (heed_store_select(s, "SELECT 1 FROM pragma_foreign_keys WHERE foreign_keys = 1", &t, &err) == HEED_OK)
+		n = (int)heed_table_rows(t);
+	heed_table_free(t);
+	free(err);
+	return n;
+}
+
 /* Write scores for contacts 1..n in one transaction, as score --all does. */
 static void write_scores(heed_store *s, int n)
 {
@@ -275,12 +288,14 @@ static void test_bulk_scores(void)
 	CHECK_INT(heed_store_bulk_scores(s, 0, 0, &err), HEED_OK);
 	CHECK_INT(has_rank_index(s), 1);
 	CHECK_INT(heed_store_bulk_scores(s, 1, 50, &err), HEED_OK); /* many: out, then back */
+	CHECK_INT(checks_keys(s), 0); /* the pass writes nothing a key could refuse */
 	write_scores(s, 40);
 	CHECK_INT(has_rank_index(s), 1);
 	write_scores(s, 40);
 	CHECK_INT(has_rank_index(s), 0);
 	CHECK_INT(heed_store_bulk_scores(s, 0, 0, &err), HEED_OK);
 	CHECK_INT(has_rank_index(s), 1);
+	CHECK_INT(checks_keys(s), 1); /* back as usual after it */
 	write_scores(s, 80); /* not armed: the index stays */
 	CHECK_INT(has_rank_index(s), 1);
 
