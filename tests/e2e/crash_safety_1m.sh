@@ -13,18 +13,9 @@ head -1001 "$T/big.csv" >"$T/first.csv"
 before=$(store_digest)
 
 "$HEED" import "$T/big.csv" --map bench >/dev/null 2>&1 &
-pid=$!
-wal=0
-for i in $(seq 1 1200); do
-	wal=$(stat -c %s "$HEED_DB-wal" 2>/dev/null || echo 0)
-	[ "$wal" -gt 33554432 ] && break
-	kill -0 "$pid" 2>/dev/null || break
-	sleep 0.05
-done
-kill -9 "$pid" 2>/dev/null
-wait "$pid" 2>/dev/null
+kill_at_wal $! "$HEED_DB" 33554432
 CHECKS=$((CHECKS + 1))
-[ "$wal" -gt 33554432 ] || fail "the import never got its log past 32 MB before it ended (wal $wal bytes)"
+[ "$WAL" -gt 33554432 ] || fail "the import never got its log past 32 MB before it ended (wal $WAL bytes)"
 expect_eq "killed 1M import: integrity" "$(sql "PRAGMA integrity_check")" ok
 expect_eq "killed 1M import: the contacts before it, no more" "$(sql "SELECT count(*) FROM contacts")" 1000
 expect_eq "killed 1M import: store unchanged" "$(store_digest)" "$before"

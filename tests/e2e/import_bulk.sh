@@ -122,18 +122,9 @@ rm -f "$T/kill.db"*
 kill_before=$(sqlite3 "$T/kill.db" .dump | sha256sum)
 HEED_PLUGINS="$SRC/tests/bench/plugins" "$HEED" --db "$T/kill.db" import "$T/big.csv" --map bench \
 	>/dev/null 2>&1 &
-pid=$!
-wal=0
-for i in $(seq 1 600); do
-	wal=$(stat -c %s "$T/kill.db-wal" 2>/dev/null || echo 0)
-	[ "$wal" -gt 2097152 ] && break
-	kill -0 "$pid" 2>/dev/null || break
-	sleep 0.02
-done
-kill -9 "$pid" 2>/dev/null
-wait "$pid" 2>/dev/null
+kill_at_wal $! "$T/kill.db" 2097152
 CHECKS=$((CHECKS + 1))
-[ "$wal" -gt 2097152 ] || fail "the bulk import ended before its log passed 2 MB (wal $wal bytes)"
+[ "$WAL" -gt 2097152 ] || fail "the bulk import ended before its log passed 2 MB (wal $WAL bytes)"
 expect_eq "killed bulk import: integrity" "$(sqlite3 "$T/kill.db" 'PRAGMA integrity_check')" "ok"
 expect_eq "killed bulk import: store unchanged" "$(sqlite3 "$T/kill.db" .dump | sha256sum)" "$kill_before"
 expect_eq "killed bulk import: indexes" "$(indexes "$T/kill.db")" \

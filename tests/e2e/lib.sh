@@ -57,6 +57,20 @@ sql() { sqlite3 -batch -noheader "$HEED_DB" "$1"; }
 # store_digest: a digest of every row of the store, to prove it unchanged.
 store_digest() { sqlite3 "$HEED_DB" .dump | sha256sum | cut -d' ' -f1; }
 
+# kill_at_wal PID DB BYTES: kill -9 process PID once DB's write-ahead log
+# passes BYTES (or when it ends first); sets WAL to the size last seen.
+kill_at_wal() {
+	WAL=0
+	for _ in $(seq 1 3000); do # at most a minute
+		WAL=$(stat -c %s "$2-wal" 2>/dev/null || echo 0)
+		[ "$WAL" -gt "$3" ] && break
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.02
+	done
+	kill -9 "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
 finish() {
 	echo "$(basename "$0" .sh): $((CHECKS - FAILS)) passed, $FAILS failed"
 	[ "$FAILS" -eq 0 ]
