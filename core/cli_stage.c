@@ -25,8 +25,11 @@ struct scoring {
 	heed_parts_enc enc;
 	/* used by the thread that owns the store */
 	long changed;
+	int group; /* chunks written in the open transaction */
 	char *fatal;
 };
+
+enum { GROUP = 16 }; /* chunks a transaction */
 
 /* Append every plugin's score parts for c to out, with out->total their sum;
  * print the first errors. */
@@ -139,14 +142,14 @@ static int write_slot(struct scoring *sc, struct slot *sl)
 	if (sl->nrows == 0)
 		return HEED_OK;
 	heed_store *s = sc->cli->store;
-	int rc = heed_store_begin(s, &sc->fatal);
-	if (rc != HEED_OK)
+	int rc = HEED_OK;
+	if (sc->group == 0 && (rc = heed_store_begin(s, &sc->fatal)) != HEED_OK)
 		return rc;
 	rc = heed_store_set_scores(s, sl->rows, sl->nrows, &sc->fatal);
-	if (rc == HEED_OK)
-		rc = heed_store_commit(s, &sc->fatal);
-	else
-		heed_store_rollback(s);
+	if (rc == HEED_OK && ++sc->group == GROUP)
+		rc = heed_store_commit(s, &sc->fatal), sc->group = 0;
+	else if (rc != HEED_OK)
+		heed_store_rollback(s), sc->group = 0;
 	if (rc == HEED_OK)
 		sc->changed += (long)sl->nrows;
 	return rc;
@@ -263,6 +266,13 @@ static int score_all(struct scoring *sc)
 		pthread_join(plugins, NULL);
 	} else {
 		rc = score_serial(&pl);
+	}
+	if (sc->group) { /* the last, unfinished group */
+		if (rc == HEED_OK)
+			rc = heed_store_commit(sc->cli->store, &sc->fatal);
+		else
+			heed_store_rollback(sc->cli->store);
+		sc->group = 0;
 	}
 	if (rc == HEED_OK && pl.read_rc != HEED_OK) {
 		rc = pl.read_rc;
