@@ -408,6 +408,44 @@ static int check_ours(heed_store *s, char **err)
 	return HEED_OK;
 }
 
+/* Migration 8 rebuilds contacts, and a table's own triggers and indexes go
+ * with it: those a user added (CREATE TRIGGER, CREATE INDEX on contacts) are
+ * read here before and made again after. OUT: *sql, *n (caller frees). */
+static int contacts_extras(heed_store *s, char ***sql, size_t *n, char **err)
+{
+	sqlite3_stmt *st = NULL;
+	*sql = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT sql FROM sqlite_master WHERE tbl_name = 'contacts'"
+	                       " AND type IN ('index', 'trigger') AND sql IS NOT NULL"
+	                       " AND name NOT IN ('contacts_email', 'contacts_external', 'contacts_stage_score')",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return heed_store_fail(s, "migration", err);
+	int r;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		*sql = xrealloc(*sql, (*n + 1) * sizeof **sql);
+		(*sql)[(*n)++] = xstrdup((const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	return r == SQLITE_DONE ? HEED_OK : heed_store_fail(s, "migration", err);
+}
+
+static int migrate_step(heed_store *s, int v, char **err)
+{
+	char **extras = NULL;
+	size_t nextras = 0;
+	int rc = v == 7 ? contacts_extras(s, &extras, &nextras, err) : HEED_OK;
+	if (rc == HEED_OK)
+		rc = exec(s, migrations[v], "migration", err);
+	for (size_t i = 0; i < nextras; i++) {
+		if (rc == HEED_OK)
+			rc = exec(s, extras[i], "migration (making again a trigger or index of contacts)", err);
+		free(extras[i]);
+	}
+	free(extras);
+	return rc;
+}
+
 static int migrate(heed_store *s, char **err)
 {
 	int n = (int)(sizeof migrations / sizeof migrations[0]);
@@ -418,9 +456,12 @@ static int migrate(heed_store *s, char **err)
 		return HEED_OK;
 	/* off while migrating: rebuilding a table (8) drops the one other tables
 	 * reference; it cannot change inside the transaction */
-	int rc = exec(s, "PRAGMA foreign_keys = OFF; BEGIN IMMEDIATE", "migrate", err);
+	/* legacy renames: a user's view naming contacts is left as it is (it
+	 * names the rebuilt table after the rename), not checked mid-rebuild */
+	int rc = exec(s, "PRAGMA foreign_keys = OFF; PRAGMA legacy_alter_table = ON; BEGIN IMMEDIATE",
+	              "migrate", err);
 	if (rc != HEED_OK) {
-		exec(s, "PRAGMA foreign_keys = ON", "migrate", NULL);
+		exec(s, "PRAGMA foreign_keys = ON; PRAGMA legacy_alter_table = OFF", "migrate", NULL);
 		return rc;
 	}
 	v = heed_store_version(s);
@@ -431,7 +472,7 @@ static int migrate(heed_store *s, char **err)
 		goto done;
 	}
 	for (; v < n && rc == HEED_OK; v++) {
-		rc = exec(s, migrations[v], "migration", err);
+		rc = migrate_step(s, v, err);
 		if (rc == HEED_OK) {
 			char pragma[48];
 			snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v + 1);
@@ -443,7 +484,8 @@ done:
 		rc = exec(s, "COMMIT", "migrate", err);
 	else
 		exec(s, "ROLLBACK", "migrate", NULL);
-	int fk = exec(s, "PRAGMA foreign_keys = ON", "migrate", rc == HEED_OK ? err : NULL);
+	int fk = exec(s, "PRAGMA foreign_keys = ON; PRAGMA legacy_alter_table = OFF", "migrate",
+	              rc == HEED_OK ? err : NULL);
 	return rc != HEED_OK ? rc : fk;
 }
 

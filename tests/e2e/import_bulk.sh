@@ -164,4 +164,22 @@ expect_match "v7: email still unique" "$(insert_dup "$T/v7.db" "$email1")" \
 expect_eq "v7: foreign keys on again" "$(sqlite3 "$T/v7.db" 'SELECT count(*) FROM activities')" \
 	"$(sqlite3 "$T/v7.db" 'SELECT count(*) FROM activities a JOIN contacts c ON c.id = a.contact_id')"
 
+# a user's view, trigger and index on contacts survive migration 8
+rm -f "$T/v7u.db"*
+sqlite3 "$T/v7u.db" <"$SRC/tests/fixtures/store_v7.sql"
+sqlite3 "$T/v7u.db" "CREATE VIEW hot AS SELECT id, email FROM contacts WHERE stage <> 'lead';
+  CREATE TABLE audit(id INTEGER, at TEXT);
+  CREATE TRIGGER touched AFTER UPDATE OF title ON contacts BEGIN INSERT INTO audit VALUES (new.id, 'x'); END;
+  CREATE INDEX my_owner ON contacts(owner);"
+run --db "$T/v7u.db" show 1
+expect_eq "v7 with a view: opens" "$RC" "0"
+expect_eq "v7 with a view: version" "$(sqlite3 "$T/v7u.db" 'PRAGMA user_version')" "8"
+expect_eq "v7 with a view: the view reads the new table" "$(sqlite3 "$T/v7u.db" 'SELECT count(*) FROM hot')" \
+	"$(sqlite3 "$T/v7u.db" "SELECT count(*) FROM contacts WHERE stage <> 'lead'")"
+expect_eq "v7: the user's index and trigger are there" \
+	"$(sqlite3 "$T/v7u.db" "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master
+	  WHERE name IN ('my_owner', 'touched') ORDER BY name)")" "my_owner touched"
+"$HEED" --db "$T/v7u.db" add email="$email1" title=Boss >/dev/null
+expect_eq "v7: the trigger fires" "$(sqlite3 "$T/v7u.db" 'SELECT count(*) FROM audit')" "1"
+
 finish
