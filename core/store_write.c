@@ -344,6 +344,9 @@ int heed_store_org_set(heed_store *s, const heed_org *o, int *changed, char **er
  * the highest one as a floor when it was the store's highest id. Returns the
  * floor while no contact has passed it, else 0 (then SQLite's own choice, the
  * highest id + 1, is safe). */
+/* The highest id heed gives: far below INT64_MAX, so id + 1 never overflows. */
+#define ID_MAX (INT64_MAX / 2)
+
 static int64_t id_floor(heed_store *s, int *rc, char **err)
 {
 	if (s->id_floor >= 0)
@@ -354,6 +357,13 @@ static int64_t id_floor(heed_store *s, int *rc, char **err)
 		s->id_floor = sqlite3_column_int64(st, 0);
 	if (st)
 		sqlite3_reset(st);
+	if (s->id_floor > ID_MAX) { /* only a hand-edited setting gets here */
+		heed_seterr(err, "store %s: setting contacts.id_floor is %lld; new contact ids would pass"
+		                 " %lld (set it lower)", s->path, (long long)s->id_floor, (long long)ID_MAX);
+		*rc = HEED_EINPUT;
+		s->id_floor = -1;
+		return 0;
+	}
 	return s->id_floor;
 }
 
@@ -388,6 +398,11 @@ int heed_store_next_id(heed_store *s, int64_t *id, char **err)
 	int64_t floor = id_floor(s, &rc, err), max = 0;
 	if (rc == HEED_OK)
 		rc = heed_store_max_id(s, &max, err);
+	if (rc == HEED_OK && max >= ID_MAX) {
+		heed_seterr(err, "store %s: contact ids have reached %lld; no new contact can be added",
+		            s->path, (long long)max);
+		rc = HEED_EINPUT;
+	}
 	*id = (max > floor ? max : floor) + 1;
 	return rc;
 }

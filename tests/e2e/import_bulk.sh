@@ -134,6 +134,15 @@ expect_eq "after the kill: the import runs" "$RC" "0"
 expect_eq "after the kill: every row" "$(sqlite3 "$T/kill.db" 'SELECT count(*), count(DISTINCT email) FROM contacts')" \
 	"100000|100000"
 
+# 4c. a hand-set id floor past what ids can reach: refused with a message, nothing stored
+rm -f "$T/floor.db"*
+"$HEED" --db "$T/floor.db" init >/dev/null
+sqlite3 "$T/floor.db" "INSERT INTO settings VALUES ('contacts.id_floor', '9223372036854775807')"
+run --db "$T/floor.db" import dupes.csv
+expect_eq "huge id floor: refused" "$RC" "1"
+expect_match "huge id floor: says which setting" "$ERR" "contacts.id_floor is 9223372036854775807"
+expect_eq "huge id floor: nothing stored" "$(sqlite3 "$T/floor.db" 'SELECT count(*) FROM contacts')" "0"
+
 # 5. real data, when the shared sets are here: both paths agree on 9,240 rows
 if [ -f "$DATA/x-education-leads/Leads.csv" ]; then
 	both "$DATA/x-education-leads/Leads.csv" --map xedu
