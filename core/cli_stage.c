@@ -143,6 +143,10 @@ static int write_slot(struct scoring *sc, struct slot *sl)
 		return HEED_OK;
 	heed_store *s = sc->cli->store;
 	int rc = HEED_OK;
+	if (heed_store_interrupted(s)) { /* Ctrl-C between statements (REPL): the open group goes */
+		heed_seterr(&sc->fatal, "interrupted");
+		return HEED_ERR;
+	}
 	if (sc->group == 0 && (rc = heed_store_begin(s, &sc->fatal)) != HEED_OK)
 		return rc;
 	rc = heed_store_set_scores(s, sl->rows, sl->nrows, &sc->fatal);

@@ -743,6 +743,10 @@ static void *produce(void *arg)
 static int consume(struct importer *im, struct batch *b, char **err)
 {
 	int rc = HEED_OK;
+	if (heed_store_interrupted(im->s)) { /* Ctrl-C in the REPL: stop here; it all rolls back */
+		heed_seterr(err, "interrupted");
+		return HEED_ERR;
+	}
 	for (size_t i = 0; i < b->n; i++) {
 		struct record *r = &b->r[i];
 		im->line = r->line;

@@ -492,6 +492,8 @@ static int run_input(repl *r, const char *text)
 	if (!*p)
 		return EXIT_OK;
 	repl_interrupted = 0;
+	heed_store_interrupt_clear(r->cli->store);
+	heed_store_interrupt_clear(r->reader);
 	r->cli->failed = 0;
 	refresh_plugins(r, NULL);
 	double t0 = now_ms();

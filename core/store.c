@@ -280,9 +280,23 @@ int heed_store_fail(heed_store *s, const char *what, char **err)
 	return HEED_ERR;
 }
 
+int heed_store_txn_lost(heed_store *s, int *rc, char **err)
+{
+	if (*rc != HEED_OK || !s->in_txn)
+		return *rc != HEED_OK;
+	if (!s->stop && !sqlite3_get_autocommit(s->db))
+		return 0;
+	/* Ctrl-C (REPL), or SQLite rolled the transaction back itself (an
+	 * interrupted write does that): a statement now would run on its own,
+	 * committed at once, outside the work it belongs to */
+	heed_seterr(err, "interrupted: the command's changes are rolled back");
+	*rc = HEED_ERR;
+	return 1;
+}
+
 sqlite3_stmt *heed_store_stmt(heed_store *s, int id, int *rc, char **err)
 {
-	if (*rc != HEED_OK)
+	if (*rc != HEED_OK || (id != ST_ROLLBACK && id != ST_COMMIT && heed_store_txn_lost(s, rc, err)))
 		return NULL;
 	sqlite3_stmt *st = s->st[id];
 	if (!st) {
@@ -687,6 +701,11 @@ int heed_store_begin(heed_store *s, char **err)
 
 int heed_store_commit(heed_store *s, char **err)
 {
+	if (s->stop) { /* Ctrl-C between statements: the command's work goes */
+		heed_seterr(err, "interrupted");
+		heed_store_rollback(s);
+		return HEED_ERR;
+	}
 	int rc = counts_flush(s, err);
 	sqlite3_stmt *st = heed_store_stmt(s, ST_COMMIT, &rc, err);
 	heed_store_step_done(s, st, "commit", &rc, err);

@@ -263,8 +263,14 @@ int heed_store_peek_setting(const char *path, const char *key, char **value, cha
 /* ---- for the REPL (store_repl.c) ---- */
 
 /* Cancel the statement s is running; it fails with an "interrupted" error and
- * its transaction is rolled back. Safe to call from a signal handler. */
+ * its transaction is rolled back. Safe to call from a signal handler. An
+ * interrupt that lands between statements is not lost: until
+ * heed_store_interrupt_clear, heed_store_interrupted says so and every commit
+ * fails with "interrupted" (and rolls back), so a command's work is all or
+ * nothing. */
 void heed_store_interrupt(heed_store *s);
+int heed_store_interrupted(const heed_store *s);
+void heed_store_interrupt_clear(heed_store *s);
 /* Contacts now in stage (NULL = all), from the stage counts. OUT: *n. */
 int heed_store_count(heed_store *s, const char *stage, int64_t *n, char **err);
 /* Run one SELECT (or WITH … SELECT) on s, which should be a connection from

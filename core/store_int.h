@@ -3,6 +3,7 @@
 #ifndef HEED_STORE_INT_H
 #define HEED_STORE_INT_H
 
+#include <signal.h>
 #include <sqlite3.h>
 
 #include "store.h"
@@ -96,6 +97,7 @@ struct heed_store {
 	int rank_armed, rank_dropped;
 	int64_t rank_left;
 	sqlite3_stmt *rows_insert; /* heed_store_insert_rows's, prepared on first use */
+	volatile sig_atomic_t stop; /* heed_store_interrupt was called: commits fail */
 };
 
 void heed_store_orgcache_clear(heed_store *s);
@@ -127,6 +129,10 @@ int heed_store_rank_note(heed_store *s, size_t n, char **err);
  * bindings). Sets *rc and *err and returns NULL on failure; does nothing once
  * *rc is set (sticky error). */
 sqlite3_stmt *heed_store_stmt(heed_store *s, int id, int *rc, char **err);
+/* 1 (with *rc and *err set) when the write transaction s is in is gone or
+ * must stop: heed_store_interrupt was called, or SQLite rolled it back. Every
+ * statement of a transaction checks it first (heed_store_stmt does). */
+int heed_store_txn_lost(heed_store *s, int *rc, char **err);
 /* Record a SQLite failure of the connection as a heed error. */
 int heed_store_fail(heed_store *s, const char *what, char **err);
 

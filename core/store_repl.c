@@ -13,8 +13,21 @@
 
 void heed_store_interrupt(heed_store *s)
 {
-	if (s && s->db)
+	if (s && s->db) {
+		s->stop = 1;
 		sqlite3_interrupt(s->db);
+	}
+}
+
+int heed_store_interrupted(const heed_store *s)
+{
+	return s && s->stop;
+}
+
+void heed_store_interrupt_clear(heed_store *s)
+{
+	if (s)
+		s->stop = 0;
 }
 
 int heed_store_count(heed_store *s, const char *stage, int64_t *n, char **err)

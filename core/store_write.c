@@ -410,6 +410,8 @@ int heed_store_next_id(heed_store *s, int64_t *id, char **err)
 /* The statement inserting HEED_STORE_ROWS contacts with their ids. */
 static sqlite3_stmt *rows_stmt(heed_store *s, int *rc, char **err)
 {
+	if (heed_store_txn_lost(s, rc, err))
+		return NULL;
 	if (s->rows_insert) {
 		sqlite3_reset(s->rows_insert);
 		sqlite3_clear_bindings(s->rows_insert);

@@ -252,6 +252,50 @@ def scenario_ctrlc():
     check("the store is unchanged", store_digest() == before)
 
 
+def scenario_ctrlc_write():
+    """Ctrl-C during a write command (an import, a full rescore) at several
+    moments: the command stops and says so, and the import leaves the store as
+    it was, whether the signal lands inside a statement or between two."""
+    big = os.path.join(os.environ["T"], "big.csv")
+    before = store_digest()
+    contacts = db_rows("SELECT count(*) FROM contacts")[0][0]
+    r = Repl()
+    r.expect(PROMPT)
+    for delay in (0.05, 0.15, 0.4):
+        start = len(r.out)
+        r.send(".import %s --map bench\r" % big)
+        time.sleep(delay)
+        r.send("\x03")
+        m = r.expect(PROMPT, 20)
+        said = r.out[start:m.start() if m else len(r.out)]
+        check("import stopped after %.2f s: back at the prompt" % delay, m is not None, r.since(start))
+        check("import stopped after %.2f s: says interrupted" % delay, b"interrupted" in said, repr(said))
+        check("import stopped after %.2f s: not reported as imported" % delay,
+              re.search(rb"(^|\n)imported ", said) is None and b"rolled back" in said, repr(said))
+        check("import stopped after %.2f s: the store is unchanged" % delay, store_digest() == before)
+    out, ok = r.run(".import %s --map bench" % big, 120)
+    check("the import runs when left alone", ok and "imported" in out, repr(out))
+    for delay in (0.02, 0.2):
+        start = len(r.out)
+        r.send(".score --all\r")
+        time.sleep(delay)
+        r.send("\x03")
+        m = r.expect(PROMPT, 20)
+        said = r.out[start:m.start() if m else len(r.out)]
+        check("score --all stopped after %.2f s: says interrupted" % delay, b"interrupted" in said,
+              repr(said))
+        check("score --all stopped after %.2f s: does not say it scored" % delay, b"scored" not in said,
+              repr(said))
+    out, ok = r.run(".count")
+    check("the REPL answers after the interrupts", ok, repr(out))
+    r.send("\x04")
+    check("Ctrl-D exits 0", r.wait() == 0)
+    check("only the import left alone added contacts",
+          db_rows("SELECT count(*) FROM contacts")[0][0] == contacts + 150000)
+    check("the (stage, score) index is there",
+          db_rows("SELECT count(*) FROM sqlite_master WHERE name = 'contacts_stage_score'")[0][0] == 1)
+
+
 def scenario_history():
     hist = os.path.join(T, "history")
     env = {"HEED_HISTORY": hist}
