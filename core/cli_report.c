@@ -182,10 +182,13 @@ static void show_parts_text(const heed_contact *c)
 	heed_table *t = heed_table_new(cols, 4);
 	char *err = NULL;
 	printf("\nscore parts:\n");
-	if (heed_parts_read(c->score_parts, part_row, t, &err) == HEED_OK)
+	if (heed_parts_read(c->score_parts, part_row, t, &err) == HEED_OK) {
 		heed_table_print(t, HEED_FMT_TABLE, stdout);
-	else
-		printf("  %s (unreadable: %s)\n", c->score_parts, err);
+	} else {
+		printf("  ");
+		heed_print_text(stdout, c->score_parts); /* as stored, control characters shown as '?' */
+		printf(" (unreadable: %s)\n", err);
+	}
 	free(err);
 	heed_table_free(t);
 }
@@ -257,8 +260,13 @@ static void show_json(const heed_contact *c)
 	json_kv(&b, "stage", c->stage);
 	json_num(&b, "score", c->score);
 	heed_buf_adds(&b, ",\"score_parts\":");
-	if (heed_parts_readable(&b, c->score_parts, NULL) != HEED_OK)
-		heed_buf_adds(&b, c->score_parts); /* not parts: as stored, as before */
+	char *err = NULL;
+	if (heed_parts_readable(&b, c->score_parts, &err) != HEED_OK) {
+		/* not parts: the stored text is no JSON to paste, so say why instead */
+		heed_buf_adds(&b, "null");
+		json_kv(&b, "score_parts_error", err);
+	}
+	free(err);
 	heed_buf_adds(&b, c->do_not_contact ? ",\"do_not_contact\":true" : ",\"do_not_contact\":false");
 	heed_buf_adds(&b, ",\"attrs\":");
 	heed_buf_adds(&b, heed_empty(c->attrs) ? "{}" : c->attrs);

@@ -3,6 +3,7 @@
 #include "parts.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "json.h"
@@ -42,7 +43,11 @@ void heed_parts_enc_free(heed_parts_enc *enc)
 
 /* ---- reading ---- */
 
-/* The fields of a part: its position in the compact layout. */
+/* The fields of a part: its position in the compact layout. A part shows
+ * whatever of it is usable: a field whose value has the wrong kind (points
+ * "5", a name that is a number, an array) reads as unknown, and keys heed
+ * does not know are skipped whatever their value. Only text that is not a
+ * list of parts, or holds a NUL that would cut a shown string, is refused. */
 enum { F_PLUGIN, F_NAME, F_POINTS, F_REASON, F_COUNT };
 static const char *const field_names[F_COUNT] = { "plugin", "name", "points", "reason" };
 
@@ -50,7 +55,7 @@ struct reader {
 	heed_part_fn fn;
 	void *ud;
 	char **err;
-	int depth;          /* 0 outside, 1 in the list, 2 in a part */
+	int depth;          /* 0 outside, 1 in the list, 2 in a part, more in a value skipped */
 	int keyed;          /* the part is an object (the older layout) */
 	int field;          /* the field the next value fills; -1 none */
 	size_t nparts;
@@ -60,7 +65,10 @@ struct reader {
 
 static int bad(struct reader *r, const char *what)
 {
-	heed_seterr(r->err, "score parts: %s (part %zu)", what, r->nparts + (r->depth == 2));
+	if (r->depth == 0)
+		heed_seterr(r->err, "score parts: %s", what);
+	else
+		heed_seterr(r->err, "score parts: %s (part %zu)", what, r->nparts + 1);
 	return 1;
 }
 
@@ -82,57 +90,81 @@ static int part_end(struct reader *r)
 	             heed_buf_str(&r->text[F_REASON]));
 }
 
-/* The field a value fills: by key in an object, by position in an array. */
+/* The field a value of a part fills: by key in an object, by position in an
+ * array; -1 for none (an unknown key, a position past the reason). */
 static int value_field(struct reader *r)
 {
-	if (r->depth != 2)
-		return -2;
 	int f = r->field;
 	if (!r->keyed)
 		r->field++;
+	else
+		r->field = -1;
 	return f >= F_COUNT ? -1 : f;
+}
+
+/* Field f had a value it cannot use: it reads as unknown. */
+static void unusable(struct reader *r, int f)
+{
+	if (f == F_POINTS)
+		r->points = NAN;
+	else if (f >= 0)
+		heed_buf_reset(&r->text[f]);
+}
+
+/* An array or object begins: the list, a part, or a value inside a part. */
+static int rd_begin(struct reader *r, int obj)
+{
+	switch (r->depth) {
+	case 0:
+		if (obj)
+			return bad(r, "not a list of parts");
+		r->depth = 1;
+		return 0;
+	case 1:
+		part_begin(r, obj);
+		return 0;
+	case 2:
+		unusable(r, value_field(r));
+		/* fall through */
+	default:
+		r->depth++;
+		return 0;
+	}
+}
+
+static int rd_end(struct reader *r)
+{
+	if (r->depth == 2)
+		return part_end(r);
+	r->depth--; /* out of a skipped value, or of the list */
+	return 0;
 }
 
 static int rd_begin_arr(void *ud)
 {
-	struct reader *r = ud;
-	if (r->depth == 0) {
-		r->depth = 1;
-		return 0;
-	}
-	if (r->depth == 1) {
-		part_begin(r, 0);
-		return 0;
-	}
-	return bad(r, "nested too deep");
-}
-
-static int rd_end_arr(void *ud)
-{
-	struct reader *r = ud;
-	if (r->depth == 2)
-		return part_end(r);
-	r->depth = 0;
-	return 0;
+	return rd_begin(ud, 0);
 }
 
 static int rd_begin_obj(void *ud)
 {
-	struct reader *r = ud;
-	if (r->depth != 1)
-		return bad(r, r->depth ? "nested too deep" : "not a list of parts");
-	part_begin(r, 1);
-	return 0;
+	return rd_begin(ud, 1);
+}
+
+static int rd_end_arr(void *ud)
+{
+	return rd_end(ud);
 }
 
 static int rd_end_obj(void *ud)
 {
-	return part_end(ud);
+	return rd_end(ud);
 }
 
 static int rd_key(void *ud, const char *s, size_t n)
 {
 	struct reader *r = ud;
+	if (r->depth != 2)
+		return 0;
 	r->field = -1;
 	for (int i = 0; i < F_COUNT; i++)
 		if (strlen(field_names[i]) == n && memcmp(field_names[i], s, n) == 0)
@@ -140,36 +172,58 @@ static int rd_key(void *ud, const char *s, size_t n)
 	return 0;
 }
 
+/* A scalar: the field it fills when in a part, -1 when skipped; -2 (and *err
+ * set) when it stands where a part belongs. */
+static int scalar_field(struct reader *r)
+{
+	if (r->depth < 2) {
+		bad(r, "not a list of parts");
+		return -2;
+	}
+	return r->depth == 2 ? value_field(r) : -1;
+}
+
 static int rd_str(void *ud, const char *s, size_t n)
 {
 	struct reader *r = ud;
-	int f = value_field(r);
+	int f = scalar_field(r);
 	if (f == -2)
-		return bad(r, "not a list of parts");
-	if (f == F_POINTS)
-		return bad(r, "points must be a number");
-	if (f >= 0)
+		return 1;
+	if (f == F_POINTS) {
+		unusable(r, f);
+	} else if (f >= 0) {
+		if (memchr(s, '\0', n)) {
+			char what[64];
+			snprintf(what, sizeof what, "a NUL character (\\u0000) in the %s", field_names[f]);
+			return bad(r, what);
+		}
+		heed_buf_reset(&r->text[f]);
 		heed_buf_add(&r->text[f], s, n);
+	}
 	return 0;
 }
 
 static int rd_num(void *ud, double v)
 {
 	struct reader *r = ud;
-	int f = value_field(r);
+	int f = scalar_field(r);
 	if (f == -2)
-		return bad(r, "not a list of parts");
+		return 1;
 	if (f == F_POINTS)
 		r->points = v;
-	else if (f >= 0)
-		return bad(r, "a number where text belongs");
+	else
+		unusable(r, f);
 	return 0;
 }
 
 static int rd_other(void *ud)
 {
 	struct reader *r = ud;
-	return value_field(r) == -2 ? bad(r, "not a list of parts") : 0;
+	int f = scalar_field(r);
+	if (f == -2)
+		return 1;
+	unusable(r, f);
+	return 0;
 }
 
 static int rd_bool(void *ud, int v)

@@ -22,13 +22,15 @@ void heed_parts_encode(heed_buf *b, heed_parts_enc *enc, const heed_part *v, siz
 void heed_parts_enc_free(heed_parts_enc *enc);
 
 /* One part read back: the strings are NUL-terminated and valid during the
- * call only; reason is "" when none, points NaN when missing. Return non-zero
- * to stop reading. */
+ * call only; a text field is "" and points NaN when missing or unusable (a
+ * value of the wrong kind). Return non-zero to stop reading. */
 typedef int (*heed_part_fn)(void *ud, const char *plugin, const char *name, double points,
                             const char *reason);
 
-/* Call fn for each part of stored text (either layout), in order. Returns
- * HEED_OK, or HEED_EINPUT with *err saying what is wrong with the text. */
+/* Call fn for each part of stored text (either layout), in order; keys and
+ * positions heed does not know are skipped, whatever their value. Returns
+ * HEED_OK, or HEED_EINPUT with *err saying what is wrong with the text: not
+ * JSON, not a list of parts, or a NUL (\u0000) in a plugin, name or reason. */
 int heed_parts_read(const char *text, heed_part_fn fn, void *ud, char **err);
 
 /* Append the readable JSON of stored text to b: an array of objects

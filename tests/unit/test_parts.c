@@ -107,23 +107,108 @@ static void test_layouts(void)
 	free(got);
 }
 
+/* What a part holds that heed cannot use: skipped, or read as unknown, and
+ * the part and the parts around it still read. */
+static void test_tolerant(void)
+{
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		/* an unknown key holding an array or an object (as stores before held) */
+		{ "[{\"plugin\":\"x\",\"name\":\"n\",\"points\":5,\"reason\":\"r\",\"extra\":[1,2]}]", "x|n|5|r;" },
+		{ "[{\"extra\":{\"plugin\":\"no\",\"points\":9,\"deep\":[[{}]]},\"plugin\":\"x\",\"name\":\"n\","
+		  "\"points\":5,\"reason\":\"r\"},{\"plugin\":\"y\",\"name\":\"m\",\"points\":1}]",
+		  "x|n|5|r;y|m|1|;" },
+		{ "[{\"plugin\":\"x\",\"tags\":[],\"name\":\"n\",\"meta\":{},\"points\":5,\"on\":true,\"z\":null}]",
+		  "x|n|5|;" },
+		/* points that are not a number: unknown; the other parts as they are */
+		{ "[{\"plugin\":\"p\",\"name\":\"a\",\"points\":\"5\",\"reason\":\"r\"},"
+		  "{\"plugin\":\"p\",\"name\":\"b\",\"points\":2,\"reason\":\"s\"}]",
+		  "p|a|nan|r;p|b|2|s;" },
+		{ "[{\"points\":\"ten\"}]", "||nan|;" },
+		{ "[{\"plugin\":\"p\",\"points\":[5]},{\"plugin\":\"q\",\"points\":null}]", "p||nan|;q||nan|;" },
+		/* the same in the compact layout, and positions past the reason */
+		{ "[[\"p\",\"n\",\"ten\",\"r\"],[\"p\",\"m\",3,\"s\"]]", "p|n|nan|r;p|m|3|s;" },
+		{ "[[\"p\",3,1,\"r\"]]", "p||1|r;" },
+		{ "[[[\"deep\"],\"n\",1,\"r\"]]", "|n|1|r;" },
+		{ "[[\"p\",\"n\",1,\"r\",{\"more\":[1]},\"x\"]]", "p|n|1|r;" },
+		/* a key given twice: the last one */
+		{ "[{\"plugin\":\"p\",\"reason\":\"a\",\"reason\":\"b\",\"points\":1,\"points\":\"x\"}]", "p||nan|b;" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int rc;
+		char *got = read_all(cases[i].text, &rc);
+		if (rc != HEED_OK || strcmp(got, cases[i].want) != 0)
+			fprintf(stderr, "case %zu: %s -> %s\n", i, cases[i].text, got);
+		CHECK_INT(rc, HEED_OK);
+		CHECK_STR(got, cases[i].want);
+		free(got);
+	}
+
+	/* readable JSON: unknown points as null, extra keys gone */
+	heed_buf b = { 0 };
+	CHECK_INT(heed_parts_readable(&b,
+	                              "[{\"plugin\":\"x\",\"name\":\"n\",\"points\":\"5\",\"reason\":\"r\","
+	                              "\"extra\":[1,2]}]",
+	                              NULL),
+	          HEED_OK);
+	CHECK_STR(b.s, "[{\"plugin\":\"x\",\"name\":\"n\",\"points\":null,\"reason\":\"r\"}]");
+	heed_buf_free(&b);
+}
+
+/* A NUL in a shown string would cut it: the text is refused, saying where. */
+static void test_nul(void)
+{
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		{ "[{\"plugin\":\"p\",\"name\":\"n\",\"points\":1,\"reason\":\"ok\\u0000hidden\"}]",
+		  "score parts: a NUL character (\\u0000) in the reason (part 1)" },
+		{ "[[\"p\",\"n\",1,\"r\"],[\"p\\u0000q\",\"n\",1,\"r\"]]",
+		  "p|n|1|r;score parts: a NUL character (\\u0000) in the plugin (part 2)" }, /* part 1 read first */
+		{ "[{\"name\":\"\\u0000\"}]", "score parts: a NUL character (\\u0000) in the name (part 1)" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int rc;
+		char *got = read_all(cases[i].text, &rc);
+		CHECK_INT(rc, HEED_EINPUT);
+		CHECK_STR(got, cases[i].want);
+		free(got);
+	}
+	/* where heed shows nothing of it, a NUL does no harm */
+	int rc;
+	char *got = read_all("[{\"plugin\":\"p\",\"note\":\"a\\u0000b\",\"points\":\"1\\u0000\"}]", &rc);
+	CHECK_INT(rc, HEED_OK);
+	CHECK_STR(got, "p||nan|;");
+	free(got);
+}
+
 static void test_not_parts(void)
 {
-	static const char *const bad[] = {
-		"{\"plugin\":\"p\"}", "[1]", "[\"x\"]", "[[\"p\",\"n\",\"ten\",\"r\"]]",
-		"[[\"p\",3,1,\"r\"]]", "[[[\"deep\"]]]", "[{\"points\":\"ten\"}]", "[[\"p\",\"n\",1,\"r\"]",
-		"not json", "7",
+	static const struct {
+		const char *text, *want;
+	} bad[] = {
+		{ "{\"plugin\":\"p\"}", "score parts: not a list of parts" },
+		{ "7", "score parts: not a list of parts" },
+		{ "[1]", "score parts: not a list of parts (part 1)" },
+		{ "[[\"p\",\"n\",1,\"r\"],\"x\"]", "p|n|1|r;score parts: not a list of parts (part 2)" },
+		{ "[[\"p\",\"n\",1,\"r\"]", NULL },
+		{ "not json", NULL },
+		{ "NaN", NULL },
+		{ "[[\"\xff\",\"n\",1,\"r\"]]", NULL },
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		int rc;
-		char *got = read_all(bad[i], &rc);
+		char *got = read_all(bad[i].text, &rc);
 		if (rc != HEED_EINPUT)
-			fprintf(stderr, "not refused: %s -> %s\n", bad[i], got);
+			fprintf(stderr, "not refused: %s -> %s\n", bad[i].text, got);
 		CHECK_INT(rc, HEED_EINPUT);
+		if (bad[i].want)
+			CHECK_STR(got, bad[i].want);
 		free(got);
 		heed_buf b = { 0 };
 		char *err = NULL;
-		CHECK_INT(heed_parts_readable(&b, bad[i], &err), HEED_EINPUT);
+		CHECK_INT(heed_parts_readable(&b, bad[i].text, &err), HEED_EINPUT);
 		CHECK(b.len == 0);
 		CHECK(err != NULL);
 		free(err);
@@ -135,6 +220,8 @@ int main(void)
 {
 	test_encode();
 	test_layouts();
+	test_tolerant();
+	test_nul();
 	test_not_parts();
 	return check_done("test_parts");
 }
