@@ -827,6 +827,35 @@ static int run_rows(struct importer *im, char **err)
 	return rc;
 }
 
+/* Open the CSV, read its header and, without a plugin map, build the column
+ * map from it (*own, freed by the caller). */
+static int open_input(struct importer *im, heed_mapspec **own, char **err)
+{
+	const heed_import_opts *o = im->o;
+	heed_csv_opts co = { o->delim, o->encoding };
+	im->csv = heed_csv_open(o->file, &co, err);
+	if (!im->csv)
+		return HEED_ENOTFOUND;
+	int rc = read_header(im, err);
+	if (rc != HEED_OK)
+		return rc;
+	if (heed_csv_delim_tie(im->csv)) { /* a guess: say which, and how to choose */
+		char d = heed_csv_delim(im->csv), t = heed_csv_delim_tie(im->csv);
+		im->line = heed_csv_line(im->csv);
+		import_report(im, 0, "the header has as many %ss as %ss; read as %s-separated (if it is"
+		              " %s-separated, import with --delimiter %s)", delim_name(d), delim_name(t),
+		              delim_name(d), delim_name(t), t == '\t' ? "tab" : t == ',' ? "," : t == ';' ? "';'" : "'|'");
+	}
+	if (!o->map) {
+		*own = heed_colmap_build((const char *const *)im->header, im->ncols, o->cols, o->ncols, err);
+		if (!*own)
+			return HEED_EUSAGE;
+		im->spec = *own;
+		im->unguard = heed_export_is_header((const char *const *)im->header, im->ncols);
+	}
+	return HEED_OK;
+}
+
 int heed_import_run(heed_store *s, heed_plugins *p, const heed_import_opts *o,
                     heed_import_report *rep, char **err)
 {
@@ -843,30 +872,8 @@ int heed_import_run(heed_store *s, heed_plugins *p, const heed_import_opts *o,
 			goto done;
 		}
 	}
-	heed_csv_opts co = { o->delim, o->encoding };
-	im.csv = heed_csv_open(o->file, &co, err);
-	if (!im.csv) {
-		rc = HEED_ENOTFOUND;
+	if ((rc = open_input(&im, &own, err)) != HEED_OK)
 		goto done;
-	}
-	if ((rc = read_header(&im, err)) != HEED_OK)
-		goto done;
-	if (heed_csv_delim_tie(im.csv)) { /* a guess: say which, and how to choose */
-		char d = heed_csv_delim(im.csv), t = heed_csv_delim_tie(im.csv);
-		im.line = heed_csv_line(im.csv);
-		import_report(&im, 0, "the header has as many %ss as %ss; read as %s-separated (if it is"
-		              " %s-separated, import with --delimiter %s)", delim_name(d), delim_name(t),
-		              delim_name(d), delim_name(t), t == '\t' ? "tab" : t == ',' ? "," : t == ';' ? "';'" : "'|'");
-	}
-	if (!o->map) {
-		own = heed_colmap_build((const char *const *)im.header, im.ncols, o->cols, o->ncols, err);
-		if (!own) {
-			rc = HEED_EUSAGE;
-			goto done;
-		}
-		im.spec = own;
-		im.unguard = heed_export_is_header((const char *const *)im.header, im.ncols);
-	}
 	rep->update_only = im.spec->update_only;
 	im.source = xasprintf("import:%s %s", im.spec->plugin, base_name(o->file));
 	if ((rc = bind_fields(&im, err)) != HEED_OK)
