@@ -361,7 +361,7 @@ void heed_store_step_done(heed_store *s, sqlite3_stmt *st, const char *what, int
 	sqlite3_reset(st);
 }
 
-static int exec(heed_store *s, const char *sql, const char *what, char **err)
+int heed_store_exec(heed_store *s, const char *sql, const char *what, char **err)
 {
 	char *msg = NULL;
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
@@ -450,10 +450,10 @@ static int migrate_step(heed_store *s, int v, char **err)
 	size_t nextras = 0;
 	int rc = v == 7 ? contacts_extras(s, &extras, &nextras, err) : HEED_OK;
 	if (rc == HEED_OK)
-		rc = exec(s, migrations[v], "migration", err);
+		rc = heed_store_exec(s, migrations[v], "migration", err);
 	for (size_t i = 0; i < nextras; i++) {
 		if (rc == HEED_OK)
-			rc = exec(s, extras[i], "migration (making again a trigger or index of contacts)", err);
+			rc = heed_store_exec(s, extras[i], "migration (making again a trigger or index of contacts)", err);
 		free(extras[i]);
 	}
 	free(extras);
@@ -472,10 +472,10 @@ static int migrate(heed_store *s, char **err)
 	 * reference; it cannot change inside the transaction */
 	/* legacy renames: a user's view naming contacts is left as it is (it
 	 * names the rebuilt table after the rename), not checked mid-rebuild */
-	int rc = exec(s, "PRAGMA foreign_keys = OFF; PRAGMA legacy_alter_table = ON; BEGIN IMMEDIATE",
+	int rc = heed_store_exec(s, "PRAGMA foreign_keys = OFF; PRAGMA legacy_alter_table = ON; BEGIN IMMEDIATE",
 	              "migrate", err);
 	if (rc != HEED_OK) {
-		exec(s, "PRAGMA foreign_keys = ON; PRAGMA legacy_alter_table = OFF", "migrate", NULL);
+		heed_store_exec(s, "PRAGMA foreign_keys = ON; PRAGMA legacy_alter_table = OFF", "migrate", NULL);
 		return rc;
 	}
 	v = heed_store_version(s);
@@ -490,15 +490,15 @@ static int migrate(heed_store *s, char **err)
 		if (rc == HEED_OK) {
 			char pragma[48];
 			snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v + 1);
-			rc = exec(s, pragma, "migration", err);
+			rc = heed_store_exec(s, pragma, "migration", err);
 		}
 	}
 done:
 	if (rc == HEED_OK)
-		rc = exec(s, "COMMIT", "migrate", err);
+		rc = heed_store_exec(s, "COMMIT", "migrate", err);
 	else
-		exec(s, "ROLLBACK", "migrate", NULL);
-	int fk = exec(s, "PRAGMA foreign_keys = ON; PRAGMA legacy_alter_table = OFF", "migrate",
+		heed_store_exec(s, "ROLLBACK", "migrate", NULL);
+	int fk = heed_store_exec(s, "PRAGMA foreign_keys = ON; PRAGMA legacy_alter_table = OFF", "migrate",
 	              rc == HEED_OK ? err : NULL);
 	return rc != HEED_OK ? rc : fk;
 }
@@ -572,13 +572,13 @@ int heed_store_open(const char *path, heed_store **out, char **err)
 		rc = heed_store_fail(s, "setup", err);
 		goto done;
 	}
-	rc = exec(s, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
+	rc = heed_store_exec(s, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
 	             " PRAGMA cache_size = " HEED_STORE_CACHE ";"
 	             " PRAGMA temp_store = MEMORY",
 	          "setup", err);
 	/* WAL only once the file is known to be ours (or new) */
 	if (rc == HEED_OK && (rc = check_ours(s, err)) == HEED_OK)
-		rc = exec(s, "PRAGMA journal_mode = WAL", "setup", err);
+		rc = heed_store_exec(s, "PRAGMA journal_mode = WAL", "setup", err);
 	if (rc == HEED_OK)
 		rc = migrate(s, err);
 done:
@@ -605,7 +605,7 @@ int heed_store_open_reader(heed_store *s, heed_store **out, char **err)
 	sqlite3_extended_result_codes(r->db, 1);
 	/* 8 MB: room for the organisation pages a scan joins at random, beside
 	 * the contact pages it streams through */
-	rc = exec(r, "PRAGMA cache_size = -8000; PRAGMA temp_store = MEMORY", "setup", err);
+	rc = heed_store_exec(r, "PRAGMA cache_size = -8000; PRAGMA temp_store = MEMORY", "setup", err);
 	if (rc != HEED_OK) {
 		heed_store_close(r);
 		return rc;
@@ -617,7 +617,7 @@ int heed_store_open_reader(heed_store *s, heed_store **out, char **err)
 int heed_store_map(heed_store *s, int on, char **err)
 {
 	/* SQLite caps the size at its compiled-in limit (2 GB on Linux) */
-	return exec(s, on ? "PRAGMA mmap_size = 1099511627776" : "PRAGMA mmap_size = 0", "memory map", err);
+	return heed_store_exec(s, on ? "PRAGMA mmap_size = 1099511627776" : "PRAGMA mmap_size = 0", "memory map", err);
 }
 
 void heed_store_close(heed_store *s)

@@ -205,9 +205,9 @@ int heed_store_max_id(heed_store *s, int64_t *id, char **err);
  * build 0: drop the contacts' unique indexes (email; source + external id), so
  * rows go in without a random index insert each; the caller must then keep
  * its own keys (see keyset.h), as nothing stops a duplicate. build 1: build
- * them again, sorted (and the usual page cache). HEED_ECONFLICT when a
- * duplicate got in; the caller rolls back. Other connections see the indexes
- * throughout (they read the last commit). */
+ * them again, sorted (and the usual page cache); it fails if a duplicate got
+ * in, and the caller rolls back. Other connections see the indexes throughout
+ * (they read the last commit). */
 int heed_store_bulk_keys(heed_store *s, int build, char **err);
 /* Memory for a bulk load, outside a transaction. on 1: a small page cache (rows
  * only append) and temporary files on disk, so building the indexes sorts in

@@ -133,6 +133,9 @@ sqlite3_stmt *heed_store_stmt(heed_store *s, int id, int *rc, char **err);
  * must stop: heed_store_interrupt was called, or SQLite rolled it back. Every
  * statement of a transaction checks it first (heed_store_stmt does). */
 int heed_store_txn_lost(heed_store *s, int *rc, char **err);
+/* Run sql (statements without results) on s; on failure *err says
+ * "store PATH: what: SQLite's message" (or that the store is busy). */
+int heed_store_exec(heed_store *s, const char *sql, const char *what, char **err);
 /* Record a SQLite failure of the connection as a heed error. */
 int heed_store_fail(heed_store *s, const char *what, char **err);
 

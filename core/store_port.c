@@ -27,17 +27,11 @@ int heed_store_max_id(heed_store *s, int64_t *id, char **err)
 int heed_store_bulk_keys(heed_store *s, int build, char **err)
 {
 	/* built: the rest of the transaction looks keys up, so the usual cache again */
-	const char *sql = build ? HEED_EMAIL_INDEX_SQL ";" HEED_EXTERNAL_INDEX_SQL ";"
-	                          " PRAGMA cache_size = " HEED_STORE_CACHE
-	                        : "DROP INDEX contacts_email; DROP INDEX contacts_external";
-	char *msg = NULL;
-	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK)
-		return HEED_OK;
-	int conflict = (sqlite3_errcode(s->db) & 0xff) == SQLITE_CONSTRAINT;
-	heed_seterr(err, "store %s: %s the contact key indexes: %s", s->path,
-	            build ? "building" : "dropping", msg ? msg : sqlite3_errmsg(s->db));
-	sqlite3_free(msg);
-	return conflict ? HEED_ECONFLICT : HEED_ERR;
+	return build ? heed_store_exec(s, HEED_EMAIL_INDEX_SQL ";" HEED_EXTERNAL_INDEX_SQL ";"
+	                                  " PRAGMA cache_size = " HEED_STORE_CACHE,
+	                               "building the contact key indexes", err)
+	             : heed_store_exec(s, "DROP INDEX contacts_email; DROP INDEX contacts_external",
+	                               "dropping the contact key indexes", err);
 }
 
 int heed_store_bulk_memory(heed_store *s, int on, char **err)
@@ -45,16 +39,11 @@ int heed_store_bulk_memory(heed_store *s, int on, char **err)
 	/* foreign keys off: every id a bulk load writes is one it made or looked up
 	 * in the same transaction, and checking each costs a b-tree seek a row.
 	 * (PRAGMA threads = 2 for the sort was tried: 16 MB more, no clear gain.) */
-	const char *sql = on ? "PRAGMA temp_store = FILE; PRAGMA cache_size = -4000;"
-	                       " PRAGMA foreign_keys = OFF"
-	                     : "PRAGMA temp_store = MEMORY; PRAGMA cache_size = " HEED_STORE_CACHE ";"
-	                       " PRAGMA foreign_keys = ON";
-	char *msg = NULL;
-	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK)
-		return HEED_OK;
-	heed_seterr(err, "store %s: memory settings: %s", s->path, msg ? msg : sqlite3_errmsg(s->db));
-	sqlite3_free(msg);
-	return HEED_ERR;
+	return heed_store_exec(s, on ? "PRAGMA temp_store = FILE; PRAGMA cache_size = -4000;"
+	                               " PRAGMA foreign_keys = OFF"
+	                             : "PRAGMA temp_store = MEMORY; PRAGMA cache_size = " HEED_STORE_CACHE ";"
+	                               " PRAGMA foreign_keys = ON",
+	                       "memory settings", err);
 }
 
 /* Run one statement with two id parameters; sticky *rc. */

@@ -49,14 +49,7 @@ int heed_store_count(heed_store *s, const char *stage, int64_t *n, char **err)
 
 static int rank_sql(heed_store *s, const char *sql, char **err)
 {
-	char *msg = NULL;
-	int rc = HEED_OK;
-	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		heed_seterr(err, "store %s: the (stage, score) index: %s", s->path, msg ? msg : "failed");
-		rc = HEED_ERR;
-	}
-	sqlite3_free(msg);
-	return rc;
+	return heed_store_exec(s, sql, "the (stage, score) index", err);
 }
 
 int heed_store_rank_note(heed_store *s, size_t n, char **err)

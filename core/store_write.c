@@ -844,17 +844,8 @@ static int org_by_domain(heed_store *s, const char *domain, int64_t *id, char **
 	}
 	if (s->domains_known == 1 && k)
 		return HEED_OK;
-	st = heed_store_stmt(s, ST_ORG_BY_DOMAIN, &rc, err);
-	if (!st)
-		return rc;
-	heed_store_bind_text(st, 1, domain);
-	int r = sqlite3_step(st);
-	if (r == SQLITE_ROW)
-		*id = sqlite3_column_int64(st, 0);
-	else if (r != SQLITE_DONE)
-		rc = heed_store_fail(s, "organisation lookup by domain", err);
-	sqlite3_reset(st);
-	if (*id)
+	rc = lookup_id(s, ST_ORG_BY_DOMAIN, domain, NULL, 0, id, err);
+	if (rc == HEED_OK && *id)
 		domain_remember(s, domain, *id);
 	return rc;
 }
