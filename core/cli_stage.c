@@ -238,8 +238,10 @@ static int score_all(struct scoring *sc)
 	char *err = NULL;
 	int rc = HEED_OK, started = 0;
 	int have_reader = heed_store_open_reader(sc->cli->store, &pl.reader, &err) == HEED_OK;
-	if (have_reader) /* it streams through every page: mapped, not copied (or read, if not) */
+	if (have_reader) { /* it streams through every page: mapped, not copied (or read, if not) */
 		heed_store_map(pl.reader, 1, NULL);
+		heed_store_scan_orgs(pl.reader, NULL); /* on failure the scan joins, as usual */
+	}
 	if (have_reader && pthread_create(&plugins, NULL, plugin_thread, &pl) == 0) {
 		started = 1;
 		if (pthread_create(&reader, NULL, reader_thread, &pl) == 0) {

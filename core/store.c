@@ -167,6 +167,16 @@ static const char *const migrations[] = {
 	"FROM contacts c LEFT JOIN organisations o ON o.id = c.org_id "                        \
 	"LEFT JOIN deals d ON d.contact_id = c.id "
 
+/* CONTACT_COLS without the organisation join, in the same positions */
+#define CONTACT_COLS_BARE                                                                    \
+	"c.id, c.email, c.source, c.external_id, c.first_name, c.last_name, c.title, c.phone, " \
+	"c.owner, c.org_id, c.stage, c.score, c.score_parts, c.do_not_contact, c.attrs, "      \
+	"c.created_at, c.updated_at, c.stage_changed_at, "                                     \
+	"NULL, NULL, NULL, NULL, NULL, NULL, "                                                 \
+	"d.contact_id, d.value, d.currency, d.close_date, d.decision_makers, d.probability, "   \
+	"d.probability_user, c.peak "                                                          \
+	"FROM contacts c LEFT JOIN deals d ON d.contact_id = c.id "
+
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
@@ -230,6 +240,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	             " do_not_contact = ?11, attrs = ?12, updated_at = ?13 WHERE id = ?1",
 	[ST_EACH] = "SELECT " CONTACT_COLS "WHERE c.id > ?1 ORDER BY c.id LIMIT ?2",
 	[ST_EACH_STAGE] = "SELECT " CONTACT_COLS "WHERE c.id > ?1 AND c.stage = ?3 ORDER BY c.id LIMIT ?2",
+	[ST_EACH_BARE] = "SELECT " CONTACT_COLS_BARE "WHERE c.id > ?1 ORDER BY c.id LIMIT ?2",
+	[ST_EACH_STAGE_BARE] = "SELECT " CONTACT_COLS_BARE "WHERE c.id > ?1 AND c.stage = ?3 ORDER BY c.id LIMIT ?2",
 	[ST_EACH_ACTS] = "SELECT contact_id, id, kind, at, data FROM activities"
 	                 " WHERE contact_id > ?1 AND contact_id <= ?2 ORDER BY contact_id, at, id",
 	[ST_IDS] = "SELECT id FROM contacts ORDER BY id",
@@ -630,6 +642,7 @@ void heed_store_close(heed_store *s)
 		sqlite3_finalize(s->mst[i]);
 	sqlite3_finalize(s->rows_insert);
 	heed_store_orgcache_clear(s);
+	heed_store_scanorgs_free(s);
 	heed_store_fu_close(s);
 	sqlite3_close(s->db);
 	free(s->path);

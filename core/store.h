@@ -144,6 +144,12 @@ typedef struct heed_scan {
  * 0 means the scan is over. Reads need no transaction: each chunk is read
  * consistently on its own. */
 int heed_store_scan(heed_store *s, heed_scan *scan, heed_chunk *ch, char **err);
+/* For a long read-only pass on connection s (score --all's reader): read every
+ * organisation once, so scans on s take each contact's organisation from
+ * memory instead of a join. An organisation first met later is read then; one
+ * changed by another connection meanwhile is seen as it was loaded. A store
+ * with very many organisations keeps the join. Lasts until s is closed. */
+int heed_store_scan_orgs(heed_store *s, char **err);
 
 /* Visit contacts in id order, fully loaded (org, deal, activities), in chunks;
  * stage NULL = all. The contact's text belongs to the store, as in a chunk.

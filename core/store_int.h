@@ -35,6 +35,8 @@ enum stmt_id {
 	ST_TOUCH,
 	ST_EACH,
 	ST_EACH_STAGE,
+	ST_EACH_BARE,       /* ST_EACH and ST_EACH_STAGE without the organisation join: */
+	ST_EACH_STAGE_BARE, /* its columns are NULL, filled from the scan's cache */
 	ST_EACH_ACTS,
 	ST_IDS,
 	ST_IDS_STAGE,
@@ -98,7 +100,13 @@ struct heed_store {
 	int64_t rank_left;
 	sqlite3_stmt *rows_insert; /* heed_store_insert_rows's, prepared on first use */
 	volatile sig_atomic_t stop; /* heed_store_interrupt was called: commits fail */
+	struct heed_scanorgs *scanorgs; /* heed_store_scan_orgs (store_scanorg.c); NULL = join */
 };
+
+/* The organisation org->id from the scan cache into org; its text stays with
+ * the connection. Reads it from the store when the cache has not seen it. */
+int heed_store_scanorg_fill(heed_store *s, heed_org *org, char **err);
+void heed_store_scanorgs_free(heed_store *s);
 
 void heed_store_orgcache_clear(heed_store *s);
 void heed_store_fu_close(heed_store *s); /* finalize the ledger's statements */

@@ -246,7 +246,9 @@ int heed_store_scan(heed_store *s, heed_scan *scan, heed_chunk *ch, char **err)
 	if (scan->done)
 		return HEED_OK;
 	int rc = HEED_OK;
-	sqlite3_stmt *st = heed_store_stmt(s, scan->stage ? ST_EACH_STAGE : ST_EACH, &rc, err);
+	int bare = s->scanorgs != NULL;
+	sqlite3_stmt *st = heed_store_stmt(s, scan->stage ? (bare ? ST_EACH_STAGE_BARE : ST_EACH_STAGE)
+	                                                  : (bare ? ST_EACH_BARE : ST_EACH), &rc, err);
 	if (!st)
 		return rc;
 	int64_t after = scan->after;
@@ -262,6 +264,9 @@ int heed_store_scan(heed_store *s, heed_scan *scan, heed_chunk *ch, char **err)
 	if (r != SQLITE_DONE)
 		rc = heed_store_fail(s, "contact scan", err);
 	sqlite3_reset(st);
+	for (size_t i = 0; bare && rc == HEED_OK && i < ch->n; i++)
+		if (ch->v[i].org.id)
+			rc = heed_store_scanorg_fill(s, &ch->v[i].org, err);
 	if (rc == HEED_OK && ch->n > 0) {
 		/* merge the chunk's activities, both sides in id order */
 		st = heed_store_stmt(s, ST_EACH_ACTS, &rc, err);

@@ -1,7 +1,8 @@
 /* test_store: the contact store — the schema version after open and an
  * idempotent reopen, the compare-and-set stage move, merge's field_change
  * activities, deal probabilities across moves, organisation matching, and
- * chunked scans with batched score writes. */
+ * chunked scans with batched score writes, and scans that take organisations
+ * from memory. */
 #include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -596,6 +597,109 @@ static void test_scan(void)
 	free(path);
 }
 
+/* A scan whose connection holds the organisations in memory (score --all's
+ * reader) loads each contact's organisation exactly as the join does, finds
+ * an organisation created after the load, and keeps to a stage filter. */
+static void test_scan_orgs(void)
+{
+	char *path = fresh_db("scan_orgs");
+	heed_store *s = open_store(path);
+	if (!s) {
+		free(path);
+		return;
+	}
+	enum { N = 4200, NORG = 37 };
+	char *err = NULL;
+	int64_t org_ids[NORG];
+	CHECK_INT(heed_store_begin(s, &err), HEED_OK);
+	for (int k = 0; k < NORG; k++) {
+		heed_org o = { .name = xasprintf("Org %d Ltd", k), .employees = k % 4 ? 10 * k : -1 };
+		o.industry = k % 5 ? xstrdup(k % 2 ? "software" : "health") : NULL;
+		o.country = k % 3 ? xstrdup("DE") : NULL;
+		o.domain = k % 7 ? xasprintf("org%d.example", k) : NULL;
+		CHECK_INT(heed_store_org_ensure(s, &o, &err), HEED_OK);
+		org_ids[k] = o.id;
+		heed_org_clear(&o);
+	}
+	for (int i = 1; i <= N; i++) {
+		heed_contact c;
+		heed_contact_init(&c);
+		c.email = xasprintf("o%d@orgs.example", i);
+		c.org.id = i % 11 == 0 ? 0 : org_ids[i % NORG];
+		strcpy(c.stage, i % 10 == 0 ? "prospect" : "lead");
+		c.created_at = c.updated_at = c.stage_changed_at = heed_time_now() - DAY;
+		CHECK_INT(heed_store_insert(s, &c, &err), HEED_OK);
+		heed_contact_clear(&c);
+	}
+	CHECK_INT(heed_store_commit(s, &err), HEED_OK);
+
+	heed_store *joined = NULL, *cached = NULL;
+	CHECK_INT(heed_store_open_reader(s, &joined, &err), HEED_OK);
+	CHECK_INT(heed_store_open_reader(s, &cached, &err), HEED_OK);
+	CHECK_INT(heed_store_scan_orgs(cached, &err), HEED_OK);
+	if (!joined || !cached) {
+		heed_store_close(joined);
+		heed_store_close(cached);
+		heed_store_close(s);
+		free(path);
+		return;
+	}
+
+	/* an organisation and a contact created after the cache was filled */
+	CHECK_INT(heed_store_begin(s, &err), HEED_OK);
+	heed_org late = { .name = xstrdup("Late Arrival BV"), .industry = xstrdup("finance"), .employees = 640,
+	                  .country = xstrdup("NL") };
+	CHECK_INT(heed_store_org_ensure(s, &late, &err), HEED_OK);
+	heed_contact lc;
+	heed_contact_init(&lc);
+	lc.email = xstrdup("late@orgs.example");
+	lc.org.id = late.id;
+	strcpy(lc.stage, "prospect");
+	lc.created_at = lc.updated_at = lc.stage_changed_at = heed_time_now();
+	CHECK_INT(heed_store_insert(s, &lc, &err), HEED_OK);
+	int64_t late_contact = lc.id;
+	heed_contact_clear(&lc);
+	heed_org_clear(&late);
+	CHECK_INT(heed_store_commit(s, &err), HEED_OK);
+
+	for (int pass = 0; pass < 2; pass++) {
+		const char *stage = pass ? "prospect" : NULL;
+		heed_scan sj = { .stage = stage }, sc = { .stage = stage };
+		heed_chunk *a = heed_chunk_new(), *b = heed_chunk_new();
+		size_t seen = 0, same = 0, with_org = 0;
+		int saw_late = 0;
+		while (heed_store_scan(joined, &sj, a, &err) == HEED_OK &&
+		       heed_store_scan(cached, &sc, b, &err) == HEED_OK && heed_chunk_count(a)) {
+			CHECK_INT(heed_chunk_count(b), heed_chunk_count(a));
+			for (size_t i = 0; i < heed_chunk_count(a) && i < heed_chunk_count(b); i++) {
+				const heed_org *x = &heed_chunk_at(a, i)->org, *y = &heed_chunk_at(b, i)->org;
+				seen++;
+				with_org += x->id != 0;
+				same += x->id == y->id && heed_streq(x->name, y->name) && heed_streq(x->key, y->key) &&
+				        heed_streq(x->domain, y->domain) && heed_streq(x->industry, y->industry) &&
+				        heed_streq(x->country, y->country) && x->employees == y->employees;
+				if (heed_chunk_at(b, i)->id == late_contact) {
+					saw_late = 1;
+					CHECK_STR(y->name, "Late Arrival BV");
+					CHECK_STR(y->industry, "finance");
+					CHECK_INT(y->employees, 640);
+				}
+			}
+		}
+		CHECK_INT(seen, pass ? N / 10 + 1 : N + 1);
+		CHECK_INT(same, seen);
+		CHECK(with_org > seen / 2);
+		CHECK(saw_late);
+		heed_chunk_free(a);
+		heed_chunk_free(b);
+	}
+	free(err);
+	heed_store_close(joined);
+	heed_store_close(cached);
+	heed_store_close(s);
+	free(path);
+}
+
 int main(void)
 {
 	char *err = NULL;
@@ -610,5 +714,6 @@ int main(void)
 	test_probability();
 	test_org();
 	test_scan();
+	test_scan_orgs();
 	return check_done("store");
 }
