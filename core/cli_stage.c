@@ -20,10 +20,10 @@ struct scoring {
 	heed_cli *cli;
 	/* used by the thread that runs the plugins */
 	long scored, errors;
-	heed_parts parts;
+	heed_parts parts;    /* one contact's (score CONTACT, the rescore after a merge) */
+	/* used by the thread that owns the store */
 	heed_buf json;       /* the parts of one contact, as stored */
 	heed_parts_enc enc;
-	/* used by the thread that owns the store */
 	long changed;
 	int group; /* chunks written in the open transaction */
 	char *fatal;
@@ -59,9 +59,11 @@ static int unchanged(struct scoring *sc, const heed_contact *c, const heed_part 
  * A pipeline of three threads over chunks of contacts, each chunk in a slot:
  * a reader thread loads chunks through its own read-only connection, the
  * plugin thread scores them and turns their parts into the JSON to store, and
- * this thread writes the changed scores, one transaction per chunk. While this
- * thread writes chunk k, the plugins score k+1 and the reader loads k+2 (or
- * further ahead). Slots go round in order: free -> loaded -> scored -> free.
+ * this thread turns their parts into the JSON to store and writes the changed
+ * scores, a transaction per GROUP chunks. The plugin thread bounds the pass,
+ * so the encoding is this thread's: it waited for scored chunks anyway. While
+ * this thread writes chunk k, the plugins score k+1 and the reader loads k+2
+ * (or further ahead). Slots go round in order: free -> loaded -> scored -> free.
  * Only the plugin thread calls the plugins until it is joined, and each
  * connection is used by one thread. When a thread cannot start, this thread
  * does every step itself, one chunk at a time. */
@@ -78,6 +80,11 @@ struct slot {
 	heed_chunk *ch;
 	int state;
 	int last;         /* the end of the scan (no contacts), or the read failed */
+	heed_parts parts; /* every contact's parts, one after another */
+	struct scored {   /* contact i's: parts.v[from..from+n) adding up to total */
+		size_t from, n;
+		double total;
+	} *scored;
 	heed_score *rows; /* the contacts whose score changed, in id order */
 	size_t nrows;
 	size_t *off;      /* where each row's parts start in json */
@@ -96,8 +103,21 @@ struct pipeline {
 	char *read_err;
 };
 
-/* Plugin thread: score every contact of the slot's chunk; keep the changed ones. */
+/* Plugin thread: score every contact of the slot's chunk. */
 static void score_slot(struct scoring *sc, struct slot *sl)
+{
+	size_t n = heed_chunk_count(sl->ch);
+	sl->scored = xrealloc(sl->scored, (n ? n : 1) * sizeof *sl->scored);
+	heed_parts_reset(&sl->parts);
+	for (size_t i = 0; i < n; i++) {
+		size_t from = sl->parts.n;
+		run_score(sc, heed_chunk_at(sl->ch, i), &sl->parts);
+		sl->scored[i] = (struct scored){ from, sl->parts.n - from, sl->parts.total };
+	}
+}
+
+/* Store thread: the stored JSON of each scored contact; keep the changed ones. */
+static void encode_slot(struct scoring *sc, struct slot *sl)
 {
 	size_t n = heed_chunk_count(sl->ch);
 	sl->rows = xrealloc(sl->rows, (n ? n : 1) * sizeof *sl->rows);
@@ -106,20 +126,19 @@ static void score_slot(struct scoring *sc, struct slot *sl)
 	heed_buf_reset(&sl->json);
 	for (size_t i = 0; i < n; i++) {
 		const heed_contact *c = heed_chunk_at(sl->ch, i);
-		heed_parts_reset(&sc->parts);
-		run_score(sc, c, &sc->parts);
+		const struct scored *r = &sl->scored[i];
 		/* the JSON goes straight after the rows kept so far; dropped again
 		 * (the buffer cut back) when the contact already holds it */
 		size_t off = sl->json.len;
-		heed_parts_encode(&sl->json, &sc->enc, sc->parts.v, sc->parts.n);
-		if (c->score == sc->parts.total && heed_streq(sl->json.s + off, c->score_parts)) {
+		heed_parts_encode(&sl->json, &sc->enc, sl->parts.v + r->from, r->n);
+		if (c->score == r->total && heed_streq(sl->json.s + off, c->score_parts)) {
 			sl->json.len = off;
 			sl->json.s[off] = '\0';
 			continue;
 		}
 		heed_buf_addc(&sl->json, '\0');
 		sl->off[sl->nrows] = off;
-		sl->rows[sl->nrows++] = (heed_score){ .id = c->id, .score = sc->parts.total };
+		sl->rows[sl->nrows++] = (heed_score){ .id = c->id, .score = r->total };
 	}
 	for (size_t k = 0; k < sl->nrows; k++)
 		sl->rows[k].parts_json = sl->json.s + sl->off[k];
@@ -138,9 +157,10 @@ static void read_slot(struct pipeline *pl, heed_store *s, struct slot *sl)
 	}
 }
 
-/* Store thread: write the slot's changed scores in one transaction. */
+/* Store thread: write the slot's changed scores in the open transaction. */
 static int write_slot(struct scoring *sc, struct slot *sl)
 {
+	encode_slot(sc, sl);
 	if (sl->nrows == 0)
 		return HEED_OK;
 	heed_store *s = sc->cli->store;
@@ -293,6 +313,8 @@ static int score_all(struct scoring *sc)
 	pthread_mutex_destroy(&pl.mu);
 	for (int i = 0; i < NSLOTS; i++) {
 		heed_chunk_free(pl.slot[i].ch);
+		heed_parts_clear(&pl.slot[i].parts);
+		free(pl.slot[i].scored);
 		free(pl.slot[i].rows);
 		free(pl.slot[i].off);
 		heed_buf_free(&pl.slot[i].json);
