@@ -12,18 +12,60 @@
 
 enum { CHUNK = 4096, TEXT_BLOCK = 64 * 1024 };
 
-/* Text of a chunk's contacts, in blocks that never move while they are in use;
- * a new load reuses them from the first. */
-typedef struct textblock {
-	struct textblock *next;
+struct heed_text_block {
+	struct heed_text_block *next;
 	size_t used, size;
 	char s[];
-} textblock;
+};
+
+char *heed_store_text(heed_text *t, const char *s, size_t n)
+{
+	struct heed_text_block *b = t->cur;
+	if (!b || b->size - b->used < n + 1) {
+		struct heed_text_block *next = b ? b->next : t->first;
+		if (next && next->size >= n + 1) {
+			b = next;
+		} else { /* a new block, linked in after the current one */
+			size_t size = n + 1 > TEXT_BLOCK ? n + 1 : TEXT_BLOCK;
+			b = xmalloc(sizeof *b + size);
+			b->size = size;
+			b->next = next;
+			if (t->cur)
+				t->cur->next = b;
+			else
+				t->first = b;
+		}
+		b->used = 0;
+		t->cur = b;
+	}
+	char *d = b->s + b->used;
+	memcpy(d, s, n);
+	d[n] = '\0';
+	b->used += n + 1;
+	return d;
+}
+
+void heed_store_text_rewind(heed_text *t)
+{
+	t->cur = t->first;
+	if (t->cur)
+		t->cur->used = 0;
+}
+
+void heed_store_text_free(heed_text *t)
+{
+	while (t->first) {
+		struct heed_text_block *next = t->first->next;
+		free(t->first);
+		t->first = next;
+	}
+	t->cur = NULL;
+}
 
 struct heed_chunk {
 	heed_contact *v; /* CHUNK of them */
 	size_t n;
-	textblock *first, *cur;
+	heed_text text; /* the contacts' text; a new load reuses it from the start */
 };
 
 heed_chunk *heed_chunk_new(void)
@@ -41,9 +83,7 @@ static void chunk_empty(heed_chunk *ch)
 	for (size_t i = 0; i < ch->n; i++)
 		free(ch->v[i].acts); /* a load initialises each contact it fills */
 	ch->n = 0;
-	ch->cur = ch->first;
-	if (ch->cur)
-		ch->cur->used = 0;
+	heed_store_text_rewind(&ch->text);
 }
 
 void heed_chunk_free(heed_chunk *ch)
@@ -51,11 +91,7 @@ void heed_chunk_free(heed_chunk *ch)
 	if (!ch)
 		return;
 	chunk_empty(ch);
-	while (ch->first) {
-		textblock *next = ch->first->next;
-		free(ch->first);
-		ch->first = next;
-	}
+	heed_store_text_free(&ch->text);
 	free(ch->v);
 	free(ch);
 }
@@ -70,34 +106,6 @@ heed_contact *heed_chunk_at(heed_chunk *ch, size_t i)
 	return &ch->v[i];
 }
 
-/* A copy of n bytes of s (NUL-terminated) in the chunk's text. */
-static char *chunk_text(heed_chunk *ch, const char *s, size_t n)
-{
-	textblock *b = ch->cur;
-	if (!b || b->size - b->used < n + 1) {
-		textblock *next = b ? b->next : ch->first;
-		if (next && next->size >= n + 1) {
-			b = next;
-		} else { /* a new block, linked in after the current one */
-			size_t size = n + 1 > TEXT_BLOCK ? n + 1 : TEXT_BLOCK;
-			b = xmalloc(sizeof *b + size);
-			b->size = size;
-			b->next = next;
-			if (ch->cur)
-				ch->cur->next = b;
-			else
-				ch->first = b;
-		}
-		b->used = 0;
-		ch->cur = b;
-	}
-	char *d = b->s + b->used;
-	memcpy(d, s, n);
-	d[n] = '\0';
-	b->used += n + 1;
-	return d;
-}
-
 /* Column i as text: copied into ch when given, else allocated (caller frees). NULL for NULL. */
 static char *col_text(sqlite3_stmt *st, int i, heed_chunk *ch)
 {
@@ -105,7 +113,7 @@ static char *col_text(sqlite3_stmt *st, int i, heed_chunk *ch)
 	if (!t)
 		return NULL;
 	size_t n = (size_t)sqlite3_column_bytes(st, i);
-	return ch ? chunk_text(ch, (const char *)t, n) : xstrndup((const char *)t, n);
+	return ch ? heed_store_text(&ch->text, (const char *)t, n) : xstrndup((const char *)t, n);
 }
 
 /* Fill c from a row of CONTACT_COLS; its text goes into ch when given. */

@@ -11,13 +11,7 @@
 
 /* Above this many organisations the scan keeps its join: the cache would cost
  * more memory than the seeks cost time (most contacts their own company). */
-enum { SCANORG_MAX = 250000, SCANORG_BLOCK = 64 * 1024 };
-
-struct scanorg_block {
-	struct scanorg_block *next;
-	size_t used, size;
-	char s[];
-};
+enum { SCANORG_MAX = 250000 };
 
 struct scanorg {
 	int64_t id; /* 0 = empty slot */
@@ -28,29 +22,13 @@ struct scanorg {
 struct heed_scanorgs {
 	struct scanorg *v; /* open addressing, power-of-two size, at most half full */
 	size_t n, cap;
-	struct scanorg_block *text; /* never moves: contacts point into it */
+	heed_text text;    /* never moves: contacts point into it */
 	sqlite3_stmt *one;          /* an organisation the load did not see */
 };
 
 static const char *keep_text(struct heed_scanorgs *c, const unsigned char *t, int len)
 {
-	if (!t)
-		return NULL;
-	size_t n = (size_t)len;
-	struct scanorg_block *b = c->text;
-	if (!b || b->size - b->used < n + 1) {
-		size_t size = n + 1 > SCANORG_BLOCK ? n + 1 : SCANORG_BLOCK;
-		b = xmalloc(sizeof *b + size);
-		b->size = size;
-		b->used = 0;
-		b->next = c->text;
-		c->text = b;
-	}
-	char *d = b->s + b->used;
-	memcpy(d, t, n);
-	d[n] = '\0';
-	b->used += n + 1;
-	return d;
+	return t ? heed_store_text(&c->text, (const char *)t, (size_t)len) : NULL;
 }
 
 static size_t slot_of(const struct heed_scanorgs *c, int64_t id)
@@ -100,11 +78,7 @@ void heed_store_scanorgs_free(heed_store *s)
 	if (!c)
 		return;
 	sqlite3_finalize(c->one);
-	while (c->text) {
-		struct scanorg_block *next = c->text->next;
-		free(c->text);
-		c->text = next;
-	}
+	heed_store_text_free(&c->text);
 	free(c->v);
 	free(c);
 	s->scanorgs = NULL;
