@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include "contact.h"
+#include "util.h"
 
 typedef struct heed_plugins heed_plugins;
 
@@ -30,13 +31,12 @@ typedef struct heed_part {
 
 /* Score parts of one contact. Zero-initialise ({0}) before use. Reset it for the
  * next contact (its memory is kept and reused) and clear it when done. */
-typedef struct heed_parts_text heed_parts_text;
 typedef struct heed_parts {
 	heed_part *v;
 	size_t n;
 	double total;
 	size_t cap;            /* parts allocated in v */
-	heed_parts_text *text; /* blocks holding the names and reasons */
+	heed_text text;        /* the names and reasons */
 } heed_parts;
 
 /* One CSV row handed to a map: parallel arrays of header names and values.

@@ -81,33 +81,6 @@ void heed_checks_clear(heed_checks *c)
 	c->n = 0;
 }
 
-/* Names and reasons of parts, in blocks that never move; the newest block first. */
-struct heed_parts_text {
-	heed_parts_text *next;
-	size_t used, size;
-	char s[];
-};
-
-enum { PARTS_TEXT_BLOCK = 4096 };
-
-static const char *parts_text(heed_parts *p, const char *s, size_t n)
-{
-	heed_parts_text *t = p->text;
-	if (!t || t->size - t->used < n + 1) {
-		size_t size = n + 1 > PARTS_TEXT_BLOCK ? n + 1 : PARTS_TEXT_BLOCK;
-		t = xmalloc(sizeof *t + size);
-		t->next = p->text;
-		t->used = 0;
-		t->size = size;
-		p->text = t;
-	}
-	char *d = t->s + t->used;
-	memcpy(d, s, n);
-	d[n] = '\0';
-	t->used += n + 1;
-	return d;
-}
-
 void heed_parts_add(heed_parts *p, const char *plugin, const char *name, size_t nlen,
                     const char *reason, size_t rlen, double points)
 {
@@ -117,8 +90,8 @@ void heed_parts_add(heed_parts *p, const char *plugin, const char *name, size_t 
 	}
 	heed_part *t = &p->v[p->n++];
 	t->plugin = plugin;
-	t->name = name ? parts_text(p, name, nlen) : NULL;
-	t->reason = parts_text(p, reason ? reason : "", reason ? rlen : 0);
+	t->name = name ? heed_text_copy(&p->text, name, nlen) : NULL;
+	t->reason = heed_text_copy(&p->text, reason ? reason : "", reason ? rlen : 0);
 	t->points = points;
 }
 
@@ -132,24 +105,12 @@ void heed_parts_reset(heed_parts *p)
 {
 	p->n = 0;
 	p->total = 0;
-	heed_parts_text *t = p->text;
-	if (!t)
-		return;
-	while (t->next) { /* keep the newest block only */
-		heed_parts_text *old = t->next;
-		t->next = old->next;
-		free(old);
-	}
-	t->used = 0;
+	heed_text_rewind(&p->text);
 }
 
 void heed_parts_clear(heed_parts *p)
 {
-	while (p->text) {
-		heed_parts_text *next = p->text->next;
-		free(p->text);
-		p->text = next;
-	}
+	heed_text_free(&p->text);
 	free(p->v);
 	memset(p, 0, sizeof *p);
 }

@@ -103,18 +103,6 @@ struct heed_store {
 	struct heed_scanorgs *scanorgs; /* heed_store_scan_orgs (store_scanorg.c); NULL = join */
 };
 
-/* Text that never moves while in use, in blocks (store_query.c): a chunk's
- * contacts, the scan cache's organisations. heed_store_text returns a NUL-
- * terminated copy of s[0..n); rewind reuses the blocks from the first (what
- * was copied is gone); free releases them. Zero-initialise. */
-struct heed_text_block;
-typedef struct heed_text {
-	struct heed_text_block *first, *cur;
-} heed_text;
-char *heed_store_text(heed_text *t, const char *s, size_t n);
-void heed_store_text_rewind(heed_text *t);
-void heed_store_text_free(heed_text *t);
-
 /* The organisation org->id from the scan cache into org; its text stays with
  * the connection. Reads it from the store when the cache has not seen it. */
 int heed_store_scanorg_fill(heed_store *s, heed_org *org, char **err);

@@ -10,57 +10,7 @@
 
 /* ---- chunks ---- */
 
-enum { CHUNK = 4096, TEXT_BLOCK = 64 * 1024 };
-
-struct heed_text_block {
-	struct heed_text_block *next;
-	size_t used, size;
-	char s[];
-};
-
-char *heed_store_text(heed_text *t, const char *s, size_t n)
-{
-	struct heed_text_block *b = t->cur;
-	if (!b || b->size - b->used < n + 1) {
-		struct heed_text_block *next = b ? b->next : t->first;
-		if (next && next->size >= n + 1) {
-			b = next;
-		} else { /* a new block, linked in after the current one */
-			size_t size = n + 1 > TEXT_BLOCK ? n + 1 : TEXT_BLOCK;
-			b = xmalloc(sizeof *b + size);
-			b->size = size;
-			b->next = next;
-			if (t->cur)
-				t->cur->next = b;
-			else
-				t->first = b;
-		}
-		b->used = 0;
-		t->cur = b;
-	}
-	char *d = b->s + b->used;
-	memcpy(d, s, n);
-	d[n] = '\0';
-	b->used += n + 1;
-	return d;
-}
-
-void heed_store_text_rewind(heed_text *t)
-{
-	t->cur = t->first;
-	if (t->cur)
-		t->cur->used = 0;
-}
-
-void heed_store_text_free(heed_text *t)
-{
-	while (t->first) {
-		struct heed_text_block *next = t->first->next;
-		free(t->first);
-		t->first = next;
-	}
-	t->cur = NULL;
-}
+enum { CHUNK = 4096 };
 
 struct heed_chunk {
 	heed_contact *v; /* CHUNK of them */
@@ -83,7 +33,7 @@ static void chunk_empty(heed_chunk *ch)
 	for (size_t i = 0; i < ch->n; i++)
 		free(ch->v[i].acts); /* a load initialises each contact it fills */
 	ch->n = 0;
-	heed_store_text_rewind(&ch->text);
+	heed_text_rewind(&ch->text);
 }
 
 void heed_chunk_free(heed_chunk *ch)
@@ -91,7 +41,7 @@ void heed_chunk_free(heed_chunk *ch)
 	if (!ch)
 		return;
 	chunk_empty(ch);
-	heed_store_text_free(&ch->text);
+	heed_text_free(&ch->text);
 	free(ch->v);
 	free(ch);
 }
@@ -113,7 +63,7 @@ static char *col_text(sqlite3_stmt *st, int i, heed_chunk *ch)
 	if (!t)
 		return NULL;
 	size_t n = (size_t)sqlite3_column_bytes(st, i);
-	return ch ? heed_store_text(&ch->text, (const char *)t, n) : xstrndup((const char *)t, n);
+	return ch ? heed_text_copy(&ch->text, (const char *)t, n) : xstrndup((const char *)t, n);
 }
 
 /* Fill c from a row of CONTACT_COLS; its text goes into ch when given. */

@@ -28,7 +28,7 @@ struct heed_scanorgs {
 
 static const char *keep_text(struct heed_scanorgs *c, const unsigned char *t, int len)
 {
-	return t ? heed_store_text(&c->text, (const char *)t, (size_t)len) : NULL;
+	return t ? heed_text_copy(&c->text, (const char *)t, (size_t)len) : NULL;
 }
 
 static size_t slot_of(const struct heed_scanorgs *c, int64_t id)
@@ -78,7 +78,7 @@ void heed_store_scanorgs_free(heed_store *s)
 	if (!c)
 		return;
 	sqlite3_finalize(c->one);
-	heed_store_text_free(&c->text);
+	heed_text_free(&c->text);
 	free(c->v);
 	free(c);
 	s->scanorgs = NULL;

@@ -234,3 +234,57 @@ bad:
 		*bad_off = i;
 	return 0;
 }
+
+/* ---- text blocks ---- */
+
+enum { HEED_TEXT_BLOCK = 64 * 1024 };
+
+struct heed_text_block {
+	struct heed_text_block *next;
+	size_t used, size;
+	char s[];
+};
+
+char *heed_text_copy(heed_text *t, const char *s, size_t n)
+{
+	struct heed_text_block *b = t->cur;
+	if (!b || b->size - b->used < n + 1) {
+		struct heed_text_block *next = b ? b->next : t->first;
+		if (next && next->size >= n + 1) {
+			b = next;
+		} else { /* a new block, linked in after the current one */
+			size_t size = n + 1 > HEED_TEXT_BLOCK ? n + 1 : HEED_TEXT_BLOCK;
+			b = xmalloc(sizeof *b + size);
+			b->size = size;
+			b->next = next;
+			if (t->cur)
+				t->cur->next = b;
+			else
+				t->first = b;
+		}
+		b->used = 0;
+		t->cur = b;
+	}
+	char *d = b->s + b->used;
+	memcpy(d, s, n);
+	d[n] = '\0';
+	b->used += n + 1;
+	return d;
+}
+
+void heed_text_rewind(heed_text *t)
+{
+	t->cur = t->first;
+	if (t->cur)
+		t->cur->used = 0;
+}
+
+void heed_text_free(heed_text *t)
+{
+	while (t->first) {
+		struct heed_text_block *next = t->first->next;
+		free(t->first);
+		t->first = next;
+	}
+	t->cur = NULL;
+}

@@ -55,6 +55,17 @@ void heed_buf_free(heed_buf *b);
 char *heed_buf_detach(heed_buf *b);        /* returns the string (caller frees), resets b */
 const char *heed_buf_str(heed_buf *b);     /* never NULL; valid until the next change */
 
+/* Text copied into blocks that never move while in use: each copy stays valid
+ * until a rewind (which reuses the blocks from the first) or free. Zero-
+ * initialise ({0}) before use. */
+struct heed_text_block;
+typedef struct heed_text {
+	struct heed_text_block *first, *cur;
+} heed_text;
+char *heed_text_copy(heed_text *t, const char *s, size_t n); /* s[0..n) and a NUL */
+void heed_text_rewind(heed_text *t);
+void heed_text_free(heed_text *t);
+
 /* Small string helpers. */
 int heed_streq(const char *a, const char *b);      /* NULL-safe equality */
 /* NULL or "". Inline: called per field on every row of an import. */
