@@ -574,6 +574,35 @@ static int add_store(heed_store *s, heed_contact *c, int64_t *id, int *changed, 
 	return rc;
 }
 
+/* An external_id given without source= means the contact that already has
+ * it, whatever its source (as CONTACT does); a new one's source is "manual".
+ * Refused when several sources use that external id. */
+static int add_source(heed_store *s, heed_contact *c, char **err)
+{
+	char *ref = xasprintf("ext:%s", c->external_id);
+	int64_t id = 0;
+	char *why = NULL;
+	int rc = heed_store_resolve(s, ref, &id, &why);
+	free(ref);
+	if (rc == HEED_EUSAGE) {
+		heed_seterr(err, "add: external_id '%s' is used by contacts of several sources;"
+		                 " say which with source=NAME", c->external_id);
+	} else if (rc == HEED_OK && id) {
+		heed_contact cur;
+		heed_contact_init(&cur);
+		rc = heed_store_load(s, id, HEED_LOAD_BARE, &cur, err);
+		c->source = xstrdup(rc == HEED_OK && cur.source ? cur.source : "manual");
+		heed_contact_clear(&cur);
+	} else if (rc == HEED_OK || rc == HEED_ENOTFOUND) {
+		c->source = xstrdup("manual");
+		rc = HEED_OK;
+	} else {
+		heed_seterr(err, "%s", why ? why : "add: external id lookup failed");
+	}
+	free(why);
+	return rc;
+}
+
 static int cmd_add(heed_cli *cli, const cli_args *a)
 {
 	heed_contact c;
@@ -594,8 +623,8 @@ static int cmd_add(heed_cli *cli, const cli_args *a)
 		heed_buf_addf(&obj, "{%s}", attrs.s);
 		c.attrs = heed_buf_detach(&obj);
 	}
-	if (c.external_id && !c.source)
-		c.source = xstrdup("manual");
+	if (c.external_id && !c.source && (rc = add_source(cli->store, &c, &err)) != HEED_OK)
+		goto done;
 	rc = add_store(cli->store, &c, &id, &changed, &err);
 	if (rc == HEED_OK) {
 		if (c.id)
