@@ -106,9 +106,9 @@ static const struct command {
 	  "list the plugins (version, api, file, load time, status, last error), reload them, or"
 	  " check one file without a store", "format=", 0, 2, cmd_plugins },
 	{ "help", NULL, "help [COMMAND]", "this help, or one command's", "", 0, 1, cmd_help },
-	{ "repl", NULL, "repl [--keep-going] [--command CHUNK]",
+	{ "repl", NULL, "repl [--keep-going] [--command|-c CHUNK]",
 	  "the interactive shell (also: heed with no command; heed -c CHUNK runs one input)",
-	  "keep-going command=", 0, 0, cmd_repl },
+	  "keep-going command=/c", 0, 0, cmd_repl },
 };
 
 enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
@@ -216,7 +216,11 @@ int cli_load(heed_cli *cli, const char *ref, unsigned flags, heed_contact *c)
 
 /* ---- parsing ---- */
 
-static int option_known(const struct command *c, const char *name, int *takes_value)
+/* The command's options are words "name", "name=" (takes a value) or either
+ * with "/x", a one-letter alias (-x). Finds the option called name, or the one
+ * whose alias is name[0] when shortcut is set; OUT: *takes_value, *full. */
+static int option_lookup(const struct command *c, const char *name, int shortcut, int *takes_value,
+                         const char **full, size_t *full_len)
 {
 	size_t n = strlen(name);
 	const char *p = c->options;
@@ -226,10 +230,15 @@ static int option_known(const struct command *c, const char *name, int *takes_va
 		const char *e = p;
 		while (*e && *e != ' ')
 			e++;
-		size_t len = (size_t)(e - p);
+		const char *slash = memchr(p, '/', (size_t)(e - p));
+		size_t len = (size_t)((slash ? slash : e) - p);
 		int val = len && p[len - 1] == '=';
-		if ((val ? len - 1 : len) == n && strncmp(p, name, n) == 0) {
+		size_t nlen = val ? len - 1 : len;
+		if (shortcut ? slash && slash + 2 == e && slash[1] == name[0] && n == 1
+		             : nlen == n && strncmp(p, name, n) == 0) {
 			*takes_value = val;
+			*full = p;
+			*full_len = nlen;
 			return 1;
 		}
 		p = e;
@@ -237,11 +246,21 @@ static int option_known(const struct command *c, const char *name, int *takes_va
 	return 0;
 }
 
+static int option_known(const struct command *c, const char *name, int *takes_value)
+{
+	const char *full;
+	size_t len;
+	return option_lookup(c, name, 0, takes_value, &full, &len);
+}
+
 static void args_free(cli_args *a)
 {
 	free(a->pos);
 	free(a->optname);
 	free(a->optval);
+	for (int i = 0; i < a->nspelled; i++)
+		free(a->spelled[i]);
+	free(a->spelled);
 }
 
 static int parse_args(const struct command *c, int argc, char **argv, cli_args *a)
@@ -250,9 +269,17 @@ static int parse_args(const struct command *c, int argc, char **argv, cli_args *
 	a->pos = xcalloc((size_t)argc + 1, sizeof *a->pos);
 	a->optname = xcalloc((size_t)argc + 1, sizeof *a->optname);
 	a->optval = xcalloc((size_t)argc + 1, sizeof *a->optval);
+	a->spelled = xcalloc((size_t)argc + 1, sizeof *a->spelled);
 	int rest = 0;
 	for (int i = 0; i < argc; i++) {
 		char *arg = argv[i];
+		const char *full;
+		size_t flen;
+		int short_takes;
+		if (!rest && arg[0] == '-' && arg[1] && arg[1] != '-' && !arg[2] &&
+		    option_lookup(c, arg + 1, 1, &short_takes, &full, &flen)) {
+			arg = a->spelled[a->nspelled++] = xasprintf("--%.*s", (int)flen, full); /* -c → --command */
+		}
 		if (rest || strncmp(arg, "--", 2) != 0 || arg[2] == '\0') {
 			if (!rest && strcmp(arg, "--") == 0) {
 				rest = 1;
@@ -293,6 +320,11 @@ static int parse_args(const struct command *c, int argc, char **argv, cli_args *
 		}
 		a->nopt++;
 	}
+	for (int k = c->maxpos; k < a->npos; k++) /* an argument too many that looks like an option */
+		if (a->pos[k][0] == '-' && a->pos[k][1]) {
+			fprintf(stderr, "heed: %s: unknown option %s\nusage: heed %s\n", c->name, a->pos[k], c->usage);
+			return EXIT_USAGE;
+		}
 	if (a->npos < c->minpos || a->npos > c->maxpos) {
 		fprintf(stderr, "heed: %s: %s\nusage: heed %s\n", c->name,
 		        a->npos < c->minpos ? "missing arguments" : "too many arguments", c->usage);

@@ -15,6 +15,8 @@ typedef struct cli_args {
 	char **optname;    /* "--stage" style, parallel to optval */
 	char **optval;     /* NULL for flags */
 	int nopt;
+	char **spelled;    /* the "--name" of each -x alias given, owned (parse_args) */
+	int nspelled;
 } cli_args;
 
 typedef struct heed_cli {

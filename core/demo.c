@@ -169,7 +169,7 @@ int cmd_demo(heed_cli *cli, const cli_args *a)
 	       sizeof orgs / sizeof orgs[0]);
 	cli_args none = { 0 };
 	char *all_name[] = { (char *)"--all" }, *all_val[] = { NULL };
-	cli_args all = { NULL, 0, all_name, all_val, 1 };
+	cli_args all = { .optname = all_name, .optval = all_val, .nopt = 1 };
 	int exit = cmd_score(cli, &all);
 	if (exit == EXIT_OK)
 		exit = cmd_advance(cli, &all);

@@ -70,6 +70,18 @@ run -c ".pip --format json"
 expect_eq "unique prefix runs" "$RC" 0
 expect_match "unique prefix ran pipeline" "$OUT" '"forecast"'
 
+# ---- repl -c is repl --command; an unknown short option is named ----
+run repl -c ".pipeline --format json"
+expect_eq "repl -c: status 0" "$RC" 0
+expect_match "repl -c ran the input" "$OUT" '"forecast"'
+run repl --command ".pipeline --format json"
+expect_match "repl --command still runs" "$OUT" '"forecast"'
+run repl -x
+expect_eq "repl -x: usage error" "$RC" 2
+expect_match "repl -x: named" "$ERR" "^heed: repl: unknown option -x"
+run list -q
+expect_match "list -q: named" "$ERR" "^heed: list: unknown option -q"
+
 # ---- heed help and usage errors are as before ----
 run help
 expect_eq "help: status 0" "$RC" 0
