@@ -606,6 +606,23 @@ static int add_store(heed_store *s, heed_contact *c, int64_t *id, int *changed, 
 	return rc;
 }
 
+/* A fact changed: the contact's score follows it, as after a merge. The
+ * command did its job either way: when a plugin fails (or did not load) the
+ * change stays stored, a warning says how to retry, and the exit status is
+ * the command's own. */
+static void rescore_after(heed_cli *cli, const char *cmd, const char *kept, int64_t id)
+{
+	int failed = cli->failed;
+	cli->failed = 0;
+	if (cli_rescore(cli, id) != EXIT_OK)
+		fprintf(stderr, "heed: warning: %s: %s, but its score was not recomputed (see above);"
+		                " heed score %lld retries\n", cmd, kept, (long long)id);
+	else if (cli->failed)
+		fprintf(stderr, "heed: warning: %s: %s; its score was recomputed without the parts of the"
+		                " plugin that failed (see above)\n", cmd, kept);
+	cli->failed = failed;
+}
+
 /* An external_id given without source= means the contact that already has
  * it, whatever its source (as CONTACT does); a new one's source is "manual".
  * Refused when several sources use that external id. */
@@ -666,6 +683,8 @@ static int cmd_add(heed_cli *cli, const cli_args *a)
 		else
 			printf("updated contact %lld (%d field%s changed)\n", (long long)id, changed,
 			       changed == 1 ? "" : "s");
+		if (c.id || changed)
+			rescore_after(cli, "add", "the contact is stored", id);
 	}
 done:
 	heed_contact_clear(&c);
@@ -743,6 +762,7 @@ static int cmd_event(heed_cli *cli, const cli_args *a)
 	heed_time_format(at, when);
 	printf("recorded %s for contact %lld at %s\n", kind, (long long)id, when);
 	cli_followup_event(cli, id);
+	rescore_after(cli, "event", "the event is recorded", id);
 	exit = EXIT_OK;
 done:
 	heed_buf_free(&data);
