@@ -246,8 +246,11 @@ static int r_find(repl *r, int argc, char **argv)
 			exit = usage_error(r, xasprintf("find: '%s' is not key=value (e.g. stage=prospect"
 			                                " min-score=50)\nusage: .%s", argv[i], usage_of("find")));
 			goto done;
-		} else {
-			v[n++] = owned[nown++] = xasprintf("--%s", argv[i]);
+		} else { /* min_score= as the Lua heed.find spells it means min-score= */
+			char *o = v[n++] = owned[nown++] = xasprintf("--%s", argv[i]);
+			for (char *p = o + 2; *p && *p != '='; p++)
+				if (*p == '_')
+					*p = '-';
 		}
 		order |= strncmp(v[n - 1], "--order", 7) == 0;
 		limit |= strncmp(v[n - 1], "--limit", 7) == 0;

@@ -40,6 +40,8 @@ expect_match ".mode nosuch: says which" "$ERR" "unknown format 'nosuch'"
 WANT=$(sql "SELECT email FROM contacts WHERE stage = 'lead' AND score >= 30 ORDER BY score DESC, id LIMIT 5")
 repl ".find stage=lead min-score=30 limit=5 --format csv"
 expect_eq ".find: the rows" "$(printf '%s\n' "$OUT" | tail -n +2 | cut -d, -f2)" "$WANT"
+repl ".find stage=lead min_score=30 limit=5 --format csv"
+expect_eq ".find min_score= (the Lua spelling): the same rows" "$(printf '%s\n' "$OUT" | tail -n +2 | cut -d, -f2)" "$WANT"
 repl "for _, r in ipairs(heed.find{stage='lead', min_score=30, limit=5}) do print(r.email) end"
 expect_eq "heed.find: the rows" "$OUT" "$WANT"
 repl ".find stage=nosuch"
