@@ -1,8 +1,10 @@
 /* cli_import: `heed import` (see cli.h): options, the plan and reject
  * writers, and the summary. The import itself is import.c. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 
 #include "cli_int.h"
@@ -176,6 +178,10 @@ int cmd_import(heed_cli *cli, const cli_args *a)
 		if (strcmp(a->optname[i], "--col") == 0)
 			cols[o.ncols++] = a->optval[i];
 	o.cols = cols;
+	if (o.file && strcmp(o.file, "-") != 0 && access(o.file, R_OK) != 0) { /* before a store is made */
+		exit = cli_fail(EXIT_ERROR, xasprintf("%s: cannot open: %s", o.file, strerror(errno)));
+		goto done;
+	}
 	if (!cli_store(cli) || !cli_plugins(cli)) {
 		exit = EXIT_ERROR;
 		goto done;

@@ -61,4 +61,9 @@ bad 2 "--db is an option of heed itself: put it before the command" list --db ot
 bad 2 "--at needs a value" event $C call --at
 bad 2 "unknown format 'yaml'" list --format yaml
 
+# an import whose file is missing makes no store on the way
+run --db "$T/never.db" import "$T/no-such.csv" --map generic
+expect_eq "missing import file: exit 1" "$RC" 1
+expect_match "missing import file: named" "$ERR" "^heed: $T/no-such.csv: cannot open: No such file or directory"
+expect_eq "missing import file: no store created" "$(ls "$T/never.db" 2>/dev/null)" ""
 finish
