@@ -160,15 +160,17 @@ static void read_slot(struct pipeline *pl, heed_store *s, struct slot *sl)
 /* Store thread: write the slot's changed scores in the open transaction. */
 static int write_slot(struct scoring *sc, struct slot *sl)
 {
-	encode_slot(sc, sl);
-	if (sl->nrows == 0)
-		return HEED_OK;
 	heed_store *s = sc->cli->store;
 	int rc = HEED_OK;
-	if (heed_store_interrupted(s)) { /* Ctrl-C between statements (REPL): the open group goes */
+	/* Ctrl-C (REPL): the open group goes, and the pass stops here even when
+	 * nothing changes (no statement runs then for SQLite to interrupt) */
+	if (heed_store_interrupted(s)) {
 		heed_seterr(&sc->fatal, "interrupted");
 		return HEED_ERR;
 	}
+	encode_slot(sc, sl);
+	if (sl->nrows == 0)
+		return HEED_OK;
 	if (sc->group == 0 && (rc = heed_store_begin(s, &sc->fatal)) != HEED_OK)
 		return rc;
 	rc = heed_store_set_scores(s, sl->rows, sl->nrows, &sc->fatal);

@@ -155,6 +155,13 @@ static const char *const migrations[] = {
 	HEED_EMAIL_INDEX_SQL ";"
 	HEED_EXTERNAL_INDEX_SQL ";"
 	HEED_RANK_INDEX_SQL ";",
+	/* 9 (score speed): a long scan holds the organisations in memory
+	 * (store_scanorg.c); this count tells it when one changed or went. */
+	"INSERT OR IGNORE INTO settings(key, value) VALUES ('org_epoch', 0);"
+	"CREATE TRIGGER organisations_epoch_update AFTER UPDATE ON organisations"
+	" BEGIN UPDATE settings SET value = value + 1 WHERE key = 'org_epoch'; END;"
+	"CREATE TRIGGER organisations_epoch_delete AFTER DELETE ON organisations"
+	" BEGIN UPDATE settings SET value = value + 1 WHERE key = 'org_epoch'; END;",
 };
 
 #define CONTACT_COLS                                                                         \

@@ -146,9 +146,11 @@ typedef struct heed_scan {
 int heed_store_scan(heed_store *s, heed_scan *scan, heed_chunk *ch, char **err);
 /* For a long read-only pass on connection s (score --all's reader): read every
  * organisation once, so scans on s take each contact's organisation from
- * memory instead of a join. An organisation first met later is read then; one
- * changed by another connection meanwhile is seen as it was loaded. A store
- * with very many organisations keeps the join. Lasts until s is closed. */
+ * memory instead of a join. Each chunk is then read in one transaction that
+ * first checks whether any organisation changed or went since (and reads them
+ * all again if so); one created since is read when first met. A store with
+ * very many organisations, or much text in them, keeps the join. Lasts until
+ * s is closed. */
 int heed_store_scan_orgs(heed_store *s, char **err);
 
 /* Visit contacts in id order, fully loaded (org, deal, activities), in chunks;

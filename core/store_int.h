@@ -103,6 +103,11 @@ struct heed_store {
 	struct heed_scanorgs *scanorgs; /* heed_store_scan_orgs (store_scanorg.c); NULL = join */
 };
 
+/* Before a chunk is read on s: with an organisation cache in use, open the
+ * chunk's read transaction and bring the cache up to date (OUT: *use = 1;
+ * heed_store_scanorgs_end closes it); else *use = 0 and the scan joins. */
+int heed_store_scanorgs_begin(heed_store *s, int *use, char **err);
+void heed_store_scanorgs_end(heed_store *s);
 /* The organisation org->id from the scan cache into org; its text stays with
  * the connection. Reads it from the store when the cache has not seen it. */
 int heed_store_scanorg_fill(heed_store *s, heed_org *org, char **err);

@@ -198,52 +198,69 @@ int heed_store_load(heed_store *s, int64_t id, unsigned flags, heed_contact *c, 
 	return rc;
 }
 
+/* The chunk's contacts after scan->after; with bare, without the organisation
+ * join, each organisation taken from the connection's cache (only for an
+ * org_id that is an integer: the join matches no other). */
+static int read_contacts(heed_store *s, const heed_scan *scan, heed_chunk *ch, int bare, char **err)
+{
+	int rc = HEED_OK, r;
+	sqlite3_stmt *st = heed_store_stmt(s, scan->stage ? (bare ? ST_EACH_STAGE_BARE : ST_EACH_STAGE)
+	                                                  : (bare ? ST_EACH_BARE : ST_EACH), &rc, err);
+	if (!st)
+		return rc;
+	sqlite3_bind_int64(st, 1, scan->after);
+	sqlite3_bind_int(st, 2, CHUNK);
+	if (scan->stage)
+		sqlite3_bind_text(st, 3, scan->stage, -1, SQLITE_STATIC);
+	while (rc == HEED_OK && (r = sqlite3_step(st)) == SQLITE_ROW) {
+		heed_contact *c = &ch->v[ch->n++];
+		heed_contact_init(c);
+		row_to_contact(st, c, ch);
+		if (bare && c->org.id && sqlite3_column_type(st, 9) == SQLITE_INTEGER)
+			rc = heed_store_scanorg_fill(s, &c->org, err);
+	}
+	if (rc == HEED_OK && r != SQLITE_DONE)
+		rc = heed_store_fail(s, "contact scan", err);
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* Add the activities of the chunk's contacts, both sides in id order. */
+static int read_activities(heed_store *s, int64_t after, heed_chunk *ch, char **err)
+{
+	int rc = HEED_OK, r;
+	sqlite3_stmt *st = heed_store_stmt(s, ST_EACH_ACTS, &rc, err);
+	if (!st)
+		return rc;
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int64(st, 2, ch->v[ch->n - 1].id);
+	size_t i = 0;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t cid = sqlite3_column_int64(st, 0);
+		while (i < ch->n && ch->v[i].id < cid)
+			i++;
+		if (i < ch->n && ch->v[i].id == cid)
+			push_activity(&ch->v[i], st, 1, ch);
+	}
+	if (r != SQLITE_DONE)
+		rc = heed_store_fail(s, "activity scan", err);
+	sqlite3_reset(st);
+	return rc;
+}
+
 int heed_store_scan(heed_store *s, heed_scan *scan, heed_chunk *ch, char **err)
 {
 	chunk_empty(ch);
 	if (scan->done)
 		return HEED_OK;
-	int rc = HEED_OK;
-	int bare = s->scanorgs != NULL;
-	sqlite3_stmt *st = heed_store_stmt(s, scan->stage ? (bare ? ST_EACH_STAGE_BARE : ST_EACH_STAGE)
-	                                                  : (bare ? ST_EACH_BARE : ST_EACH), &rc, err);
-	if (!st)
-		return rc;
-	int64_t after = scan->after;
-	sqlite3_bind_int64(st, 1, after);
-	sqlite3_bind_int(st, 2, CHUNK);
-	if (scan->stage)
-		sqlite3_bind_text(st, 3, scan->stage, -1, SQLITE_STATIC);
-	int r;
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		heed_contact_init(&ch->v[ch->n]);
-		row_to_contact(st, &ch->v[ch->n++], ch);
-	}
-	if (r != SQLITE_DONE)
-		rc = heed_store_fail(s, "contact scan", err);
-	sqlite3_reset(st);
-	for (size_t i = 0; bare && rc == HEED_OK && i < ch->n; i++)
-		if (ch->v[i].org.id)
-			rc = heed_store_scanorg_fill(s, &ch->v[i].org, err);
-	if (rc == HEED_OK && ch->n > 0) {
-		/* merge the chunk's activities, both sides in id order */
-		st = heed_store_stmt(s, ST_EACH_ACTS, &rc, err);
-		if (st) {
-			sqlite3_bind_int64(st, 1, after);
-			sqlite3_bind_int64(st, 2, ch->v[ch->n - 1].id);
-			size_t i = 0;
-			while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-				int64_t cid = sqlite3_column_int64(st, 0);
-				while (i < ch->n && ch->v[i].id < cid)
-					i++;
-				if (i < ch->n && ch->v[i].id == cid)
-					push_activity(&ch->v[i], st, 1, ch);
-			}
-			if (r != SQLITE_DONE)
-				rc = heed_store_fail(s, "activity scan", err);
-			sqlite3_reset(st);
-		}
-	}
+	int bare = 0; /* the organisation cache: the chunk is then read in one transaction */
+	int rc = heed_store_scanorgs_begin(s, &bare, err);
+	if (rc == HEED_OK)
+		rc = read_contacts(s, scan, ch, bare, err);
+	if (rc == HEED_OK && ch->n > 0)
+		rc = read_activities(s, scan->after, ch, err);
+	if (bare)
+		heed_store_scanorgs_end(s);
 	if (rc != HEED_OK) {
 		chunk_empty(ch);
 		return rc;

@@ -159,7 +159,7 @@ hist_before=$(sqlite3 "$T/v7.db" "SELECT count(*) FROM stage_history")
 run --db "$T/v7.db" show 2
 expect_eq "v7: show works" "$RC" "0"
 expect_match "v7: the forced move is still there" "$OUT" "board intro"
-expect_eq "v7: schema version" "$(sqlite3 "$T/v7.db" 'PRAGMA user_version')" "8"
+expect_eq "v7: schema version" "$(sqlite3 "$T/v7.db" 'PRAGMA user_version')" "9"
 expect_eq "v7: contacts kept" \
 	"$(sqlite3 "$T/v7.db" "SELECT group_concat(id || ':' || email || ':' || stage || ':' || score, ',') FROM contacts")" \
 	"$before"
@@ -182,7 +182,7 @@ sqlite3 "$T/v7u.db" "CREATE VIEW hot AS SELECT id, email FROM contacts WHERE sta
   CREATE INDEX my_owner ON contacts(owner);"
 run --db "$T/v7u.db" show 1
 expect_eq "v7 with a view: opens" "$RC" "0"
-expect_eq "v7 with a view: version" "$(sqlite3 "$T/v7u.db" 'PRAGMA user_version')" "8"
+expect_eq "v7 with a view: version" "$(sqlite3 "$T/v7u.db" 'PRAGMA user_version')" "9"
 expect_eq "v7 with a view: the view reads the new table" "$(sqlite3 "$T/v7u.db" 'SELECT count(*) FROM hot')" \
 	"$(sqlite3 "$T/v7u.db" "SELECT count(*) FROM contacts WHERE stage <> 'lead'")"
 expect_eq "v7: the user's index and trigger are there" \

@@ -24,7 +24,7 @@
 
 /* The number of schema migrations heed ships (core/store.c, `migrations`).
  * Adding a migration means raising this number. */
-enum { MIGRATIONS = 8 }; /* one per entry of store.c's migrations array */
+enum { MIGRATIONS = 9 }; /* one per entry of store.c's migrations array */
 
 static char *fresh_db(const char *name)
 {
@@ -599,7 +599,9 @@ static void test_scan(void)
 
 /* A scan whose connection holds the organisations in memory (score --all's
  * reader) loads each contact's organisation exactly as the join does, finds
- * an organisation created after the load, and keeps to a stage filter. */
+ * an organisation created after the load, keeps to a stage filter, sees an
+ * organisation changed after the load, and takes an org_id that is not an
+ * integer as the join does. */
 static void test_scan_orgs(void)
 {
 	char *path = fresh_db("scan_orgs");
@@ -693,6 +695,54 @@ static void test_scan_orgs(void)
 		heed_chunk_free(a);
 		heed_chunk_free(b);
 	}
+	heed_store_close(cached);
+
+	/* An organisation changed or given a bad org_id after the load: the next
+	 * chunk sees it as the join does, and the chunk read before keeps its text. */
+	cached = NULL;
+	CHECK_INT(heed_store_open_reader(s, &cached, &err), HEED_OK);
+	CHECK_INT(heed_store_scan_orgs(cached, &err), HEED_OK);
+	heed_scan first = { 0 };
+	heed_chunk *before = heed_chunk_new(), *after = heed_chunk_new();
+	CHECK_INT(heed_store_scan(cached, &first, before, &err), HEED_OK);
+	CHECK_INT(heed_chunk_count(before), 4096);
+	sqlite3 *db = NULL;
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	char *sql = xasprintf("UPDATE organisations SET industry = 'finance', name = 'Renamed AG' WHERE id = %lld;"
+	                      " PRAGMA foreign_keys = OFF; UPDATE contacts SET org_id = '%lldabc' WHERE id = 4103",
+	                      (long long)org_ids[4100 % NORG], (long long)org_ids[4103 % NORG]);
+	CHECK_INT(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	free(sql);
+	sqlite3_close(db);
+	CHECK_INT(heed_store_scan(cached, &first, after, &err), HEED_OK);
+	int renamed = 0, bad_id = 0;
+	for (size_t i = 0; i < heed_chunk_count(after); i++) {
+		const heed_contact *c = heed_chunk_at(after, i);
+		if (c->id == 4100) {
+			renamed = 1;
+			CHECK_STR(c->org.name, "Renamed AG");
+			CHECK_STR(c->org.industry, "finance");
+		}
+		if (c->id == 4103) { /* '<id>abc' matches no organisation in the join */
+			bad_id = 1;
+			CHECK(c->org.name == NULL && c->org.industry == NULL && c->org.employees == -1);
+		}
+	}
+	CHECK(renamed && bad_id);
+	size_t intact = 0;
+	for (size_t i = 0; i < heed_chunk_count(before); i++) { /* read after the cache was filled again */
+		const heed_contact *c = heed_chunk_at(before, i);
+		if (c->org.id) {
+			char *want = xasprintf("Org %d Ltd", (int)(c->id % NORG));
+			intact += heed_streq(c->org.name, want);
+			free(want);
+		} else {
+			intact++;
+		}
+	}
+	CHECK_INT(intact, 4096);
+	heed_chunk_free(before);
+	heed_chunk_free(after);
 	free(err);
 	heed_store_close(joined);
 	heed_store_close(cached);
