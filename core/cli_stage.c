@@ -46,20 +46,28 @@ static void run_score(struct scoring *sc, const heed_contact *c, heed_parts *out
 	sc->scored++;
 }
 
+/* Append the stored JSON of parts v[0..n) to b; 1 if c already holds it and total. */
+static int encode_parts(struct scoring *sc, heed_buf *b, const heed_contact *c, const heed_part *v,
+                        size_t n, double total)
+{
+	size_t off = b->len;
+	heed_parts_encode(b, &sc->enc, v, n);
+	return c->score == total && heed_streq(b->s + off, c->score_parts);
+}
+
 /* The JSON of parts v[0..n) into sc->json; 1 if c already holds it and total. */
 static int unchanged(struct scoring *sc, const heed_contact *c, const heed_part *v, size_t n,
                      double total)
 {
 	heed_buf_reset(&sc->json);
-	heed_parts_encode(&sc->json, &sc->enc, v, n);
-	return c->score == total && heed_streq(sc->json.s, c->score_parts);
+	return encode_parts(sc, &sc->json, c, v, n, total);
 }
 
 /* ---- score --all ----
  * A pipeline of three threads over chunks of contacts, each chunk in a slot:
  * a reader thread loads chunks through its own read-only connection, the
- * plugin thread scores them and turns their parts into the JSON to store, and
- * this thread turns their parts into the JSON to store and writes the changed
+ * plugin thread scores them, and this thread turns their parts into the JSON
+ * to store and writes the changed
  * scores, a transaction per GROUP chunks. The plugin thread bounds the pass,
  * so the encoding is this thread's: it waited for scored chunks anyway. While
  * this thread writes chunk k, the plugins score k+1 and the reader loads k+2
@@ -130,8 +138,7 @@ static void encode_slot(struct scoring *sc, struct slot *sl)
 		/* the JSON goes straight after the rows kept so far; dropped again
 		 * (the buffer cut back) when the contact already holds it */
 		size_t off = sl->json.len;
-		heed_parts_encode(&sl->json, &sc->enc, sl->parts.v + r->from, r->n);
-		if (c->score == r->total && heed_streq(sl->json.s + off, c->score_parts)) {
+		if (encode_parts(sc, &sl->json, c, sl->parts.v + r->from, r->n, r->total)) {
 			sl->json.len = off;
 			sl->json.s[off] = '\0';
 			continue;

@@ -164,25 +164,22 @@ static const char *const migrations[] = {
 	" BEGIN UPDATE settings SET value = value + 1 WHERE key = 'org_epoch'; END;",
 };
 
+/* The columns row_to_contact reads, in its positions: the contact's, its
+ * organisation's (18-23) and its deal's, with the joins that give them. */
+#define CONTACT_COLS_OWN                                                                     \
+	"c.id, c.email, c.source, c.external_id, c.first_name, c.last_name, c.title, c.phone, " \
+	"c.owner, c.org_id, c.stage, c.score, c.score_parts, c.do_not_contact, c.attrs, "      \
+	"c.created_at, c.updated_at, c.stage_changed_at, "
+#define CONTACT_COLS_DEAL                                                                    \
+	"d.contact_id, d.value, d.currency, d.close_date, d.decision_makers, d.probability, "   \
+	"d.probability_user, c.peak FROM contacts c "
+#define CONTACT_JOIN_DEAL "LEFT JOIN deals d ON d.contact_id = c.id "
 #define CONTACT_COLS                                                                         \
-	"c.id, c.email, c.source, c.external_id, c.first_name, c.last_name, c.title, c.phone, " \
-	"c.owner, c.org_id, c.stage, c.score, c.score_parts, c.do_not_contact, c.attrs, "      \
-	"c.created_at, c.updated_at, c.stage_changed_at, "                                     \
-	"o.name, o.key, o.domain, o.industry, o.employees, o.country, "                        \
-	"d.contact_id, d.value, d.currency, d.close_date, d.decision_makers, d.probability, "   \
-	"d.probability_user, c.peak "                                                                \
-	"FROM contacts c LEFT JOIN organisations o ON o.id = c.org_id "                        \
-	"LEFT JOIN deals d ON d.contact_id = c.id "
-
-/* CONTACT_COLS without the organisation join, in the same positions */
+	CONTACT_COLS_OWN "o.name, o.key, o.domain, o.industry, o.employees, o.country, "        \
+	CONTACT_COLS_DEAL "LEFT JOIN organisations o ON o.id = c.org_id " CONTACT_JOIN_DEAL
+/* Without the organisation join: its columns NULL, filled from the scan's cache */
 #define CONTACT_COLS_BARE                                                                    \
-	"c.id, c.email, c.source, c.external_id, c.first_name, c.last_name, c.title, c.phone, " \
-	"c.owner, c.org_id, c.stage, c.score, c.score_parts, c.do_not_contact, c.attrs, "      \
-	"c.created_at, c.updated_at, c.stage_changed_at, "                                     \
-	"NULL, NULL, NULL, NULL, NULL, NULL, "                                                 \
-	"d.contact_id, d.value, d.currency, d.close_date, d.decision_makers, d.probability, "   \
-	"d.probability_user, c.peak "                                                          \
-	"FROM contacts c LEFT JOIN deals d ON d.contact_id = c.id "
+	CONTACT_COLS_OWN "NULL, NULL, NULL, NULL, NULL, NULL, " CONTACT_COLS_DEAL CONTACT_JOIN_DEAL
 
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",

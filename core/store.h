@@ -141,8 +141,8 @@ typedef struct heed_scan {
 	int done;      /* nothing follows `after` */
 } heed_scan;
 /* Load the next chunk of the scan into ch (replacing what it held); a count of
- * 0 means the scan is over. Reads need no transaction: each chunk is read
- * consistently on its own. */
+ * 0 means the scan is over. Reads need no transaction of the caller's: each
+ * chunk is read on its own. */
 int heed_store_scan(heed_store *s, heed_scan *scan, heed_chunk *ch, char **err);
 /* For a long read-only pass on connection s (score --all's reader): read every
  * organisation once, so scans on s take each contact's organisation from
